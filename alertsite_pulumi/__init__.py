@@ -1,0 +1,50 @@
+"""Manage AlertSite round-trip email monitors as code with Pulumi."""
+
+from .client import AlertSiteClient, RetryPolicy, shared_client
+from .config import Settings, resolve_settings
+from .errors import (
+    AdoptionError,
+    AlertSiteError,
+    AmbiguousCreateError,
+    AuthenticationError,
+    ConfigurationError,
+    InvalidRequest,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+from .provider import EmailRoundTripMonitorProvider
+from .resource import (
+    EMAIL_ROUND_TRIP_MONITOR_TYPE,
+    EmailRoundTripMonitor,
+    EmailRoundTripMonitorArgs,
+    get_monitor,
+    list_monitors,
+)
+
+__all__ = [
+    "EMAIL_ROUND_TRIP_MONITOR_TYPE",
+    "AdoptionError",
+    "AlertSiteClient",
+    "AlertSiteError",
+    "AmbiguousCreateError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "EmailRoundTripMonitor",
+    "EmailRoundTripMonitorArgs",
+    "EmailRoundTripMonitorProvider",
+    "InvalidRequest",
+    "NotFound",
+    "PermissionDenied",
+    "RateLimited",
+    "RetryPolicy",
+    "ServerError",
+    "Settings",
+    "TransportError",
+    "get_monitor",
+    "list_monitors",
+    "resolve_settings",
+    "shared_client",
+]

@@ -1,0 +1,234 @@
+"""The ResourceProvider of EmailRoundTripMonitor: check, diff, create, read, update, delete, configure.
+
+The provider object is pickled (by reference) into every resource's state, and refresh
+and destroy run that stored copy: so ``__init__`` stores nothing, and everything that
+holds a connection, a lock or a credential is built at run time (see ``_client``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any, Final
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from .client import AlertSiteClient, shared_client
+from .config import SETTINGS, Settings, resolve_settings
+from .errors import AdoptionError, AlertSiteError, NotFound
+from .fields import (
+    ADOPT_BY_NAME,
+    ADOPT_MONITOR_ID,
+    CONTROL_INPUTS,
+    EXTRA_FIELDS,
+    FIELDS,
+    SECRET_FIELDS,
+    coerce_monitor,
+    field_equal,
+    is_unknown,
+    loosely_equal,
+    to_api,
+    validate_inputs,
+)
+
+log = logging.getLogger("alertsite_pulumi.provider")
+
+#: Read-only values AlertSite computes that are kept as outputs. Volatile ones (last status)
+#: are left out so that a refresh right after an update finds nothing to report.
+COMPUTED_OUTPUTS: Final = ("monitor_id", "monitor_type", "access_type")
+_PROVIDER_KEY: Final = "__provider"
+
+
+class EmailRoundTripMonitorProvider(ResourceProvider):
+    """Creates, reads, updates and deletes AlertSite round-trip email monitors."""
+
+    # Nothing secret is captured by pickling (credentials arrive through configure or the
+    # environment), so the pickled provider need not be encrypted in state.
+    serialize_as_secret_always = False
+
+    # Set in the provider process only, after unpickling; never part of the pickle.
+    _settings: Settings | None = None
+    _settings_lock: Final = threading.Lock()
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Settings from stack config (``alertsite:*``), then ``ALERTSITE_*``, then defaults."""
+        stack_config = {}
+        for setting in SETTINGS:
+            value = req.config.get(setting.config_key)
+            if value is not None:
+                stack_config[setting.config_key] = value
+        self._settings = resolve_settings(stack_config=stack_config)
+
+    def _client(self) -> AlertSiteClient:
+        settings = self._settings
+        if settings is None:
+            with self._settings_lock:
+                if self._settings is None:
+                    self._settings = resolve_settings()
+                settings = self._settings
+        settings.require_credentials()
+        return shared_client(settings)
+
+    # -- preview-time work: no API calls ------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = {k: v for k, v in news.items() if v is not None}
+        failures = [CheckFailure(name, f"{name}: {message}")
+                    for name, message in validate_inputs(inputs)]
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = changed_fields(olds, news)
+        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+
+    # -- changes ------------------------------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = self._client()
+        inputs = _user_inputs(props)
+        adopted = self._adopt(client, inputs)
+        if adopted is not None:
+            monitor_id = adopted
+            body = to_api(_changed_against(client.get_monitor(monitor_id), inputs))
+            if body:
+                client.update_round_trip_monitor(monitor_id, body)
+        else:
+            monitor_id = client.create_round_trip_monitor(to_api(inputs))
+        try:
+            live = client.get_monitor(monitor_id)
+        except BaseException:
+            # All or nothing: a monitor we made but cannot describe must not leak.
+            if adopted is None:
+                _delete_quietly(client, monitor_id)
+            raise
+        return CreateResult(monitor_id, outputs(live, inputs))
+
+    def update(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = self._client()
+        inputs = _user_inputs(news)
+        changed = changed_fields(olds, news)
+        body = to_api({k: inputs[k] for k in changed if k in FIELDS})
+        if EXTRA_FIELDS in changed:
+            body.update(inputs.get(EXTRA_FIELDS) or {})
+        if body:
+            client.update_round_trip_monitor(id, body)
+        live = client.get_monitor(id)
+        return UpdateResult(outputs(live, inputs))
+
+    def delete(self, id: str, _props: dict[str, Any]) -> None:
+        # Already gone is success: the goal was for it not to exist.
+        self._client().delete_monitor(id, missing_ok=True)
+
+    def read(self, id: str, props: dict[str, Any]) -> ReadResult:
+        client = self._client()
+        try:
+            live = client.get_monitor(id)
+        except NotFound:
+            return ReadResult(None, {})
+        return ReadResult(id, outputs(live, _user_inputs(props), previous=props))
+
+    # -- adoption -----------------------------------------------------------------------------
+
+    def _adopt(self, client: AlertSiteClient, inputs: Mapping[str, Any]) -> str | None:
+        monitor_id = inputs.get(ADOPT_MONITOR_ID)
+        if monitor_id:
+            try:
+                client.get_monitor(str(monitor_id), select=["id"])
+            except NotFound:
+                raise AdoptionError(
+                    f"adopt_monitor_id: AlertSite has no monitor {monitor_id}") from None
+            return str(monitor_id)
+        if inputs.get(ADOPT_BY_NAME):
+            name = inputs.get("name")
+            matches = [m for m in client.list_monitors(select=["id", "name"]) if m.get("name") == name]
+            if len(matches) != 1:
+                ids = ", ".join(str(m.get("id")) for m in matches)
+                found = f"{len(matches)} ({ids})" if matches else "none"
+                raise AdoptionError(
+                    f"adopt_by_name: exactly one round-trip monitor named {name!r} must exist; "
+                    f"found {found}")
+            return str(matches[0]["id"])
+        return None
+
+
+def _user_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    """What the user manages: the AlertSite fields and control inputs they set."""
+    return {k: v for k, v in props.items()
+            if (k in FIELDS or k in CONTROL_INPUTS) and v is not None}
+
+
+def changed_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """The fields the user set whose stored value differs (unknown values count as changed)."""
+    changed = []
+    for name, wanted in news.items():
+        if name not in FIELDS or wanted is None:
+            continue
+        if is_unknown(wanted) or not field_equal(name, olds.get(name), wanted):
+            changed.append(name)
+    extra = news.get(EXTRA_FIELDS)
+    if extra is not None:
+        stored = olds.get(EXTRA_FIELDS) or {}
+        if is_unknown(extra) or not isinstance(stored, Mapping) or any(
+            is_unknown(v) or not loosely_equal(stored.get(k), v) for k, v in extra.items()
+        ):
+            changed.append(EXTRA_FIELDS)
+    return changed
+
+
+def _changed_against(live: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs that differ from a live monitor (for adopting without needless writes)."""
+    out = {k: v for k, v in inputs.items()
+           if k in FIELDS and (k in SECRET_FIELDS or not field_equal(k, live.get(k), v))}
+    extra = inputs.get(EXTRA_FIELDS) or {}
+    changed_extra = {k: v for k, v in extra.items() if not loosely_equal(live.get(k), v)}
+    if changed_extra:
+        out[EXTRA_FIELDS] = changed_extra
+    return out
+
+
+def outputs(live: Mapping[str, Any], inputs: Mapping[str, Any],
+            previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The state to store: every field as AlertSite reports it, plus what it cannot report.
+
+    Secrets AlertSite never returns in clear are kept from the inputs (or the previous
+    state); extra fields keep the user's keys with their live values.
+    """
+    live = coerce_monitor(live)
+    previous = previous or {}
+    out: dict[str, Any] = {}
+    for name, field in FIELDS.items():
+        if field.secret:
+            value = inputs.get(name, previous.get(name))
+        else:
+            value = live.get(name, inputs.get(name, previous.get(name)))
+        if value is not None:
+            out[name] = value
+    extra = inputs.get(EXTRA_FIELDS)
+    if isinstance(extra, Mapping):
+        out[EXTRA_FIELDS] = {k: live.get(k, v) for k, v in extra.items()}
+    for name in (ADOPT_MONITOR_ID, ADOPT_BY_NAME):
+        if inputs.get(name) is not None:
+            out[name] = inputs[name]
+    out["monitor_id"] = str(live.get("id", previous.get("monitor_id", "")))
+    if live.get("type") is not None:
+        out["monitor_type"] = live["type"]
+    if live.get("access_type") is not None:
+        out["access_type"] = live["access_type"]
+    return out
+
+
+def _delete_quietly(client: AlertSiteClient, monitor_id: str) -> None:
+    try:
+        client.delete_monitor(monitor_id, missing_ok=True)
+    except AlertSiteError as exc:
+        log.error("could not delete monitor %s after a failed create: %s", monitor_id, exc)

@@ -1,0 +1,193 @@
+"""EmailRoundTripMonitor and its Args class; the shared type token."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import pulumi
+from pulumi import dynamic
+
+from .client import AlertSiteClient, shared_client
+from .config import SETTINGS, Settings, resolve_settings
+from .fields import ADOPT_BY_NAME, ADOPT_MONITOR_ID, CONTROL_INPUTS, EXTRA_FIELDS, FIELDS, SECRET_FIELDS
+from .provider import COMPUTED_OUTPUTS, EmailRoundTripMonitorProvider
+
+#: The Pulumi type token of every round-trip monitor; the policy pack matches on it.
+EMAIL_ROUND_TRIP_MONITOR_TYPE: Final = "pulumi-python:dynamic/alertsite:EmailRoundTripMonitor"
+
+
+
+class EmailRoundTripMonitorArgs:
+    """The arguments of an EmailRoundTripMonitor, named as AlertSite names its fields."""
+
+    billing_plancode: pulumi.Input[str] | None
+    name: pulumi.Input[str] | None
+    smtp_hostname: pulumi.Input[str] | None
+    pop3_hostname: pulumi.Input[str] | None
+    email: pulumi.Input[str] | None
+    email_username: pulumi.Input[str] | None
+    email_password: pulumi.Input[str] | None
+    interval: pulumi.Input[int] | None
+    timeout: pulumi.Input[int] | None
+    enabled: pulumi.Input[bool] | None
+    locations: pulumi.Input[Sequence[pulumi.Input[int]]] | None
+    home_location: pulumi.Input[int] | None
+    mode: pulumi.Input[str] | None
+    note: pulumi.Input[str] | None
+    alert_note: pulumi.Input[str] | None
+    allow_internal_testing: pulumi.Input[bool] | None
+    custom_properties: pulumi.Input[Sequence[pulumi.Input[Mapping[str, Any]]]] | None
+    extra_fields: pulumi.Input[Mapping[str, Any]] | None
+    adopt_monitor_id: pulumi.Input[str] | None
+    adopt_by_name: pulumi.Input[bool] | None
+
+    def __init__(
+        self,
+        *,
+        billing_plancode: pulumi.Input[str] | None = None,
+        name: pulumi.Input[str] | None = None,
+        smtp_hostname: pulumi.Input[str] | None = None,
+        pop3_hostname: pulumi.Input[str] | None = None,
+        email: pulumi.Input[str] | None = None,
+        email_username: pulumi.Input[str] | None = None,
+        email_password: pulumi.Input[str] | None = None,
+        interval: pulumi.Input[int] | None = None,
+        timeout: pulumi.Input[int] | None = None,
+        enabled: pulumi.Input[bool] | None = None,
+        locations: pulumi.Input[Sequence[pulumi.Input[int]]] | None = None,
+        home_location: pulumi.Input[int] | None = None,
+        mode: pulumi.Input[str] | None = None,
+        note: pulumi.Input[str] | None = None,
+        alert_note: pulumi.Input[str] | None = None,
+        allow_internal_testing: pulumi.Input[bool] | None = None,
+        custom_properties: pulumi.Input[Sequence[pulumi.Input[Mapping[str, Any]]]] | None = None,
+        extra_fields: pulumi.Input[Mapping[str, Any]] | None = None,
+        adopt_monitor_id: pulumi.Input[str] | None = None,
+        adopt_by_name: pulumi.Input[bool] | None = None,
+    ) -> None:
+        """Each argument is an AlertSite field (see the README's resource reference).
+
+        ``extra_fields`` is sent as-is, for API fields this version does not model.
+        ``adopt_monitor_id`` takes over an existing monitor instead of creating one;
+        ``adopt_by_name`` takes over the one monitor with this ``name``.
+        """
+        self.billing_plancode = billing_plancode
+        self.name = name
+        self.smtp_hostname = smtp_hostname
+        self.pop3_hostname = pop3_hostname
+        self.email = email
+        self.email_username = email_username
+        self.email_password = email_password
+        self.interval = interval
+        self.timeout = timeout
+        self.enabled = enabled
+        self.locations = locations
+        self.home_location = home_location
+        self.mode = mode
+        self.note = note
+        self.alert_note = alert_note
+        self.allow_internal_testing = allow_internal_testing
+        self.custom_properties = custom_properties
+        self.extra_fields = extra_fields
+        self.adopt_monitor_id = adopt_monitor_id
+        self.adopt_by_name = adopt_by_name
+
+    def to_props(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in (*FIELDS, *CONTROL_INPUTS)}
+
+
+class EmailRoundTripMonitor(dynamic.Resource, module="alertsite", name="EmailRoundTripMonitor"):
+    """An AlertSite round-trip email monitor.
+
+    Every argument is also an output; fields left out take the account's defaults and are
+    reported as outputs (never as a diff). ``email_password`` is always a secret.
+    """
+
+    billing_plancode: pulumi.Output[str]
+    name: pulumi.Output[str]
+    smtp_hostname: pulumi.Output[str]
+    pop3_hostname: pulumi.Output[str]
+    email: pulumi.Output[str]
+    email_username: pulumi.Output[str]
+    email_password: pulumi.Output[str]
+    interval: pulumi.Output[int]
+    timeout: pulumi.Output[int]
+    enabled: pulumi.Output[bool]
+    locations: pulumi.Output[list[int]]
+    home_location: pulumi.Output[int]
+    mode: pulumi.Output[str]
+    note: pulumi.Output[str]
+    alert_note: pulumi.Output[str]
+    allow_internal_testing: pulumi.Output[bool]
+    custom_properties: pulumi.Output[list[dict[str, Any]]]
+    extra_fields: pulumi.Output[dict[str, Any]]
+    adopt_monitor_id: pulumi.Output[str]
+    adopt_by_name: pulumi.Output[bool]
+    monitor_id: pulumi.Output[str]
+    """The AlertSite monitor id (also the resource's id)."""
+    monitor_type: pulumi.Output[str]
+    access_type: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: EmailRoundTripMonitorArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = sorted(set(kwargs) - set(FIELDS) - set(CONTROL_INPUTS))
+        if unknown:
+            allowed = ", ".join((*FIELDS, *CONTROL_INPUTS))
+            raise TypeError(f"EmailRoundTripMonitor got unknown arguments {unknown}; allowed: {allowed}")
+        props = args.to_props() if args is not None else {}
+        props.update({k: v for k, v in kwargs.items() if v is not None})
+        if props.get("name") is None:
+            props["name"] = resource_name
+        for secret in SECRET_FIELDS:
+            if props.get(secret) is not None:
+                props[secret] = pulumi.Output.secret(props[secret])
+        for computed in COMPUTED_OUTPUTS:
+            props[computed] = None
+        props.setdefault(EXTRA_FIELDS, None)
+        props.setdefault(ADOPT_MONITOR_ID, None)
+        props.setdefault(ADOPT_BY_NAME, None)
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_FIELDS))
+        super().__init__(EmailRoundTripMonitorProvider(), resource_name, props,
+                         pulumi.ResourceOptions.merge(secret_opts, opts))
+
+
+# --- look-ups for programs -------------------------------------------------------------
+
+
+def program_settings(**explicit: Any) -> Settings:
+    """Settings for calls made by the program itself: explicit > stack config > environment."""
+    config = pulumi.Config("alertsite")
+    stack_config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        key = setting.config_key.split(":", 1)[1]
+        value = config.get(key)
+        if value is not None:
+            stack_config[setting.config_key] = value
+    return resolve_settings(explicit=explicit, stack_config=stack_config)
+
+
+def _program_client(settings: Settings | None) -> AlertSiteClient:
+    settings = settings or program_settings()
+    settings.require_credentials()
+    return shared_client(settings)
+
+
+def get_monitor(monitor_id: str, *, settings: Settings | None = None) -> dict[str, Any]:
+    """The monitor with this id, as AlertSite reports it (email_password is never included)."""
+    monitor = _program_client(settings).get_monitor(monitor_id)
+    monitor.pop("email_password", None)
+    return monitor
+
+
+def list_monitors(*, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Every round-trip monitor of the account."""
+    monitors = _program_client(settings).list_monitors()
+    for monitor in monitors:
+        monitor.pop("email_password", None)
+    return monitors
