@@ -60,6 +60,13 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
     _settings: Settings | None = None
     _settings_lock: Final = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Whatever configure() learned (credentials included) stays out of every pickle.
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
     def configure(self, req: ConfigureRequest) -> None:
         """Settings from stack config (``alertsite:*``), then ``ALERTSITE_*``, then defaults."""
         stack_config = {}

@@ -1,0 +1,136 @@
+"""The field table: validation messages, coercion of what AlertSite sends back, API bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.output import Unknown
+
+from alertsite_pulumi import fields
+
+VALID: dict[str, Any] = {
+    "billing_plancode": "UBM - A/A",
+    "name": "Mail round trip",
+    "smtp_hostname": "smtps://smtp.example.com:465",
+    "pop3_hostname": "pop3s://mail.example.com",
+    "email": "roundtrip@example.com",
+}
+
+
+def problems(**overrides: Any) -> dict[str, str]:
+    return dict(fields.validate_inputs({**VALID, **overrides}))
+
+
+def test_valid_inputs_have_no_problems() -> None:
+    assert fields.validate_inputs(VALID) == []
+    assert problems(interval=5, timeout=60, locations=[10, 20], home_location=20, mode="Round Robin") == {}
+
+
+@pytest.mark.parametrize("missing", fields.REQUIRED_FIELDS)
+def test_each_required_field_is_named_when_missing(missing: str) -> None:
+    inputs = {k: v for k, v in VALID.items() if k != missing}
+    assert dict(fields.validate_inputs(inputs)) == {missing: "is required"}
+
+
+def test_adoption_by_id_needs_no_required_fields() -> None:
+    assert fields.validate_inputs({"adopt_monitor_id": "123", "name": "x"}) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "fragment"),
+    [
+        ("smtp_hostname", "http://smtp.example.com", "scheme 'http'"),
+        ("smtp_hostname", "pop3://smtp.example.com", "allowed: smtp://host[:port]"),
+        ("smtp_hostname", "smtp://smtp.example.com:70000", "ports are 1 to 65535"),
+        ("smtp_hostname", "smtp://user:pw@smtp.example.com", "must not carry credentials"),
+        ("smtp_hostname", "smtp://smtp.example.com/path", "only a host"),
+        ("pop3_hostname", "pop3s://", "no valid host"),
+        ("pop3_hostname", "imap://mail.example.com", "pop3s://host[:port] (995)"),
+        ("email", "not-an-address", "is not an email address"),
+        ("interval", 7, "is not one of 5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440"),
+        ("interval", "15", "is not one of"),
+        ("timeout", 301, "1 to 300 seconds"),
+        ("timeout", 0, "1 to 300 seconds"),
+        ("note", "n" * 256, "at most 255"),
+        ("alert_note", "a" * 1001, "at most 1000"),
+        ("enabled", "yes", "true or false"),
+        ("locations", [], "at least one location"),
+        ("locations", [10, 10], "twice"),
+        ("locations", [10, "x"], "not a location id"),
+        ("mode", "Sometimes", "is not one of Primary"),
+        ("custom_properties", [{"bogus": 1}], "unknown keys"),
+        ("extra_fields", {"interval": 5}, "must not repeat modelled fields"),
+        ("name", "", "must not be empty"),
+    ],
+)
+def test_each_bad_value_is_refused_naming_what_is_allowed(field: str, value: Any, fragment: str) -> None:
+    found = problems(**{field: value})
+    assert field in found, found
+    assert fragment in found[field]
+
+
+def test_interval_must_exceed_timeout() -> None:
+    found = problems(interval=5, timeout=300)
+    assert "must be longer than the timeout (300 s)" in found["interval"]
+    # The account default timeout (300 s) applies when only the interval is given.
+    assert "interval" in problems(interval=5)
+    assert problems(interval=10) == {}
+
+
+def test_home_location_must_be_one_of_the_locations() -> None:
+    assert "is not one of the monitor's locations" in problems(locations=[10], home_location=20)["home_location"]
+
+
+def test_multi_location_modes_need_two_locations() -> None:
+    assert "needs at least two locations" in problems(mode="SLA (MultiPOP)", locations=[10])["locations"]
+
+
+def test_unknown_values_pass_unvalidated() -> None:
+    assert problems(interval=Unknown(), smtp_hostname=Unknown(), locations=[Unknown()]) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [
+        ("interval", "15", 15),
+        ("timeout", "300", 300),
+        ("enabled", "true", True),
+        ("enabled", "false", False),
+        ("enabled", False, False),
+        ("allow_internal_testing", "1", True),
+        ("home_location", "10", 10),
+        ("locations", [{"id": "10", "name": "Fort Lauderdale"}, {"id": 20}], [10, 20]),
+        ("custom_properties", [{"id": 5, "name": "team", "value": "mail", "value_id": 9}],
+         [{"id": "5", "name": "team", "value": "mail", "value_id": "9"}]),
+        ("name", "as is", "as is"),
+        ("interval", "soon", "soon"),
+        ("unknown_field", {"kept": True}, {"kept": True}),
+    ],
+)
+def test_values_read_back_are_coerced(name: str, raw: Any, expected: Any) -> None:
+    assert fields.coerce(name, raw) == expected
+
+
+def test_coerce_monitor_keeps_unknown_fields_and_stringifies_the_id() -> None:
+    monitor = fields.coerce_monitor({"id": 123, "interval": "5", "brand_new_field": [1, 2]})
+    assert monitor == {"id": "123", "interval": 5, "brand_new_field": [1, 2]}
+
+
+def test_to_api_sends_only_set_fields_with_locations_as_objects() -> None:
+    body = fields.to_api({**VALID, "locations": [10, 20], "note": None, "extra_fields": {"x_flag": 1}})
+    assert body["locations"] == [{"id": 10}, {"id": 20}]
+    assert "note" not in body
+    assert body["x_flag"] == 1
+
+
+def test_field_equal_compares_after_coercion() -> None:
+    assert fields.field_equal("interval", "15", 15)
+    assert not fields.field_equal("interval", "15", 30)
+    assert fields.field_equal("locations", [{"id": "10"}], [10])
+    assert fields.field_equal("custom_properties", [{"id": 1, "value": "a"}], [{"id": "1", "value": "a"}])
+
+
+def test_mask_secrets() -> None:
+    assert fields.mask_secrets({"email_password": "hunter2", "name": "x"}) == {
+        "email_password": "[secret]", "name": "x"}

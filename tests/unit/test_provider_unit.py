@@ -1,0 +1,108 @@
+"""Provider behaviour that needs no server: pickling, check and diff."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.output import Unknown
+
+from alertsite_pulumi.provider import EmailRoundTripMonitorProvider, changed_fields, outputs
+
+INPUTS: dict[str, Any] = {
+    "billing_plancode": "UBM - A/A",
+    "name": "Mail",
+    "smtp_hostname": "smtps://smtp.example.com",
+    "pop3_hostname": "pop3s://pop.example.com",
+    "email": "rt@example.com",
+    "email_password": "mailbox-secret-1",
+    "interval": 15,
+}
+
+LIVE: dict[str, Any] = {
+    "id": "42", "type": "email-round-trip", "access_type": "Edit", "created": "2026-01-01T00:00:00Z",
+    "billing_plancode": "UBM - A/A", "name": "Mail", "smtp_hostname": "smtps://smtp.example.com",
+    "pop3_hostname": "pop3s://pop.example.com", "email": "rt@example.com", "email_username": "",
+    "interval": "15", "timeout": "300", "enabled": True, "locations": [{"id": "10"}, {"id": "20"}],
+    "home_location": "10", "mode": "Primary", "note": "", "alert_note": "",
+    "allow_internal_testing": True, "custom_properties": [], "last_status": {"code": "0"},
+}
+
+
+def pickled(provider: EmailRoundTripMonitorProvider) -> bytes:
+    return base64.b64decode(serialize_provider(provider))
+
+
+def test_pickled_provider_is_small_by_reference_and_holds_no_secret(monkeypatch: Any) -> None:
+    provider = EmailRoundTripMonitorProvider()
+    raw = pickled(provider)
+    assert b"alertsite_pulumi.provider" in raw
+    assert len(raw) < 300, len(raw)
+    # Even after configure() has seen credentials, a pickle carries none of them.
+    monkeypatch.delenv("ALERTSITE_PASSWORD", raising=False)
+    provider.configure(ConfigureRequest(Config(
+        {"alertsite:username": "ops@example.com", "alertsite:password": "account-secret-9",
+         "alertsite:accessToken": "0123456789abcdef0123456789abcdef"}, "proj")))
+    raw = pickled(provider)
+    for secret in (b"account-secret-9", b"0123456789abcdef", b"ops@example.com"):
+        assert secret not in raw
+    assert b"requests" not in raw and b"Session" not in raw
+
+
+def test_configure_reads_stack_config_before_environment(monkeypatch: Any) -> None:
+    monkeypatch.setenv("ALERTSITE_BASE_URL", "http://127.0.0.1:1/api/v3")
+    monkeypatch.setenv("ALERTSITE_REQUEST_TIMEOUT", "7")
+    provider = EmailRoundTripMonitorProvider()
+    provider.configure(ConfigureRequest(Config({"alertsite:baseUrl": "https://alertsite.example.com/api/v3"},
+                                               "proj")))
+    assert provider._settings is not None
+    assert provider._settings.base_url == "https://alertsite.example.com/api/v3"
+    assert provider._settings.request_timeout == 7.0
+
+
+def test_check_names_each_bad_field() -> None:
+    result = EmailRoundTripMonitorProvider().check({}, {**INPUTS, "interval": 7, "email": "nope"})
+    reasons = {f.property: f.reason for f in result.failures}
+    assert set(reasons) == {"interval", "email"}
+    assert reasons["interval"].startswith("interval: 7 is not one of 5, 10")
+
+
+def test_check_passes_unknowns_and_drops_nones() -> None:
+    result = EmailRoundTripMonitorProvider().check({}, {**INPUTS, "interval": Unknown(), "note": None})
+    assert result.failures == []
+    assert "note" not in result.inputs
+    assert isinstance(result.inputs["interval"], Unknown)
+
+
+def test_diff_compares_only_user_fields_after_coercion() -> None:
+    state = outputs(LIVE, INPUTS)
+    news = {**INPUTS, "__provider": "different-pickle"}
+    assert changed_fields(state, news) == []
+    assert EmailRoundTripMonitorProvider().diff("42", state, news).changes is False
+    # Account defaults the user did not set never show as a change.
+    assert state["timeout"] == 300 and state["locations"] == [10, 20]
+    assert changed_fields({**state, "timeout": 120}, news) == []
+
+
+def test_diff_reports_real_changes_and_unknowns() -> None:
+    state = outputs(LIVE, INPUTS)
+    assert changed_fields(state, {**INPUTS, "interval": 30}) == ["interval"]
+    assert changed_fields(state, {**INPUTS, "email_password": "rotated"}) == ["email_password"]
+    assert changed_fields(state, {**INPUTS, "note": Unknown()}) == ["note"]
+    assert changed_fields(state, {**INPUTS, "extra_fields": {"x_flag": "1"}}) == ["extra_fields"]
+    result = EmailRoundTripMonitorProvider().diff("42", state, {**INPUTS, "interval": 30})
+    assert result.changes is True and result.replaces == []
+
+
+def test_outputs_keep_the_secret_and_coerce_live_values() -> None:
+    out = outputs(LIVE, INPUTS)
+    assert out["email_password"] == "mailbox-secret-1"
+    assert out["interval"] == 15 and out["home_location"] == 10
+    assert out["monitor_id"] == "42" and out["access_type"] == "Edit"
+    assert "last_status" not in out and "created" not in out
+    # A GET that does not return the password never blanks it (refresh keeps the stored one).
+    refreshed = outputs(LIVE, {k: v for k, v in out.items() if k != "email_password"}, previous=out)
+    assert refreshed["email_password"] == "mailbox-secret-1"
+    assert refreshed == out

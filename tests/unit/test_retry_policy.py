@@ -1,0 +1,99 @@
+"""The retry policy on its own, with a fake clock and a seeded random source."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from alertsite_pulumi.client import RetryPolicy, Throttle, parse_retry_after
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def policy(clock: FakeClock, **kw: float) -> RetryPolicy:
+    return RetryPolicy(sleep=clock.sleep, clock=clock, rng=random.Random(7), **kw)  # type: ignore[arg-type]
+
+
+def test_429_honours_retry_after_for_every_verb() -> None:
+    clock = FakeClock()
+    p = policy(clock)
+    for method in ("GET", "POST", "PATCH", "DELETE"):
+        assert p.delay(method=method, attempt=0, started=clock.now, status=429, retry_after=3) == 3
+
+
+def test_429_without_retry_after_backs_off_exponentially_with_jitter() -> None:
+    clock = FakeClock()
+    p = policy(clock, base_delay=1, max_delay=100)
+    delays = [p.delay(method="GET", attempt=n, started=clock.now, status=429) for n in range(5)]
+    for n, d in enumerate(delays):
+        assert d is not None
+        assert 0.5 * 2**n <= d <= 2**n
+    known = [d for d in delays if d is not None]
+    assert known == sorted(known)
+
+
+def test_backoff_is_capped() -> None:
+    clock = FakeClock()
+    p = policy(clock, base_delay=1, max_delay=4, max_retries=20)
+    d = p.delay(method="GET", attempt=10, started=clock.now, status=503)
+    assert d is not None and d <= 4
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_gateway_errors_retry_idempotent_verbs_only(status: int) -> None:
+    clock = FakeClock()
+    p = policy(clock)
+    for method in ("GET", "PATCH", "DELETE"):
+        assert p.delay(method=method, attempt=0, started=clock.now, status=status) is not None
+    assert p.delay(method="POST", attempt=0, started=clock.now, status=status) is None
+
+
+def test_other_errors_are_not_retried() -> None:
+    clock = FakeClock()
+    p = policy(clock)
+    for status in (400, 401, 403, 404, 500):
+        assert p.delay(method="GET", attempt=0, started=clock.now, status=status) is None
+
+
+def test_lost_connection_retries_post_only_when_never_sent() -> None:
+    clock = FakeClock()
+    p = policy(clock)
+    assert p.delay(method="GET", attempt=0, started=clock.now, status=None) is not None
+    assert p.delay(method="POST", attempt=0, started=clock.now, status=None, sent=True) is None
+    assert p.delay(method="POST", attempt=0, started=clock.now, status=None, sent=False) is not None
+
+
+def test_attempts_and_time_budget_end_retries() -> None:
+    clock = FakeClock()
+    p = policy(clock, max_retries=2, budget=10)
+    assert p.delay(method="GET", attempt=2, started=clock.now, status=503) is None
+    clock.now += 9.5
+    assert p.delay(method="GET", attempt=0, started=clock.now - 9.5, status=429, retry_after=1) is None
+
+
+def test_parse_retry_after() -> None:
+    assert parse_retry_after("5") == 5.0
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after("Thu, 01 Jan 2026 00:00:10 GMT", now=1767225600.0) == 10.0
+
+
+def test_throttle_spaces_requests() -> None:
+    clock = FakeClock()
+    throttle = Throttle(4, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        throttle.wait()
+    assert clock.now == pytest.approx(1001.0)
+    assert Throttle(None, clock=clock, sleep=clock.sleep).rate is None
