@@ -1,0 +1,100 @@
+"""``alertsite-emulator``: serve the AlertSite API emulator until SIGTERM or SIGINT.
+
+Prints the API root (``http://127.0.0.1:PORT/api/v3``) alone on one line once ready, then
+logs one line per request on stderr (method, path, status, time; never a body, password or
+token).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from types import FrameType
+
+from .app import EmulatorServer
+from .store import EmulatorSettings, User, parse_user
+
+
+def _user(spec: str) -> User:
+    try:
+        return parse_user(spec)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be above 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alertsite-emulator", description="A local emulator of the AlertSite API v3."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=0, help="port (0: a free one)")
+    parser.add_argument("--db", metavar="PATH", help="SQLite file that keeps users and monitors")
+    parser.add_argument("--prefix", default="/api/v3", help="path of the API root")
+    parser.add_argument(
+        "--user",
+        action="append",
+        type=_user,
+        metavar="EMAIL:PASSWORD[:ROLE]",
+        help="an account user (repeatable); role admin, co-admin, power-user or read-only",
+    )
+    parser.add_argument(
+        "--token-lifetime", type=_positive, metavar="S", help="access token lifetime in seconds"
+    )
+    parser.add_argument("--seed", type=int, help="seed of the fault RNG")
+    parser.add_argument("--quiet", action="store_true", help="no request log")
+    return parser
+
+
+def _stderr_line(line: str) -> None:
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    sys.stderr.write(f"{stamp} {line}\n")
+    sys.stderr.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = EmulatorSettings()
+    if args.token_lifetime is not None:
+        settings.token_lifetime_s = args.token_lifetime
+    server = EmulatorServer(
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        prefix=args.prefix,
+        users=args.user,
+        settings=settings,
+        seed=args.seed,
+        log=None if args.quiet else _stderr_line,
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    server.start()
+    try:
+        print(server.api_url, flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+    if not args.quiet:
+        _stderr_line("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""A small client for the emulator's control surface (``/_emulator/...``), for tests and
+benchmarks. It never touches the AlertSite paths."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import requests
+
+JsonObject = dict[str, Any]
+
+
+class EmulatorControl:
+    """Drive an emulator at ``base_url`` (``http://127.0.0.1:PORT``, no API prefix).
+
+    Every method raises ``requests.HTTPError`` when the emulator refuses the call.
+    """
+
+    def __init__(self, base_url: str, api_url: str | None = None, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_url = api_url.rstrip("/") if api_url else f"{self.base_url}/api/v3"
+        """The AlertSite API root served by the same emulator."""
+        self.timeout = timeout
+        self._session = requests.Session()
+
+    def __repr__(self) -> str:
+        return f"EmulatorControl({self.base_url!r})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _call(self, method: str, path: str, body: object = None) -> Any:
+        response = self._session.request(
+            method,
+            f"{self.base_url}/_emulator{path}",
+            json=body,
+            timeout=self.timeout,
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def health(self) -> JsonObject:
+        """``GET /_emulator/health``."""
+        result: JsonObject = self._call("GET", "/health")
+        return result
+
+    def reset(self) -> None:
+        """``POST /_emulator/reset``: monitors, tokens, counters, faults and settings back to
+        the startup state; users back to the startup users. Ids keep counting up."""
+        self._call("POST", "/reset")
+
+    def set_faults(
+        self,
+        rules: Sequence[Mapping[str, Any]],
+        seed: int | None = None,
+        token_expiry_every_s: float | None = None,
+    ) -> JsonObject:
+        """``PUT /_emulator/faults``: replace the fault rules (see ``faults.FaultRule``)."""
+        body = {"seed": seed, "rules": list(rules), "token_expiry_every_s": token_expiry_every_s}
+        result: JsonObject = self._call("PUT", "/faults", body)
+        return result
+
+    def faults(self) -> JsonObject:
+        """``GET /_emulator/faults``: the rules with their remaining counts."""
+        result: JsonObject = self._call("GET", "/faults")
+        return result
+
+    def clear_faults(self) -> None:
+        """``DELETE /_emulator/faults``."""
+        self._call("DELETE", "/faults")
+
+    def expire_tokens(self) -> int:
+        """``POST /_emulator/expire-tokens``: every token is now invalid; returns how many."""
+        return int(self._call("POST", "/expire-tokens")["expired"])
+
+    def settings(self) -> JsonObject:
+        """``GET /_emulator/settings``."""
+        result: JsonObject = self._call("GET", "/settings")
+        return result
+
+    def update_settings(self, **changes: Any) -> JsonObject:
+        """``PATCH /_emulator/settings``; returns the settings now in force."""
+        result: JsonObject = self._call("PATCH", "/settings", changes)
+        return result
+
+    def monitors(self) -> list[JsonObject]:
+        """``GET /_emulator/monitors``: stored monitors, canonical values, password included."""
+        return list(self._call("GET", "/monitors")["monitors"])
+
+    def monitor(self, monitor_id: str) -> JsonObject:
+        """``GET /_emulator/monitors/{id}``: one stored monitor."""
+        result: JsonObject = self._call("GET", f"/monitors/{monitor_id}")
+        return result
+
+    def edit_monitor(self, monitor_id: str, **fields: Any) -> JsonObject:
+        """``PATCH /_emulator/monitors/{id}``: an out-of-band edit (no validation; a None
+        value removes the field)."""
+        result: JsonObject = self._call("PATCH", f"/monitors/{monitor_id}", fields)
+        return result
+
+    def delete_monitor(self, monitor_id: str) -> None:
+        """``DELETE /_emulator/monitors/{id}``: an out-of-band delete."""
+        self._call("DELETE", f"/monitors/{monitor_id}")
+
+    def seed_monitor(self, monitor: Mapping[str, Any]) -> str:
+        """``POST /_emulator/monitors``: store a monitor as given; returns its id."""
+        return str(self._call("POST", "/monitors", dict(monitor))["id"])
+
+    def requests(self) -> JsonObject:
+        """``GET /_emulator/requests``: counts of AlertSite calls since the last reset."""
+        result: JsonObject = self._call("GET", "/requests")
+        return result
+
+    def reset_requests(self) -> None:
+        """``DELETE /_emulator/requests``."""
+        self._call("DELETE", "/requests")
+
+    def users(self) -> list[JsonObject]:
+        """``GET /_emulator/users``: emails and roles (no passwords)."""
+        return list(self._call("GET", "/users")["users"])
+
+    def add_user(self, email: str, password: str, role: str = "admin") -> JsonObject:
+        """``POST /_emulator/users``: add (or replace) a user."""
+        result: JsonObject = self._call(
+            "POST", "/users", {"email": email, "password": password, "role": role}
+        )
+        return result
+
+    def openapi(self) -> JsonObject:
+        """``GET /_emulator/openapi.json``: the OpenAPI description of the AlertSite subset."""
+        result: JsonObject = self._call("GET", "/openapi.json")
+        return result

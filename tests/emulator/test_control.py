@@ -1,0 +1,116 @@
+"""The control surface under /_emulator: reset, settings, out-of-band edits, counters."""
+
+from __future__ import annotations
+
+import requests
+
+from alertsite_pulumi.emulator import EmulatorControl
+
+from .helpers import NOT_FOUND_BODY, Api
+
+
+def test_health(emulator: EmulatorControl) -> None:
+    assert emulator.health()["status"] == "ok"
+
+
+def test_out_of_band_edit_is_seen_by_get(emulator: EmulatorControl, api: Api) -> None:
+    monitor_id = api.create_id()
+    edited = emulator.edit_monitor(monitor_id, name="renamed in the UI", interval=60, note=None)
+    assert edited["name"] == "renamed in the UI"
+    assert "note" not in edited
+    monitor = api.monitor(monitor_id)
+    assert monitor["name"] == "renamed in the UI"
+    assert monitor["interval"] == "60"
+    assert "note" not in monitor
+
+
+def test_out_of_band_delete(emulator: EmulatorControl, api: Api) -> None:
+    monitor_id = api.create_id()
+    emulator.delete_monitor(monitor_id)
+    assert api.get(monitor_id).json() == NOT_FOUND_BODY
+    response = requests.delete(f"{emulator.base_url}/_emulator/monitors/{monitor_id}", timeout=5)
+    assert response.status_code == 404
+
+
+def test_seed_monitor_is_listed_with_defaults(emulator: EmulatorControl, api: Api) -> None:
+    monitor_id = emulator.seed_monitor({"name": "pre-existing", "email": "old@example.com"})
+    monitor = api.monitor(monitor_id)
+    assert monitor["name"] == "pre-existing"
+    assert monitor["interval"] == "15"
+    assert [m["id"] for m in emulator.monitors()] == [monitor_id]
+
+
+def test_request_counters(emulator: EmulatorControl, api: Api) -> None:
+    api.login()
+    assert api.token is not None
+    monitor_id = api.create_id()
+    api.get(monitor_id)
+    api.list_monitors()
+    api.patch(monitor_id, {"name": "x"})
+    api.delete(monitor_id)
+    api.request("GET", "/nowhere")
+    emulator.monitors()  # the control surface is not counted
+    counts = emulator.requests()
+    assert counts["total"] == 7
+    assert counts["by_endpoint"] == {
+        "login": 1, "create": 1, "update": 1, "get": 1, "list": 1, "delete": 1, "other": 1,
+    }
+    assert counts["by_token"] == {api.token[:6] + "\u2026": 6}
+    assert counts["by_method_path"]["GET /api/v3/monitors/{id}"] == 1
+    assert counts["by_method_path"]["PATCH /api/v3/monitors/email-round-trip/{id}"] == 1
+    emulator.reset_requests()
+    assert emulator.requests()["total"] == 0
+
+
+def test_reset_restores_startup_state_and_ids_keep_counting(
+    emulator: EmulatorControl, api: Api
+) -> None:
+    old_id = api.create_id()
+    emulator.update_settings(numbers_as_strings=False)
+    emulator.add_user("temp@example.com", "temp-password")
+    emulator.reset()
+    assert emulator.monitors() == []
+    assert emulator.settings()["numbers_as_strings"] is True
+    assert "temp@example.com" not in [u["email"] for u in emulator.users()]
+    assert emulator.requests()["total"] == 0
+    assert api.list_monitors().status_code == 401  # tokens are gone too
+    api.login()
+    assert int(api.create_id()) > int(old_id)
+
+
+def test_settings_refuse_bad_values(emulator: EmulatorControl) -> None:
+    response = requests.patch(
+        f"{emulator.base_url}/_emulator/settings",
+        json={"password_in_get": "show", "create_status": 202, "colour": "red"},
+        timeout=5,
+    )
+    assert response.status_code == 400
+    messages = " ".join(e["message"] for e in response.json()["errors"])
+    for key in ("password_in_get", "create_status", "colour"):
+        assert key in messages
+    assert emulator.settings()["password_in_get"] == "omit"
+
+
+def test_settings_round_trip(emulator: EmulatorControl) -> None:
+    updated = emulator.update_settings(token_lifetime_s=60, default_limit=10)
+    assert updated["token_lifetime_s"] == 60
+    assert emulator.settings()["default_limit"] == 10
+
+
+def test_openapi_is_served_with_the_prefix(emulator: EmulatorControl) -> None:
+    spec = emulator.openapi()
+    assert spec["openapi"].startswith("3.")
+    assert spec["servers"] == [{"url": "/api/v3"}]
+    assert set(spec["paths"]) == {
+        "/access-tokens",
+        "/monitors/email-round-trip",
+        "/monitors/email-round-trip/{id}",
+        "/monitors",
+        "/monitors/{id}",
+    }
+
+
+def test_unknown_control_path_is_404_json(emulator: EmulatorControl) -> None:
+    response = requests.get(f"{emulator.base_url}/_emulator/nothing", timeout=5)
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == 404
