@@ -171,6 +171,7 @@ class TokenManager:
         self._token: str | None = fixed_token
         self._fixed = fixed_token is not None
         self._expires = float("inf") if fixed_token else 0.0
+        self._margin = TOKEN_RENEW_MARGIN
         self.logins = 0
 
     def __repr__(self) -> str:
@@ -178,26 +179,30 @@ class TokenManager:
 
     def get(self) -> str:
         with self._lock:
-            if self._token is None or self._clock() >= self._expires - TOKEN_RENEW_MARGIN:
+            if self._token is None or self._clock() >= self._expires - self._margin:
                 self._renew()
             assert self._token is not None
             return self._token
 
-    def invalidate(self, failed: str) -> None:
-        """Forget ``failed`` if it is still the current token (other threads may have renewed)."""
+    def invalidate(self, failed: str) -> bool:
+        """Forget ``failed`` if it is still the current token (other threads may have renewed).
+
+        False when a new login cannot help: the token was given ready-made in the settings.
+        """
         with self._lock:
+            if self._fixed:
+                return False
             if self._token == failed:
-                if self._fixed:
-                    raise AuthenticationError(
-                        "AlertSite did not accept the configured access token (it may have expired)"
-                    )
                 self._token = None
+            return True
 
     def _renew(self) -> None:
         token, lifetime = self._login()
         self.logins += 1
         self._token = token
         self._expires = self._clock() + lifetime
+        # Renew ahead of expiry, but never so early that a short-lived token is renewed at once.
+        self._margin = min(TOKEN_RENEW_MARGIN, lifetime / 10)
 
 
 _SHARED_LOCK = threading.Lock()
@@ -330,9 +335,9 @@ class AlertSiteClient:
             log.debug("%s %s -> %s (%.0f ms)", method, path, response.status_code, elapsed_ms)
             if response.status_code < 400:
                 return response
-            if response.status_code == 401 and auth and token is not None and not relogged:
+            if (response.status_code == 401 and auth and token is not None and not relogged
+                    and self.tokens.invalidate(token)):
                 relogged = True
-                self.tokens.invalidate(token)
                 continue
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             failure = error_for_status(response.status_code, method=method, path=path,

@@ -1,0 +1,297 @@
+"""AlertSiteClient against the emulator over real HTTP, with its fault switches and a fake clock."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from alertsite_pulumi.client import AlertSiteClient, RetryPolicy
+from alertsite_pulumi.config import Settings
+from alertsite_pulumi.emulator import EmulatorControl
+from alertsite_pulumi.errors import (
+    AlertSiteError,
+    AmbiguousCreateError,
+    AuthenticationError,
+    InvalidRequest,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+
+ADMIN = ("admin@example.com", "emulator-admin-password")
+VIEWER = ("viewer@example.com", "emulator-viewer-password")
+
+
+class FakeClock:
+    """Monotonic time that only moves when the client sleeps (or a test says so)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            self.now += seconds
+
+
+def body(index: int = 0, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "billing_plancode": "UBM - A/A", "name": f"Round trip {index}",
+        "smtp_hostname": "smtps://smtp.example.com:465", "pop3_hostname": "pop3s://pop.example.com:995",
+        "email": f"rt-{index}@example.com", "email_password": "mailbox-secret-55", "interval": 15,
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def make_client(emulator: EmulatorControl, clock: FakeClock) -> Iterator[Any]:
+    made: list[AlertSiteClient] = []
+
+    def make(user: tuple[str, str] = ADMIN, *, max_retries: int = 4, token: str | None = None,
+             base_url: str | None = None, timeout: float = 5.0) -> AlertSiteClient:
+        settings = Settings(base_url=base_url or emulator.api_url, username=None if token else user[0],
+                            password=None if token else user[1], access_token=token,
+                            request_timeout=timeout)
+        client = AlertSiteClient(settings, share_login=False,
+                                 retry=RetryPolicy(max_retries=max_retries, budget=600,
+                                                   sleep=clock.sleep, clock=clock))
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.session.close()
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    caplog.set_level(logging.DEBUG, logger="alertsite_pulumi")
+    yield
+    text = caplog.text
+    for secret in (ADMIN[1], VIEWER[1], "mailbox-secret-55"):
+        assert secret not in text
+    assert "Bearer" not in text
+
+
+def calls(emulator: EmulatorControl, kind: str) -> int:
+    return int(emulator.requests()["by_endpoint"].get(kind, 0))
+
+
+def test_create_get_list_update_delete(make_client: Any, emulator: EmulatorControl) -> None:
+    client = make_client()
+    monitor_id = client.create_round_trip_monitor(body())
+    monitor = client.get_monitor(monitor_id)
+    assert monitor["id"] == monitor_id
+    assert monitor["interval"] == 15 and monitor["timeout"] == 300  # sent back as strings, coerced
+    assert monitor["locations"] == [10, 20] and monitor["enabled"] is True
+    assert "email_password" not in monitor
+    client.update_round_trip_monitor(monitor_id, {"interval": 30})
+    assert client.get_monitor(monitor_id, select=["interval"]) == {"interval": 30, "id": monitor_id}
+    assert [m["id"] for m in client.list_monitors()] == [monitor_id]
+    assert client.delete_monitor(monitor_id) is True
+    assert client.delete_monitor(monitor_id) is False
+    with pytest.raises(NotFound):
+        client.delete_monitor(monitor_id, missing_ok=False)
+
+
+def test_list_follows_pages_and_accepts_a_bare_array(make_client: Any, emulator: EmulatorControl) -> None:
+    for i in range(25):
+        emulator.seed_monitor(body(i))
+    client = make_client()
+    emulator.reset_requests()
+    assert len(client.list_monitors(page_size=10)) == 25
+    assert calls(emulator, "list") == 3
+    emulator.update_settings(list_envelope="bare")
+    assert len(client.list_monitors(page_size=10)) == 25
+
+
+def test_every_error_class(make_client: Any, emulator: EmulatorControl) -> None:
+    with pytest.raises(AuthenticationError) as bad_login:
+        make_client(("admin@example.com", "wrong-password")).list_monitors()
+    assert bad_login.value.status == 400
+    assert "User authentication failed" in str(bad_login.value)
+    assert "wrong-password" not in str(bad_login.value)
+
+    with pytest.raises(AuthenticationError) as bad_token:
+        make_client(token="0" * 32).list_monitors()
+    assert bad_token.value.status == 401
+
+    with pytest.raises(PermissionDenied) as denied:
+        make_client(VIEWER).create_round_trip_monitor(body())
+    assert denied.value.status == 403 and "Power User" in str(denied.value)
+
+    client = make_client()
+    with pytest.raises(NotFound) as missing:
+        client.get_monitor("999999")
+    assert "Record not found" in str(missing.value) and "GET /monitors/999999" in str(missing.value)
+
+    with pytest.raises(InvalidRequest) as invalid:
+        client.create_round_trip_monitor(body(interval=7, email="nope"))
+    assert len(invalid.value.messages) == 2
+    assert any("interval" in m for m in invalid.value.messages)
+
+    emulator.set_faults([{"endpoint": "get", "kind": "status", "status": 429}])
+    with pytest.raises(RateLimited):
+        client.get_monitor("1")
+    emulator.set_faults([{"endpoint": "get", "kind": "status", "status": 500}])
+    with pytest.raises(ServerError) as server:
+        client.get_monitor("1")
+    assert server.value.status == 500
+    emulator.clear_faults()
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    with pytest.raises(TransportError) as transport:
+        make_client(base_url=f"http://127.0.0.1:{closed_port}/api/v3", max_retries=1).login()
+    assert "connection refused" in str(transport.value)
+    for error in (bad_login.value, denied.value, transport.value):
+        assert isinstance(error, AlertSiteError)
+        assert ADMIN[1] not in repr(error) + str(error)
+
+
+def test_relogin_once_on_401_and_ahead_of_expiry(make_client: Any, emulator: EmulatorControl,
+                                                  clock: FakeClock) -> None:
+    client = make_client()
+    client.list_monitors()
+    assert client.tokens.logins == 1
+    emulator.expire_tokens()
+    client.list_monitors()  # 401, one new login, the call retried
+    assert client.tokens.logins == 2
+    clock.now += 3600  # the token's hour is up: renewed before the call, not after a 401
+    emulator.reset_requests()
+    client.list_monitors()
+    assert client.tokens.logins == 3
+    assert emulator.requests()["by_endpoint"]["list"] == 1
+
+
+def test_ten_threads_meeting_a_401_cause_one_login(emulator: EmulatorControl) -> None:
+    settings = Settings(base_url=emulator.api_url, username=ADMIN[0], password=ADMIN[1])
+    clients = [AlertSiteClient(settings) for _ in range(2)]  # shared login across clients
+    monitor_id = clients[0].create_round_trip_monitor(body())
+    emulator.expire_tokens()
+    emulator.reset_requests()
+    barrier = threading.Barrier(10)
+
+    def read(i: int) -> str:
+        barrier.wait()
+        return str(clients[i % 2].get_monitor(monitor_id)["id"])
+
+    with ThreadPoolExecutor(10) as pool:
+        assert list(pool.map(read, range(10))) == [monitor_id] * 10
+    assert calls(emulator, "login") == 1
+
+
+@pytest.mark.parametrize("retry_after", [2, None])
+def test_429_is_retried_with_and_without_retry_after(make_client: Any, emulator: EmulatorControl,
+                                                     clock: FakeClock, retry_after: int | None) -> None:
+    client = make_client()
+    monitor_id = client.create_round_trip_monitor(body())
+    rule: dict[str, Any] = {"endpoint": "get", "kind": "status", "status": 429, "count": 2}
+    if retry_after is not None:
+        rule["retry_after"] = retry_after
+    emulator.set_faults([rule])
+    assert client.get_monitor(monitor_id)["id"] == monitor_id
+    assert len(clock.slept) == 2
+    if retry_after is not None:
+        assert clock.slept == [2.0, 2.0]
+    else:
+        assert 0.25 <= clock.slept[0] <= 0.5 and 0.5 <= clock.slept[1] <= 1.0
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_gateway_errors_are_retried_for_idempotent_calls(make_client: Any, emulator: EmulatorControl,
+                                                         status: int) -> None:
+    client = make_client()
+    monitor_id = client.create_round_trip_monitor(body())
+    for endpoint in ("get", "update", "delete"):
+        emulator.set_faults([{"endpoint": endpoint, "kind": "status", "status": status, "count": 1}])
+        if endpoint == "get":
+            client.get_monitor(monitor_id)
+        elif endpoint == "update":
+            client.update_round_trip_monitor(monitor_id, {"interval": 30})
+        else:
+            assert client.delete_monitor(monitor_id) is True
+    assert emulator.monitors() == []
+
+
+def test_dropped_connection_on_get_is_retried(make_client: Any, emulator: EmulatorControl) -> None:
+    client = make_client()
+    monitor_id = client.create_round_trip_monitor(body())
+    emulator.set_faults([{"endpoint": "get", "kind": "drop", "count": 1}])
+    assert client.get_monitor(monitor_id)["id"] == monitor_id
+
+
+@pytest.mark.parametrize("kind", ["commit_then_drop", "drop", "status"])
+def test_a_create_whose_answer_is_lost_yields_exactly_one_monitor(
+        make_client: Any, emulator: EmulatorControl, kind: str) -> None:
+    client = make_client()
+    rule: dict[str, Any] = {"endpoint": "create", "kind": kind, "count": 1}
+    if kind == "status":
+        rule["status"] = 503
+    emulator.set_faults([rule])
+    monitor_id = client.create_round_trip_monitor(body())
+    monitors = emulator.monitors()
+    assert [str(m["id"]) for m in monitors] == [monitor_id]
+    # Only a commit-then-drop made a monitor on the first POST; the others needed a second one.
+    assert calls(emulator, "create") == (1 if kind == "commit_then_drop" else 2)
+    assert calls(emulator, "list") == 1
+
+
+def test_several_candidates_are_refused_by_name(make_client: Any, emulator: EmulatorControl) -> None:
+    client = make_client()
+    first = emulator.seed_monitor(body())
+    second = emulator.seed_monitor(body())
+    emulator.set_faults([{"endpoint": "create", "kind": "commit_then_drop", "count": 1}])
+    with pytest.raises(AmbiguousCreateError) as ambiguous:
+        client.create_round_trip_monitor(body())
+    text = str(ambiguous.value)
+    assert "3 monitors match it" in text and first in text and second in text
+    assert len(emulator.monitors()) == 3  # nothing more was made, nothing deleted
+
+
+def test_an_old_monitor_with_the_same_name_is_not_adopted(make_client: Any, emulator: EmulatorControl) -> None:
+    old = emulator.seed_monitor(body())
+    emulator.edit_monitor(old, created="2020-01-01T00:00:00Z")
+    emulator.set_faults([{"endpoint": "create", "kind": "drop", "count": 1}])
+    new_id = make_client().create_round_trip_monitor(body())
+    assert new_id != old
+    assert len(emulator.monitors()) == 2
+
+
+def test_post_is_never_repeated_after_a_5xx_when_the_monitor_exists(
+        make_client: Any, emulator: EmulatorControl) -> None:
+    client = make_client()
+    emulator.set_faults([{"endpoint": "create", "kind": "commit_then_drop", "count": 3}])
+    ids = {client.create_round_trip_monitor(body(i)) for i in range(3)}
+    assert len(ids) == 3
+    assert len(emulator.monitors()) == 3
+    assert calls(emulator, "create") == 3
+
+
+def test_client_repr_and_errors_hold_no_credentials(make_client: Any) -> None:
+    client = make_client()
+    client.login()
+    token = client.tokens._token
+    assert token is not None and len(token) == 32
+    for text in (repr(client), repr(client.settings), str(client.settings), repr(client.tokens)):
+        assert ADMIN[1] not in text and token not in text
