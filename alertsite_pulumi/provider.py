@@ -105,18 +105,19 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         inputs = _user_inputs(props)
         adopted = self._adopt(client, inputs)
         if adopted is not None:
-            monitor_id = adopted
-            body = to_api(_changed_against(client.get_monitor(monitor_id), inputs))
+            # Taking over an existing monitor: write only what differs, never create.
+            monitor_id, live = adopted
+            body = to_api(_changed_against(live, inputs))
             if body:
                 client.update_round_trip_monitor(monitor_id, body)
-        else:
-            monitor_id = client.create_round_trip_monitor(to_api(inputs))
+                live = client.get_monitor(monitor_id)
+            return CreateResult(monitor_id, outputs(live, inputs))
+        monitor_id = client.create_round_trip_monitor(to_api(inputs))
         try:
             live = client.get_monitor(monitor_id)
         except BaseException:
             # All or nothing: a monitor we made but cannot describe must not leak.
-            if adopted is None:
-                _delete_quietly(client, monitor_id)
+            _delete_quietly(client, monitor_id)
             raise
         return CreateResult(monitor_id, outputs(live, inputs))
 
@@ -146,25 +147,26 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
 
     # -- adoption -----------------------------------------------------------------------------
 
-    def _adopt(self, client: AlertSiteClient, inputs: Mapping[str, Any]) -> str | None:
+    def _adopt(self, client: AlertSiteClient,
+               inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """The monitor to take over (id and live values), or None to create a new one."""
         monitor_id = inputs.get(ADOPT_MONITOR_ID)
         if monitor_id:
             try:
-                client.get_monitor(str(monitor_id), select=["id"])
+                return str(monitor_id), client.get_monitor(str(monitor_id))
             except NotFound:
                 raise AdoptionError(
                     f"adopt_monitor_id: AlertSite has no monitor {monitor_id}") from None
-            return str(monitor_id)
         if inputs.get(ADOPT_BY_NAME):
             name = inputs.get("name")
-            matches = [m for m in client.list_monitors(select=["id", "name"]) if m.get("name") == name]
+            matches = [m for m in client.list_monitors() if m.get("name") == name]
             if len(matches) != 1:
                 ids = ", ".join(str(m.get("id")) for m in matches)
                 found = f"{len(matches)} ({ids})" if matches else "none"
                 raise AdoptionError(
                     f"adopt_by_name: exactly one round-trip monitor named {name!r} must exist; "
                     f"found {found}")
-            return str(matches[0]["id"])
+            return str(matches[0]["id"]), matches[0]
         return None
 
 

@@ -269,7 +269,8 @@ def test_several_candidates_are_refused_by_name(make_client: Any, emulator: Emul
     assert len(emulator.monitors()) == 3  # nothing more was made, nothing deleted
 
 
-def test_an_old_monitor_with_the_same_name_is_not_adopted(make_client: Any, emulator: EmulatorControl) -> None:
+def test_an_old_monitor_with_the_same_name_is_not_adopted(make_client: Any,
+                                                           emulator: EmulatorControl) -> None:
     old = emulator.seed_monitor(body())
     emulator.edit_monitor(old, created="2020-01-01T00:00:00Z")
     emulator.set_faults([{"endpoint": "create", "kind": "drop", "count": 1}])
