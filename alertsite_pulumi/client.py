@@ -205,7 +205,8 @@ class TokenManager:
         self._margin = min(TOKEN_RENEW_MARGIN, lifetime / 10)
 
 
-_SHARED_LOCK = threading.Lock()
+# Re-entrant: a client built under it (shared_client) takes it again for its token manager.
+_SHARED_LOCK = threading.RLock()
 _SHARED_TOKENS: dict[tuple[str, str, str], TokenManager] = {}
 _SHARED_CLIENTS: dict[Settings, AlertSiteClient] = {}
 

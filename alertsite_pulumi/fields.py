@@ -421,9 +421,28 @@ def loosely_equal(a: Any, b: Any) -> bool:
     return False
 
 
+def normalize_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs as the engine hands them over, with numbers back in their declared types.
+
+    Pulumi carries every number as a float (``15`` arrives as ``15.0``); integral floats of
+    integer fields become ints again. Anything else is left for validation to judge.
+    """
+    out = dict(inputs)
+    for name, value in inputs.items():
+        field = FIELDS.get(name)
+        if field is None or value is None or is_unknown(value):
+            continue
+        if field.kind == "int" and isinstance(value, float) and value.is_integer():
+            out[name] = int(value)
+        elif field.kind == "locations" and isinstance(value, list):
+            out[name] = [int(v) if isinstance(v, float) and v.is_integer() else v for v in value]
+    return out
+
+
 def field_equal(name: str, stored: Any, wanted: Any) -> bool:
     """Whether a stored (coerced) value equals what the user wrote."""
     stored = coerce(name, stored)
+    wanted = coerce(name, wanted)
     if name == "custom_properties":
         return loosely_equal(stored, wanted)
     return bool(stored == wanted)

@@ -37,6 +37,7 @@ from .fields import (
     field_equal,
     is_unknown,
     loosely_equal,
+    normalize_inputs,
     to_api,
     validate_inputs,
 )
@@ -89,7 +90,7 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
     # -- preview-time work: no API calls ------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs = {k: v for k, v in news.items() if v is not None}
+        inputs = normalize_inputs({k: v for k, v in news.items() if v is not None})
         failures = [CheckFailure(name, f"{name}: {message}")
                     for name, message in validate_inputs(inputs)]
         return CheckResult(inputs, failures)
@@ -172,8 +173,8 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
 
 def _user_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
     """What the user manages: the AlertSite fields and control inputs they set."""
-    return {k: v for k, v in props.items()
-            if (k in FIELDS or k in CONTROL_INPUTS) and v is not None}
+    return normalize_inputs({k: v for k, v in props.items()
+                             if (k in FIELDS or k in CONTROL_INPUTS) and v is not None})
 
 
 def changed_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:

@@ -79,7 +79,8 @@ def test_interval_must_exceed_timeout() -> None:
 
 
 def test_home_location_must_be_one_of_the_locations() -> None:
-    assert "is not one of the monitor's locations" in problems(locations=[10], home_location=20)["home_location"]
+    found = problems(locations=[10], home_location=20)
+    assert "is not one of the monitor's locations" in found["home_location"]
 
 
 def test_multi_location_modes_need_two_locations() -> None:
