@@ -1,0 +1,245 @@
+"""`alertsite-pulumi export`: every monitor as Pulumi code that adopts it without a write."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from alertsite_pulumi.client import AlertSiteClient
+from alertsite_pulumi.config import resolve_settings
+from alertsite_pulumi.emulator import EmulatorControl
+from alertsite_pulumi.export import slugify
+from alertsite_pulumi.fields import FIELDS, SECRET_FIELDS
+from alertsite_pulumi.program import monitor_specs
+from alertsite_pulumi.provider import (
+    EmailRoundTripMonitorProvider,
+    _changed_against,
+    changed_fields,
+    outputs,
+)
+
+from .cli_helpers import Run, monitor_body, seed
+
+MONITORS = 50
+
+
+def live_values(emulator: EmulatorControl) -> dict[str, dict[str, Any]]:
+    """What AlertSite reports for every monitor, coerced, as the provider reads it."""
+    client = AlertSiteClient(resolve_settings(), share_login=False)
+    out = {}
+    for listed in client.list_monitors():
+        monitor = client.get_monitor(str(listed["id"]))
+        out[str(monitor["id"])] = {k: v for k, v in monitor.items()
+                                  if k in FIELDS and k not in SECRET_FIELDS}
+    return out
+
+
+def stack_entries(text: str, project: str = "alertsite-monitors") -> list[dict[str, Any]]:
+    document = yaml.safe_load(text)
+    assert list(document) == ["config"]
+    entries = document["config"][f"{project}:monitors"]
+    assert isinstance(entries, list)
+    return entries
+
+
+def program_calls(source: str) -> list[tuple[str, dict[str, Any], ast.expr | None]]:
+    """(resource name, literal keyword values, the email_password expression) per monitor."""
+    calls = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id == "EmailRoundTripMonitor":
+            password = None
+            values = {}
+            for keyword in node.keywords:
+                assert keyword.arg is not None
+                if keyword.arg == "email_password":
+                    password = keyword.value
+                else:
+                    values[keyword.arg] = ast.literal_eval(keyword.value)
+            calls.append((ast.literal_eval(node.args[0]), values, password))
+    return calls
+
+
+@pytest.fixture
+def fifty(admin_env: EmulatorControl) -> list[str]:
+    return seed(admin_env, [monitor_body(i) for i in range(MONITORS)])
+
+
+def test_stack_config_holds_every_monitor_with_its_coerced_values(
+    admin_env: EmulatorControl, fifty: list[str], run: Run
+) -> None:
+    result = run("export", "--stack", "dev")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("# Pulumi.dev.yaml of Pulumi project 'alertsite-monitors'")
+    assert "pulumi config set --secret --path 'mailboxPasswords.<resource_name>'" in result.stdout
+    entries = stack_entries(result.stdout)
+    live = live_values(admin_env)
+    assert sorted(e["adopt_monitor_id"] for e in entries) == sorted(fifty)
+    for entry in entries:
+        assert isinstance(entry["adopt_monitor_id"], str)
+        values = {k: v for k, v in entry.items() if k not in ("resource_name", "adopt_monitor_id")}
+        assert values == live[entry["adopt_monitor_id"]]
+        assert isinstance(values["interval"], int) and isinstance(values["timeout"], int)
+        assert all(isinstance(loc, int) for loc in values["locations"])
+        assert "email_password" not in entry
+    assert len({e["resource_name"] for e in entries}) == MONITORS
+    assert "mailbox-secret" not in result.output
+    assert f"exported {MONITORS}/{MONITORS} round-trip monitors" in result.stderr
+
+
+def test_python_program_compiles_and_declares_every_monitor(
+    admin_env: EmulatorControl, fifty: list[str], run: Run
+) -> None:
+    result = run("export", "--format", "python")
+
+    assert result.exit_code == 0, result.output
+    compile(result.stdout, "__main__.py", "exec")
+    assert "from alertsite_pulumi import EmailRoundTripMonitor" in result.stdout
+    calls = program_calls(result.stdout)
+    live = live_values(admin_env)
+    assert sorted(values["adopt_monitor_id"] for _, values, _ in calls) == sorted(fifty)
+    for resource_name, values, password in calls:
+        monitor_id = values.pop("adopt_monitor_id")
+        assert values == live[monitor_id]
+        # The password is looked up by resource name in the secret stack config, never written.
+        assert password is not None
+        assert ast.unparse(password) == f"mailbox_passwords.get({resource_name!r})"
+    assert len({name for name, _, _ in calls}) == MONITORS
+    assert "mailbox-secret" not in result.output
+
+
+def test_adopting_the_export_writes_nothing_and_finds_no_change(
+    admin_env: EmulatorControl, fifty: list[str], run: Run
+) -> None:
+    entries = stack_entries(run("export").stdout)
+    specs = monitor_specs({}, entries)  # what the root project's program makes of them
+    provider = EmailRoundTripMonitorProvider()
+    client = AlertSiteClient(resolve_settings(), share_login=False)
+    admin_env.reset_requests()
+
+    for spec in specs:
+        inputs = {k: v for k, v in spec.items() if k != "resource_name"}
+        checked = provider.check({}, inputs)
+        assert checked.failures == []
+        # The steps of the provider's create when it adopts: read, compare, store.
+        adopted = provider._adopt(client, checked.inputs)
+        assert adopted is not None
+        monitor_id, live = adopted
+        assert monitor_id == spec["adopt_monitor_id"]
+        assert _changed_against(live, checked.inputs) == {}
+        assert changed_fields(outputs(live, checked.inputs), checked.inputs) == []
+
+    counts = admin_env.requests()["by_endpoint"]
+    assert counts["update"] == 0 and counts["create"] == 0
+    assert counts["get"] == MONITORS
+
+
+def test_clashing_names_get_the_monitor_id_appended(admin_env: EmulatorControl, run: Run) -> None:
+    ids = seed(admin_env, [
+        monitor_body(1, name="Support mailbox"),
+        monitor_body(2, name="Support mailbox"),
+        monitor_body(3, name="support -- MAILBOX!"),
+        monitor_body(4, name="Ünïcödé mailbox"),
+        monitor_body(5, name="!!!"),
+    ])
+
+    entries = stack_entries(run("export").stdout)
+
+    names = {e["adopt_monitor_id"]: e["resource_name"] for e in entries}
+    assert names == {
+        ids[0]: "support-mailbox",
+        ids[1]: f"support-mailbox-{ids[1]}",
+        ids[2]: f"support-mailbox-{ids[2]}",
+        ids[3]: "unicode-mailbox",
+        ids[4]: "monitor",
+    }
+    python_names = [name for name, _, _ in program_calls(run("export", "--format", "python").stdout)]
+    assert python_names == [names[i] for i in ids]
+
+
+def test_slugs_are_lowercase_words_joined_by_dashes() -> None:
+    assert slugify("Support mailbox (EU) #2") == "support-mailbox-eu-2"
+    assert slugify("  ") == "monitor"
+    assert len(slugify("x" * 300)) == 60
+
+
+def test_refuses_to_overwrite_a_file_without_force(admin_env: EmulatorControl, run: Run,
+                                                   tmp_path: Path) -> None:
+    seed(admin_env, [monitor_body(1)])
+    target = tmp_path / "Pulumi.dev.yaml"
+    target.write_text("keep me\n")
+    admin_env.reset_requests()
+
+    refused = run("export", "--output", str(target))
+
+    assert refused.exit_code == 1
+    assert "exists; pass --force" in refused.stderr
+    assert target.read_text() == "keep me\n"
+    assert admin_env.requests()["total"] == 0  # refused before reading the account
+
+    forced = run("export", "--output", str(target), "--force")
+
+    assert forced.exit_code == 0, forced.output
+    assert forced.stdout == ""
+    assert [e["name"] for e in stack_entries(target.read_text())] == ["Mailbox 001"]
+    assert target.read_text().startswith("# Pulumi.dev.yaml of Pulumi project")  # stack from file name
+    assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+
+
+def test_a_directory_output_names_the_file_after_the_stack(admin_env: EmulatorControl, run: Run,
+                                                           tmp_path: Path) -> None:
+    seed(admin_env, [monitor_body(1)])
+
+    nameless = run("export", "--output", str(tmp_path))
+    yaml_result = run("export", "--output", str(tmp_path), "--stack", "prod", "--project", "mail")
+    python_result = run("export", "--output", str(tmp_path), "--format", "python")
+
+    assert nameless.exit_code == 2 and "--stack" in nameless.stderr
+    assert yaml_result.exit_code == 0 and python_result.exit_code == 0
+    assert len(stack_entries((tmp_path / "Pulumi.prod.yaml").read_text(), project="mail")) == 1
+    assert len(program_calls((tmp_path / "__main__.py").read_text())) == 1
+
+
+def test_values_the_resource_would_refuse_are_left_out_with_a_warning(
+    admin_env: EmulatorControl, run: Run
+) -> None:
+    [monitor_id] = seed(admin_env, [monitor_body(1, interval=7, mode="Sideways")])
+
+    result = run("export")
+
+    assert result.exit_code == 0, result.output
+    [entry] = stack_entries(result.stdout)
+    assert "interval" not in entry and "mode" not in entry
+    assert entry["timeout"] == monitor_body(1)["timeout"]
+    assert f"monitor {monitor_id}): left out interval 7" in result.stderr
+    assert "mode 'Sideways'" in result.stderr
+    checked = EmailRoundTripMonitorProvider().check(
+        {}, {k: v for k, v in entry.items() if k != "resource_name"})
+    assert checked.failures == []
+
+
+def test_multiline_and_quoted_text_survives_both_formats(admin_env: EmulatorControl, run: Run) -> None:
+    tricky = "line one\n  indented: value\n- dash\n\"double\" 'single' \\back\ttab ünï"
+    seed(admin_env, [monitor_body(1, alert_note=tricky, note="# not a comment")])
+
+    [entry] = stack_entries(run("export").stdout)
+    [(_, values, _)] = program_calls(run("export", "--format", "python").stdout)
+
+    assert entry["alert_note"] == tricky and values["alert_note"] == tricky
+    assert entry["note"] == "# not a comment" and values["note"] == "# not a comment"
+
+
+def test_progress_lines_for_a_large_account(admin_env: EmulatorControl, run: Run) -> None:
+    seed(admin_env, [monitor_body(i) for i in range(120)])
+
+    result = run("export", "--parallel", "8")
+
+    assert result.exit_code == 0, result.output
+    progress = [line for line in result.stderr.splitlines() if line.startswith("exported ")]
+    assert progress == ["exported 50/120", "exported 100/120", "exported 120/120 round-trip monitors"]
+    assert len(stack_entries(result.stdout)) == 120

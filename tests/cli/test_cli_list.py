@@ -1,0 +1,114 @@
+"""`alertsite-pulumi monitors list`: a table or JSON of every round-trip monitor."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from alertsite_pulumi.cli import TABLE_COLUMNS
+from alertsite_pulumi.emulator import EmulatorControl
+
+from .cli_helpers import ADMIN, WRONG_PASSWORD, Run, monitor_body, seed
+
+
+def test_table_lists_every_monitor_by_id_with_coerced_values(admin_env: EmulatorControl, run: Run) -> None:
+    ids = seed(admin_env, [monitor_body(i) for i in (3, 1, 2)])
+
+    result = run("monitors", "list")
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == list(TABLE_COLUMNS)
+    assert [line.split()[0] for line in lines[1:]] == sorted(ids, key=int)
+    first = lines[1]
+    # monitor_body(3): interval 10, timeout 300... as the emulator stores it, shown coerced.
+    assert "Mailbox 003" in first and "probe3@example.com" in first
+    assert "smtps://smtp3.example.com:465" in first and "pop3s://pop3.example.com" in first
+    assert " false " in first  # enabled is off for index 3
+    assert "10,20,30,40" in first  # locations 1 + 3 % 5 = 4 of them
+    assert "3 round-trip monitors" in result.stderr
+    assert "mailbox-secret" not in result.output
+
+
+def test_json_is_a_list_of_coerced_objects_without_the_password(admin_env: EmulatorControl,
+                                                                 run: Run) -> None:
+    ids = seed(admin_env, [monitor_body(i) for i in range(4)])
+
+    result = run("monitors", "list", "--format", "json")
+
+    assert result.exit_code == 0, result.output
+    monitors = json.loads(result.stdout)
+    assert [m["id"] for m in monitors] == ids
+    for index, monitor in enumerate(monitors):
+        expected = monitor_body(index)
+        assert "email_password" not in monitor
+        assert monitor["interval"] == expected["interval"] and isinstance(monitor["interval"], int)
+        assert monitor["timeout"] == expected["timeout"]
+        assert monitor["enabled"] is expected["enabled"]
+        assert monitor["locations"] == [loc["id"] for loc in expected["locations"]]
+        assert monitor["home_location"] == expected["home_location"]
+        assert monitor["name"] == expected["name"]
+    assert "mailbox-secret" not in result.output
+
+
+def test_an_empty_account_lists_nothing(admin_env: EmulatorControl, run: Run) -> None:
+    table = run("monitors", "list")
+    as_json = run("monitors", "list", "--format", "json")
+
+    assert table.exit_code == 0 and as_json.exit_code == 0
+    assert table.stdout.splitlines() == ["  ".join(TABLE_COLUMNS)]
+    assert "0 round-trip monitors" in table.stderr
+    assert json.loads(as_json.stdout) == []
+
+
+def test_password_from_stdin_and_options_override_the_environment(
+    admin_env: EmulatorControl, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(admin_env, [monitor_body(1)])
+    monkeypatch.setenv("ALERTSITE_PASSWORD", WRONG_PASSWORD)
+    monkeypatch.setenv("ALERTSITE_USERNAME", "nobody@example.com")
+    monkeypatch.setenv("ALERTSITE_BASE_URL", "http://127.0.0.1:9/api/v3")
+
+    result = run("--base-url", admin_env.api_url, "--username", ADMIN[0], "--password-stdin",
+                 "monitors", "list", input=ADMIN[1] + "\n")
+
+    assert result.exit_code == 0, result.output
+    assert "Mailbox 001" in result.stdout
+
+
+def test_a_refused_login_is_one_line_with_a_hint_and_exit_code_1(
+    admin_env: EmulatorControl, run: Run
+) -> None:
+    result = run("--password-stdin", "monitors", "list", input=WRONG_PASSWORD + "\n")
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "refused the login" in result.stderr
+    assert "ALERTSITE_PASSWORD" in result.stderr and "alertsite:password" in result.stderr
+    assert result.stdout == ""
+
+
+def test_an_unreachable_url_is_reported_without_a_traceback(
+    admin_env: EmulatorControl, run: Run, closed_port_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALERTSITE_MAX_RETRIES", "0")
+
+    result = run("--base-url", closed_port_url, "monitors", "list")
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "connection refused" in result.stderr
+    assert "ALERTSITE_BASE_URL" in result.stderr
+
+
+def test_plain_http_to_a_remote_host_is_refused_before_any_request(
+    admin_env: EmulatorControl, run: Run
+) -> None:
+    admin_env.reset_requests()
+
+    result = run("--base-url", "http://alertsite.example.com/api/v3", "monitors", "list")
+
+    assert result.exit_code == 1
+    assert "only https:// is allowed" in result.stderr
+    assert admin_env.requests()["total"] == 0
