@@ -1,0 +1,41 @@
+"""The README's main-job command, run as a user runs it (state in a temporary directory)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from .harness import REPO
+
+
+def main_job(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PULUMI_", "ALERTSITE_", "VIRTUAL_ENV"))}
+    env.update({"ALERTSITE_STATE_DIR": str(state), "PULUMI_HOME": str(state / "home")})
+    return subprocess.run(["bash", str(REPO / "scripts" / "main-job"), *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=900, check=False)
+
+
+def test_main_job_brings_up_the_configured_monitors_and_a_rerun_changes_nothing(
+        tmp_path: Path, engine_bin: Path) -> None:
+    first = main_job(tmp_path)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert "using the local emulator" in first.stderr
+    assert "4 created" in first.stdout
+    for name in ("Support mailbox round trip", "Billing mailbox round trip", "Alerts relay round trip"):
+        assert name in first.stdout
+    assert "3 round-trip monitors" in first.stdout + first.stderr
+    assert (tmp_path / "emulator.db").exists()
+
+    second = main_job(tmp_path)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    assert "4 unchanged" in second.stdout
+    assert " created" not in second.stdout and "updated" not in second.stdout
+    assert "3 round-trip monitors" in second.stdout + second.stderr
+
+    down = main_job(tmp_path, "destroy")
+    assert down.returncode == 0, down.stdout[-3000:] + down.stderr[-3000:]
+    assert "4 deleted" in down.stdout
+    after = main_job(tmp_path, "preview")
+    assert "+ 4 to create" in after.stdout
