@@ -36,7 +36,7 @@ class AlertSiteError(Exception):
             status = f" -> HTTP {self.status}" if self.status is not None else ""
             parts.append(f"({where}{status})")
         if self.messages:
-            parts.append("AlertSite said: " + "; ".join(self.messages) + ".")
+            parts.append("AlertSite said: " + "; ".join(m.rstrip(". ") for m in self.messages) + ".")
         if self.hint:
             parts.append(self.hint)
         return " ".join(parts)
