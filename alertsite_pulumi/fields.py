@@ -66,6 +66,9 @@ def _validate_url(schemes: tuple[str, str]) -> Validator:
                    f"or {tls}://host[:port] ({DEFAULT_PORTS[tls]})")
         if not isinstance(value, str) or not value:
             return f"must be a URL of the form {allowed}"
+        if "@" in urlsplit(value).netloc:
+            # Checked first, and the URL is not repeated: it would carry a password.
+            return "must not carry credentials in the URL; use email_username and email_password"
         try:
             parts = urlsplit(value)
             port = parts.port
@@ -73,8 +76,6 @@ def _validate_url(schemes: tuple[str, str]) -> Validator:
             return f"{value!r} has an invalid port; ports are 1 to 65535 ({allowed})"
         if parts.scheme not in schemes:
             return f"{value!r} has scheme {parts.scheme or '(none)'!r}; allowed: {allowed}"
-        if parts.username is not None or parts.password is not None:
-            return "must not carry credentials in the URL; use email_username and email_password"
         if parts.path not in ("", "/") or parts.query or parts.fragment:
             return f"{value!r} must name only a host and an optional port ({allowed})"
         host = parts.hostname or ""

@@ -70,6 +70,11 @@ def test_each_bad_value_is_refused_naming_what_is_allowed(field: str, value: Any
     assert fragment in found[field]
 
 
+def test_a_url_with_credentials_is_refused_without_repeating_them() -> None:
+    message = problems(smtp_hostname="smtp://user:hunter2@smtp.example.com:99999")["smtp_hostname"]
+    assert "must not carry credentials" in message and "hunter2" not in message
+
+
 def test_interval_must_exceed_timeout() -> None:
     found = problems(interval=5, timeout=300)
     assert "must be longer than the timeout (300 s)" in found["interval"]
