@@ -221,7 +221,9 @@ def _where(args: ResourceValidationArgs) -> str:
 
 
 def _monitors(args: StackValidationArgs) -> list[PolicyResource]:
-    return [r for r in args.resources if _is_monitor(r.resource_type)]
+    # The engine lists resources in the order they completed; sort so that a violation
+    # always names the same monitor first, run after run.
+    return sorted((r for r in args.resources if _is_monitor(r.resource_type)), key=lambda r: r.urn)
 
 
 # --------------------------------------------------------------------------------------------

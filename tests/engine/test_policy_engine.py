@@ -1,0 +1,223 @@
+"""The ``alertsite-round-trip`` policy pack through the real pulumi CLI against the emulator.
+
+The pack is started through ``policy/run-policy-pack``: with this repository's engine (CLI 3.260,
+Python language host from sdk 3.79) the directory route, ``--policy-pack policy``, cannot start
+a pack (see the launcher's header and the last test here).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alertsite_pulumi import EMAIL_ROUND_TRIP_MONITOR_TYPE
+from alertsite_pulumi.emulator import EmulatorControl
+
+from .harness import REPO, Result
+from .support import MAILBOX_PASSWORD, SpecProject, monitor_args
+
+LAUNCHER = REPO / "policy" / "run-policy-pack"
+PACK = ("--policy-pack", str(LAUNCHER))
+WRITES = ("create", "update", "delete")
+
+
+def writes(emulator: EmulatorControl) -> dict[str, int]:
+    by_endpoint: dict[str, int] = emulator.requests()["by_endpoint"]
+    return {kind: by_endpoint.get(kind, 0) for kind in WRITES}
+
+
+def no_writes(emulator: EmulatorControl) -> bool:
+    return all(count == 0 for count in writes(emulator).values())
+
+
+def pack_config(tmp_path: Path, config: dict[str, Any], name: str = "policy-config.json") -> tuple[str, ...]:
+    """``--policy-pack-config`` arguments for ``config``, written to a file outside the project."""
+    directory = tmp_path / "policy-config"
+    directory.mkdir(exist_ok=True)
+    path = directory / name
+    path.write_text(json.dumps(config))
+    return ("--policy-pack-config", str(path))
+
+
+def up_with_preview(project: SpecProject, *extra: str) -> Result:
+    """``pulumi up`` with its preview (the harness's ``up`` skips it): how a pipeline runs it."""
+    return project.run("up", "--yes", *extra, check=False)
+
+
+def violations_block(result: Result, rule: str) -> None:
+    assert result.returncode != 0, result.output[-4000:]
+    assert f"[mandatory]  {rule}" in result.output, result.output[-4000:]
+
+
+def test_launcher_is_executable_and_next_to_the_pack() -> None:
+    assert LAUNCHER.stat().st_mode & 0o111 == 0o111
+    # The CLI reads the pack's version from the PulumiPolicy.yaml next to an executable pack.
+    assert (LAUNCHER.parent / "PulumiPolicy.yaml").is_file()
+    assert (LAUNCHER.parent / "__main__.py").is_file()
+
+
+def test_plain_smtp_fails_preview_and_up_with_no_write(spec_project: Callable[..., SpecProject],
+                                                       emulator: EmulatorControl) -> None:
+    project = spec_project([monitor_args(0, smtp_hostname="smtp://smtp.example.com:25")])
+    emulator.reset_requests()
+    preview = project.preview(*PACK, check=False)
+    violations_block(preview, "alertsite-mail-tls")
+    assert "alertsite-round-trip@v0.1.0" in preview.output
+    assert "smtp_hostname 'smtp://smtp.example.com:25' uses smtp://" in preview.output
+    assert "use smtps://smtp.example.com:465" in preview.output
+    # A resource rule blocks the step itself, so even `up --skip-preview` writes nothing.
+    up = project.up(*PACK, check=False)
+    violations_block(up, "alertsite-mail-tls")
+    assert no_writes(emulator), writes(emulator)
+    assert emulator.monitors() == []
+    assert project.resources(EMAIL_ROUND_TRIP_MONITOR_TYPE) == []
+    # Without the pack the same stack goes up: the rule, not the provider, refused it.
+    project.up()
+    assert len(emulator.monitors()) == 1
+
+
+def test_shared_mailbox_fails_preview_and_up_with_no_write(spec_project: Callable[..., SpecProject],
+                                                           emulator: EmulatorControl) -> None:
+    project = spec_project([monitor_args(0), monitor_args(1, email="RoundTrip-0@Example.com")])
+    emulator.reset_requests()
+    preview = project.preview(*PACK, check=False)
+    violations_block(preview, "alertsite-dedicated-mailbox")
+    # The engine hands the stack rule its monitors in completion order, not program order: the
+    # message names both, either way round, with the mailbox as the later one spells it.
+    shared = re.search(r"monitors '(mon-[01])' and '(mon-[01])' both use the mailbox '([^']+)'",
+                       preview.output)
+    assert shared is not None, preview.output[-4000:]
+    assert {shared[1], shared[2]} == {"mon-0", "mon-1"}
+    assert shared[3].casefold() == "roundtrip-0@example.com"
+    # `up` with its preview stops at the preview, before any monitor is created.
+    up = up_with_preview(project, *PACK)
+    violations_block(up, "alertsite-dedicated-mailbox")
+    assert no_writes(emulator), writes(emulator)
+    assert emulator.monitors() == []
+
+
+def test_stack_rules_run_after_the_changes_with_skip_preview(
+        spec_project: Callable[..., SpecProject], emulator: EmulatorControl) -> None:
+    """A stack rule sees the stack at the end: `up --skip-preview` has created the monitors by
+    then, and only the command's exit code says the stack breaks the rule. Pipelines must run
+    `up` with its preview (or a `preview` first) for stack rules to gate anything."""
+    project = spec_project([monitor_args(0), monitor_args(1, email="roundtrip-0@example.com")])
+    up = project.up(*PACK, check=False)
+    violations_block(up, "alertsite-dedicated-mailbox")
+    assert len(emulator.monitors()) == 2
+
+
+def test_advisory_violations_warn_and_pass(spec_project: Callable[..., SpecProject],
+                                           emulator: EmulatorControl) -> None:
+    project = spec_project([monitor_args(0, enabled=False, name="!paused round trip")])
+    preview = project.preview(*PACK)
+    assert "[advisory]  alertsite-monitoring-enabled" in preview.output, preview.output
+    assert "enabled is False, so AlertSite never runs this round trip" in preview.output
+    assert "[advisory]  alertsite-name-pattern" in preview.output
+    assert "name '!paused round trip' does not match" in preview.output
+    assert "[mandatory]" not in preview.output
+    up = project.up(*PACK)
+    assert "[advisory]  alertsite-monitoring-enabled" in up.output
+    (monitor,) = emulator.monitors()
+    assert monitor["name"] == "!paused round trip"
+
+
+def test_advisory_rule_made_mandatory_by_config(spec_project: Callable[..., SpecProject],
+                                                emulator: EmulatorControl, tmp_path: Path) -> None:
+    project = spec_project([monitor_args(0, enabled=False)])
+    config = pack_config(tmp_path, {"alertsite-monitoring-enabled": "mandatory"})
+    preview = project.preview(*PACK, *config, check=False)
+    violations_block(preview, "alertsite-monitoring-enabled")
+    assert emulator.monitors() == []
+
+
+def test_pack_config_changes_a_threshold(spec_project: Callable[..., SpecProject],
+                                         emulator: EmulatorControl, tmp_path: Path) -> None:
+    project = spec_project([monitor_args(0, interval=15)])
+    # The defaults (5..1440 min) allow 15.
+    passing = project.preview(*PACK)
+    assert "alertsite-interval-bounds" not in passing.output
+    config = pack_config(tmp_path, {"alertsite-interval-bounds": {"minIntervalMinutes": 30}})
+    emulator.reset_requests()
+    failing = project.preview(*PACK, *config, check=False)
+    violations_block(failing, "alertsite-interval-bounds")
+    assert "interval 15 min is outside the allowed 30..1440 min" in failing.output
+    up = project.up(*PACK, *config, check=False)
+    violations_block(up, "alertsite-interval-bounds")
+    assert no_writes(emulator), writes(emulator)
+    assert emulator.monitors() == []
+
+
+def test_pack_config_is_checked_against_the_rule_schema(spec_project: Callable[..., SpecProject],
+                                                        tmp_path: Path) -> None:
+    project = spec_project()
+    config = pack_config(tmp_path, {"alertsite-interval-bounds": {"minIntervalMinutes": "thirty"}})
+    result = project.preview(*PACK, *config, check=False)
+    assert result.returncode != 0
+    assert "validating policy config" in result.output, result.output[-3000:]
+    assert "alertsite-interval-bounds: minIntervalMinutes: Invalid type" in result.output
+
+
+def test_remediation_creates_the_monitor_with_tls(spec_project: Callable[..., SpecProject],
+                                                  emulator: EmulatorControl, tmp_path: Path) -> None:
+    project = spec_project([monitor_args(0, smtp_hostname="smtp://smtp.example.com:25",
+                                         pop3_hostname="pop3://pop.example.com:110")])
+    config = pack_config(tmp_path, {"alertsite-mail-tls": {"enforcementLevel": "remediate"}})
+    preview = project.preview(*PACK, *config)
+    assert "[remediate]  alertsite-mail-tls" in preview.output, preview.output
+    up = project.up(*PACK, *config)
+    assert "[remediate]  alertsite-mail-tls" in up.output, up.output
+    (monitor,) = emulator.monitors()
+    assert monitor["smtp_hostname"] == "smtps://smtp.example.com:465"
+    assert monitor["pop3_hostname"] == "pop3s://pop.example.com:995"
+    # The rewrite kept every other input, the secret password included, and kept it secret.
+    assert monitor["email_password"] == MAILBOX_PASSWORD
+    assert monitor["name"] == "Round trip 0"
+    assert MAILBOX_PASSWORD not in project.state_text()
+    (state,) = project.resources(EMAIL_ROUND_TRIP_MONITOR_TYPE)
+    assert state["inputs"]["smtp_hostname"] == "smtps://smtp.example.com:465"
+    assert state["inputs"]["pop3_hostname"] == "pop3s://pop.example.com:995"
+    # The program still says smtp://: with the same config the engine remediates it again to
+    # what is stored, so there is nothing to do.
+    emulator.reset_requests()
+    project.preview(*PACK, *config, "--expect-no-changes")
+    project.up(*PACK, *config, "--expect-no-changes")
+    assert no_writes(emulator), writes(emulator)
+    # Without remediation the rule is mandatory again and the program's smtp:// is refused.
+    violations_block(project.preview(*PACK, check=False), "alertsite-mail-tls")
+
+
+def test_compliant_stack_passes(spec_project: Callable[..., SpecProject],
+                                emulator: EmulatorControl) -> None:
+    project = spec_project([monitor_args(0), monitor_args(1, interval=30, timeout=120)])
+    up = project.up(*PACK)
+    assert "alertsite-round-trip@v0.1.0" in up.output, up.output
+    assert "[mandatory]" not in up.output and "[advisory]" not in up.output
+    assert len(emulator.monitors()) == 2
+    emulator.reset_requests()
+    preview = project.preview(*PACK, "--expect-no-changes")
+    assert "alertsite-round-trip@v0.1.0" in preview.output
+    assert no_writes(emulator), writes(emulator)
+
+
+def test_directory_route_fails_closed(spec_project: Callable[..., SpecProject],
+                                      emulator: EmulatorControl) -> None:
+    """`--policy-pack policy` (the directory) on a violating stack never lets a change through.
+
+    With this repository's engine the pack fails to start (the 3.79 language host runs the stack
+    program in its place); with a host that matches the CLI the rule blocks the change. Either
+    way the command fails and nothing is written, so a pipeline that points at the directory
+    fails loudly instead of running unchecked.
+    """
+    project = spec_project([monitor_args(0, smtp_hostname="smtp://smtp.example.com:25")])
+    emulator.reset_requests()
+    result = project.up("--policy-pack", str(REPO / "policy"), check=False)
+    assert result.returncode != 0
+    failed_to_start = f'policy pack "{REPO / "policy"}" failed to start' in result.output
+    blocked = "[mandatory]  alertsite-mail-tls" in result.output
+    assert failed_to_start or blocked, result.output[-4000:]
+    assert no_writes(emulator), writes(emulator)
+    assert emulator.monitors() == []
