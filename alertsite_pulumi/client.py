@@ -45,6 +45,8 @@ DEFAULT_TOKEN_LIFETIME: Final = 3600.0
 #: How far back a monitor's creation time may lie and still count as "made by this create"
 #: (allows for clock skew between this machine and AlertSite).
 CREATE_CLOCK_SLACK: Final = 120.0
+#: The fields that identify the monitor a create made, when its answer was lost.
+CREATE_MATCH_KEYS: Final = ("name", "email", "smtp_hostname", "pop3_hostname")
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "PATCH", "DELETE", "PUT", "HEAD"})
 RETRYABLE_STATUSES: Final = frozenset({502, 503, 504})
 _RNG: Final = random.Random()
@@ -425,7 +427,7 @@ class AlertSiteClient:
 
     def find_created_monitors(self, body: Mapping[str, Any], *, since: float) -> list[dict[str, Any]]:
         """Round-trip monitors that match ``body`` and were created since ``since`` (epoch s)."""
-        keys = ("name", "email", "smtp_hostname", "pop3_hostname")
+        keys = CREATE_MATCH_KEYS
         out = []
         with self._claimed_lock:
             claimed = set(self._claimed)

@@ -35,13 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from .client import CREATE_MATCH_KEYS as MATCH_KEYS
 from .client import AlertSiteClient
 from .errors import AlertSiteError
+from .resource import EMAIL_ROUND_TRIP_MONITOR_TYPE as MONITOR_TYPE
 
-#: The type token of EmailRoundTripMonitor (resource.py defines the same string).
-MONITOR_TYPE: Final = "pulumi-python:dynamic/alertsite:EmailRoundTripMonitor"
-#: The inputs that identify the monitor a create made (those the client's safe create uses).
-MATCH_KEYS: Final = ("name", "email", "smtp_hostname", "pop3_hostname")
 ADOPT: Final = "adopt"
 DELETE: Final = "delete"
 
