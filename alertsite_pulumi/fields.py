@@ -316,17 +316,21 @@ def _cross_field_problems(
 # --- values read back from the API -------------------------------------------------------
 
 
-def _coerce_int(value: Any) -> Any:
-    if _is_int(value):
+def as_int(value: Any) -> int | None:
+    """An int from ``15``, ``15.0`` or ``"15"`` (AlertSite sends numbers as strings); else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
         return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-        return int(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return value
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+        return int(value.strip())
+    return None
 
 
-def _coerce_bool(value: Any) -> Any:
+def as_bool(value: Any) -> bool | None:
+    """A bool from ``True``, ``"false"``, ``1`` and the like (booleans may come as strings); else None."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
@@ -337,7 +341,17 @@ def _coerce_bool(value: Any) -> Any:
             return False
     if _is_int(value) and value in (0, 1):
         return bool(value)
-    return value
+    return None
+
+
+def _coerce_int(value: Any) -> Any:
+    number = as_int(value)
+    return value if number is None else number
+
+
+def _coerce_bool(value: Any) -> Any:
+    flag = as_bool(value)
+    return value if flag is None else flag
 
 
 def _coerce_locations(value: Any) -> Any:

@@ -41,6 +41,7 @@ from pulumi_policy.proxy import (
     UnknownValueError,
 )
 
+from alertsite_pulumi.fields import as_bool, as_int
 from alertsite_pulumi.resource import EMAIL_ROUND_TRIP_MONITOR_TYPE
 
 __all__ = [
@@ -139,36 +140,6 @@ def _read_items(value: Any) -> list[Any] | None:
     return items
 
 
-def _as_int(value: Any) -> int | None:
-    """Coerce an AlertSite number (``15``, ``15.0`` or ``"15"``) to an int; None if not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if re.fullmatch(r"[+-]?\d+", text):
-            return int(text)
-    return None
-
-
-def _as_bool(value: Any) -> bool | None:
-    """Coerce an AlertSite boolean (``False``, ``"false"``, ``0``) to a bool; None if not one."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in ("true", "1", "yes"):
-            return True
-        if text in ("false", "0", "no"):
-            return False
-    return None
-
-
 def schema_defaults(policy: Policy) -> dict[str, Any]:
     """The config a policy sees when the user sets nothing: its schema's defaults.
 
@@ -190,7 +161,7 @@ def _setting(config: Mapping[str, Any], schema: PolicyConfigSchema, key: str) ->
 def _int_setting(config: Mapping[str, Any], schema: PolicyConfigSchema, key: str) -> int:
     # Config arrives through a protobuf Struct, where every number is a float.
     raw = _setting(config, schema, key)
-    value = _as_int(raw)
+    value = as_int(raw)
     if value is None:
         raise ValueError(f"policy config {key}: expected a whole number, got {raw!r}")
     return value
@@ -408,7 +379,7 @@ def _whole_number(
         return None
     if raw is None:
         return _Number(field, default, unit, defaulted=True)
-    value = _as_int(raw)
+    value = as_int(raw)
     if value is None:
         report_violation(
             f"{_where(args)}: {field} {raw!r} is not a whole number of {unit_name}; use {allowed} {unit}.",
@@ -587,7 +558,7 @@ def validate_monitoring_enabled(args: ResourceValidationArgs, report_violation: 
     enabled = read_prop(args.props, "enabled")
     if enabled is None or enabled is UNKNOWN:
         return
-    if _as_bool(enabled) is False:
+    if as_bool(enabled) is False:
         report_violation(
             f"{_where(args)}: enabled is {enabled!r}, so AlertSite never runs this round trip; "
             f"set enabled=True (or leave it out), or delete the monitor if it is not needed.",
@@ -645,7 +616,7 @@ def _location_key(item: Any) -> Any:
         item = read_prop(item, "id")
     if item is UNKNOWN:
         return UNKNOWN
-    number = _as_int(item)
+    number = as_int(item)
     return number if number is not None else str(item)
 
 
