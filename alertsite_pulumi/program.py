@@ -12,21 +12,16 @@ The root project (and any project that wants the same shape) calls
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
 
+from .export import slugify
 from .fields import CONTROL_INPUTS, FIELDS, SECRET_FIELDS
 from .resource import EmailRoundTripMonitor
 
 _ALLOWED_KEYS = {*FIELDS, *CONTROL_INPUTS, "resource_name"} - set(SECRET_FIELDS)
-
-
-def slug(text: str) -> str:
-    """A resource name from a monitor name: lowercase letters, digits and dashes."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "monitor"
 
 
 def monitor_specs(defaults: Mapping[str, Any], monitors: list[Any]) -> list[dict[str, Any]]:
@@ -45,7 +40,7 @@ def monitor_specs(defaults: Mapping[str, Any], monitors: list[Any]) -> list[dict
                 unknown) & set(SECRET_FIELDS) else ""
             raise ValueError(f"monitors[{index}]: unknown keys {unknown}{hint}")
         spec = {**defaults, **raw}
-        name = spec.get("resource_name") or slug(str(spec.get("name") or f"monitor-{index}"))
+        name = spec.get("resource_name") or slugify(str(spec.get("name") or f"monitor-{index}"))
         if name in seen:
             raise ValueError(f"monitors[{index}]: resource_name {name!r} is used twice")
         seen.add(name)
