@@ -41,7 +41,16 @@ from pulumi_policy.proxy import (
     UnknownValueError,
 )
 
-from alertsite_pulumi.fields import as_bool, as_int
+from alertsite_pulumi.fields import (
+    ACCOUNT_DEFAULT_INTERVAL,
+    ACCOUNT_DEFAULT_TIMEOUT,
+    DEFAULT_PORTS,
+    as_bool,
+    as_int,
+)
+from alertsite_pulumi.fields import (
+    MULTI_LOCATION_MODES as FIELD_MULTI_LOCATION_MODES,
+)
 from alertsite_pulumi.resource import EMAIL_ROUND_TRIP_MONITOR_TYPE
 
 __all__ = [
@@ -64,17 +73,16 @@ __all__ = [
 #: A violation callback, as the SDK passes it: ``(message, urn or None)``.
 Report = Callable[[str, "str | None"], None]
 
-#: AlertSite's account defaults for fields a program leaves out (see alertsite-api.md).
-DEFAULT_INTERVAL_MINUTES: Final = 15
-DEFAULT_TIMEOUT_SECONDS: Final = 300
-
-#: Modes that AlertSite refuses with fewer than two locations.
-MULTI_LOCATION_MODES_NAMES: Final = ("Round Robin", "SLA (MultiPOP)")
+#: AlertSite's account defaults for fields a program leaves out, and the modes that need two
+#: locations: the field table owns these facts.
+DEFAULT_INTERVAL_MINUTES: Final = ACCOUNT_DEFAULT_INTERVAL
+DEFAULT_TIMEOUT_SECONDS: Final = ACCOUNT_DEFAULT_TIMEOUT
+MULTI_LOCATION_MODES_NAMES: Final = FIELD_MULTI_LOCATION_MODES
 
 #: The plain-text scheme of each mail field, its TLS form and the TLS form's default port.
 _TLS_FORMS: Final = {
-    "smtp_hostname": ("smtp", "smtps", 465),
-    "pop3_hostname": ("pop3", "pop3s", 995),
+    "smtp_hostname": ("smtp", "smtps", DEFAULT_PORTS["smtps"]),
+    "pop3_hostname": ("pop3", "pop3s", DEFAULT_PORTS["pop3s"]),
 }
 
 _UNKNOWN_SENTINELS: Final = frozenset(
