@@ -29,8 +29,6 @@ from .errors import (
     AmbiguousCreateError,
     AuthenticationError,
     NotFound,
-    RateLimited,
-    ServerError,
     TransportError,
     error_for_status,
 )
@@ -574,10 +572,9 @@ def _parse_time(value: Any) -> float | None:
 
 
 __all__ = [
+    "CREATE_MATCH_KEYS",
     "AlertSiteClient",
-    "RateLimited",
     "RetryPolicy",
-    "ServerError",
     "Throttle",
     "TokenManager",
     "parse_retry_after",
