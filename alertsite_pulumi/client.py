@@ -63,7 +63,8 @@ class RetryPolicy:
     """When to try a request again, and after how long.
 
     429 is always retried (it means the request was not processed), honouring
-    ``Retry-After``; 502/503/504 and lost connections only for idempotent verbs; all within
+    ``Retry-After``; 502/503/504 and lost connections only for requests that are safe to
+    send twice (idempotent verbs, the login); all within
     ``max_retries`` and a total time ``budget``. Sleep, clock and randomness are injectable.
     """
 
@@ -84,24 +85,26 @@ class RetryPolicy:
     def delay(
         self,
         *,
-        method: str,
         attempt: int,
         started: float,
         status: int | None = None,
+        replay_safe: bool = True,
         sent: bool = True,
         retry_after: float | None = None,
     ) -> float | None:
         """Seconds to wait before the next try, or None to give up.
 
         ``status`` is None when no answer came; ``sent`` is False when the request surely
-        never reached the server (connection refused or connect timeout).
+        never reached the server (connection refused or connect timeout). ``replay_safe``
+        says whether the request may be sent twice: GET, PATCH, DELETE and the login are; a
+        POST that creates is not.
         """
         if attempt >= self.max_retries:
             return None
         if status == 429:
             wait = retry_after if retry_after is not None else self.backoff(attempt)
         elif status in RETRYABLE_STATUSES or status is None:
-            if method.upper() not in IDEMPOTENT_METHODS and (status is not None or sent):
+            if not replay_safe and (status is not None or sent):
                 return None
             wait = self.backoff(attempt)
         else:
@@ -325,8 +328,8 @@ class AlertSiteClient:
                     f"No answer from AlertSite ({_describe(exc)})", method=method, path=path)
                 if sent and not replay_safe:
                     raise _Ambiguous(error) from None
-                wait = self.retry.delay(method=method if replay_safe else "GET", attempt=attempt,
-                                        started=started, status=None, sent=sent)
+                wait = self.retry.delay(attempt=attempt, started=started, status=None, sent=sent,
+                                        replay_safe=replay_safe)
                 if wait is None:
                     raise error from None
                 attempt += 1
@@ -346,9 +349,8 @@ class AlertSiteClient:
                                      retry_after=retry_after)
             if response.status_code >= 500 and not replay_safe:
                 raise _Ambiguous(failure)
-            wait = self.retry.delay(method=method if replay_safe else "POST", attempt=attempt,
-                                    started=started, status=response.status_code,
-                                    retry_after=retry_after)
+            wait = self.retry.delay(attempt=attempt, started=started, status=response.status_code,
+                                    replay_safe=replay_safe, retry_after=retry_after)
             if wait is None:
                 raise failure
             log.info("%s %s -> %s; retrying in %.2f s", method, path, response.status_code, wait)
@@ -417,7 +419,7 @@ class AlertSiteClient:
                         f"{len(candidates)} monitors match it (ids {ids}); refusing to guess",
                         method="POST", path="/monitors/email-round-trip") from None
                 # Nothing was made: the POST is safe to send again.
-                wait = self.retry.delay(method="GET", attempt=attempt, started=started)
+                wait = self.retry.delay(attempt=attempt, started=started)
                 if wait is None:
                     raise ambiguous.error from None
                 attempt += 1

@@ -234,6 +234,15 @@ def test_gateway_errors_are_retried_for_idempotent_calls(make_client: Any, emula
     assert emulator.monitors() == []
 
 
+@pytest.mark.parametrize("rule", [{"kind": "status", "status": 503}, {"kind": "drop"}])
+def test_the_login_is_retried_after_a_503_or_a_lost_connection(
+        make_client: Any, emulator: EmulatorControl, rule: dict[str, Any]) -> None:
+    emulator.set_faults([{"endpoint": "login", "count": 1, **rule}])
+    client = make_client()
+    assert client.list_monitors() == []
+    assert calls(emulator, "login") == 2 and client.tokens.logins == 1
+
+
 def test_dropped_connection_on_get_is_retried(make_client: Any, emulator: EmulatorControl) -> None:
     client = make_client()
     monitor_id = client.create_round_trip_monitor(body())

@@ -29,14 +29,15 @@ def policy(clock: FakeClock, **kw: float) -> RetryPolicy:
 def test_429_honours_retry_after_for_every_verb() -> None:
     clock = FakeClock()
     p = policy(clock)
-    for method in ("GET", "POST", "PATCH", "DELETE"):
-        assert p.delay(method=method, attempt=0, started=clock.now, status=429, retry_after=3) == 3
+    for replay_safe in (True, False):
+        assert p.delay(replay_safe=replay_safe, attempt=0, started=clock.now, status=429,
+                       retry_after=3) == 3
 
 
 def test_429_without_retry_after_backs_off_exponentially_with_jitter() -> None:
     clock = FakeClock()
     p = policy(clock, base_delay=1, max_delay=100)
-    delays = [p.delay(method="GET", attempt=n, started=clock.now, status=429) for n in range(5)]
+    delays = [p.delay(attempt=n, started=clock.now, status=429) for n in range(5)]
     for n, d in enumerate(delays):
         assert d is not None
         assert 0.5 * 2**n <= d <= 2**n
@@ -47,40 +48,39 @@ def test_429_without_retry_after_backs_off_exponentially_with_jitter() -> None:
 def test_backoff_is_capped() -> None:
     clock = FakeClock()
     p = policy(clock, base_delay=1, max_delay=4, max_retries=20)
-    d = p.delay(method="GET", attempt=10, started=clock.now, status=503)
+    d = p.delay(attempt=10, started=clock.now, status=503)
     assert d is not None and d <= 4
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])
-def test_gateway_errors_retry_idempotent_verbs_only(status: int) -> None:
+def test_gateway_errors_retry_only_what_is_safe_to_send_twice(status: int) -> None:
     clock = FakeClock()
     p = policy(clock)
-    for method in ("GET", "PATCH", "DELETE"):
-        assert p.delay(method=method, attempt=0, started=clock.now, status=status) is not None
-    assert p.delay(method="POST", attempt=0, started=clock.now, status=status) is None
+    assert p.delay(replay_safe=True, attempt=0, started=clock.now, status=status) is not None
+    assert p.delay(replay_safe=False, attempt=0, started=clock.now, status=status) is None
 
 
 def test_other_errors_are_not_retried() -> None:
     clock = FakeClock()
     p = policy(clock)
     for status in (400, 401, 403, 404, 500):
-        assert p.delay(method="GET", attempt=0, started=clock.now, status=status) is None
+        assert p.delay(attempt=0, started=clock.now, status=status) is None
 
 
 def test_lost_connection_retries_post_only_when_never_sent() -> None:
     clock = FakeClock()
     p = policy(clock)
-    assert p.delay(method="GET", attempt=0, started=clock.now, status=None) is not None
-    assert p.delay(method="POST", attempt=0, started=clock.now, status=None, sent=True) is None
-    assert p.delay(method="POST", attempt=0, started=clock.now, status=None, sent=False) is not None
+    assert p.delay(replay_safe=True, attempt=0, started=clock.now, status=None) is not None
+    assert p.delay(replay_safe=False, attempt=0, started=clock.now, status=None, sent=True) is None
+    assert p.delay(replay_safe=False, attempt=0, started=clock.now, status=None, sent=False) is not None
 
 
 def test_attempts_and_time_budget_end_retries() -> None:
     clock = FakeClock()
     p = policy(clock, max_retries=2, budget=10)
-    assert p.delay(method="GET", attempt=2, started=clock.now, status=503) is None
+    assert p.delay(attempt=2, started=clock.now, status=503) is None
     clock.now += 9.5
-    assert p.delay(method="GET", attempt=0, started=clock.now - 9.5, status=429, retry_after=1) is None
+    assert p.delay(attempt=0, started=clock.now - 9.5, status=429, retry_after=1) is None
 
 
 def test_parse_retry_after() -> None:
