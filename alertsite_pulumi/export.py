@@ -21,12 +21,9 @@ import yaml
 from .client import AlertSiteClient
 from .errors import NotFound
 from .fields import ADOPT_MONITOR_ID, FIELDS, SECRET_FIELDS, coerce, validate_inputs
+from .tokens import MONITORS_KEY, PASSWORDS_KEY
 
 DEFAULT_PROJECT: Final = "alertsite-monitors"
-#: The stack config key (under the project) that holds the list of monitors.
-MONITORS_KEY: Final = "monitors"
-#: The structured secret config key that holds mailbox passwords by resource name.
-PASSWORDS_KEY: Final = "mailboxPasswords"
 FORMATS: Final = ("stack-config", "python")
 _PROJECT_RE: Final = re.compile(r"^[A-Za-z0-9_.-]+$")
 _SLUG_MAX: Final = 60

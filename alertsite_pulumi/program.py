@@ -20,6 +20,7 @@ import pulumi
 from .export import slugify
 from .fields import CONTROL_INPUTS, FIELDS, SECRET_FIELDS
 from .resource import EmailRoundTripMonitor
+from .tokens import DEFAULTS_KEY, MONITORS_KEY, PASSWORDS_KEY
 
 _ALLOWED_KEYS = {*FIELDS, *CONTROL_INPUTS, "resource_name"} - set(SECRET_FIELDS)
 
@@ -36,7 +37,7 @@ def monitor_specs(defaults: Mapping[str, Any], monitors: list[Any]) -> list[dict
             raise ValueError(f"monitors[{index}] must be a mapping of AlertSite fields")
         unknown = sorted(set(raw) - _ALLOWED_KEYS)
         if unknown:
-            hint = " (mailbox passwords go in the secret mailboxPasswords map)" if set(
+            hint = f" (mailbox passwords go in the secret {PASSWORDS_KEY} map)" if set(
                 unknown) & set(SECRET_FIELDS) else ""
             raise ValueError(f"monitors[{index}]: unknown keys {unknown}{hint}")
         spec = {**defaults, **raw}
@@ -60,9 +61,9 @@ def _password_for(resource_name: str) -> Callable[[Any], str | None]:
 def monitors_from_config(config: pulumi.Config | None = None) -> dict[str, EmailRoundTripMonitor]:
     """Declare one EmailRoundTripMonitor per entry of the stack's `monitors` list."""
     config = config or pulumi.Config()
-    defaults = config.get_object("defaults") or {}
-    specs = monitor_specs(defaults, list(config.get_object("monitors") or []))
-    passwords = config.get_secret_object("mailboxPasswords")
+    defaults = config.get_object(DEFAULTS_KEY) or {}
+    specs = monitor_specs(defaults, list(config.get_object(MONITORS_KEY) or []))
+    passwords = config.get_secret_object(PASSWORDS_KEY)
     declared: dict[str, EmailRoundTripMonitor] = {}
     for spec in specs:
         resource_name = spec.pop("resource_name")

@@ -38,7 +38,7 @@ from typing import Any, Final
 from .client import CREATE_MATCH_KEYS as MATCH_KEYS
 from .client import AlertSiteClient
 from .errors import AlertSiteError
-from .resource import EMAIL_ROUND_TRIP_MONITOR_TYPE as MONITOR_TYPE
+from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE as MONITOR_TYPE
 
 ADOPT: Final = "adopt"
 DELETE: Final = "delete"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 
 import pulumi
 from pulumi import dynamic
@@ -12,10 +12,16 @@ from .client import AlertSiteClient, shared_client
 from .config import SETTINGS, Settings, resolve_settings
 from .fields import ADOPT_BY_NAME, ADOPT_MONITOR_ID, CONTROL_INPUTS, EXTRA_FIELDS, FIELDS, SECRET_FIELDS
 from .provider import COMPUTED_OUTPUTS, EmailRoundTripMonitorProvider
+from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE
 
-#: The Pulumi type token of every round-trip monitor; the policy pack matches on it.
-EMAIL_ROUND_TRIP_MONITOR_TYPE: Final = "pulumi-python:dynamic/alertsite:EmailRoundTripMonitor"
-
+__all__ = [
+    "EMAIL_ROUND_TRIP_MONITOR_TYPE",
+    "EmailRoundTripMonitor",
+    "EmailRoundTripMonitorArgs",
+    "get_monitor",
+    "list_monitors",
+    "program_settings",
+]
 
 
 class EmailRoundTripMonitorArgs:

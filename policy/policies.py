@@ -51,7 +51,7 @@ from alertsite_pulumi.fields import (
 from alertsite_pulumi.fields import (
     MULTI_LOCATION_MODES as FIELD_MULTI_LOCATION_MODES,
 )
-from alertsite_pulumi.resource import EMAIL_ROUND_TRIP_MONITOR_TYPE
+from alertsite_pulumi.tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE
 
 __all__ = [
     "ALLOWED_PLANS",

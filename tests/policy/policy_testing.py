@@ -30,7 +30,7 @@ from pulumi_policy import (  # noqa: E402
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy  # noqa: E402
 
-from alertsite_pulumi.resource import EMAIL_ROUND_TRIP_MONITOR_TYPE  # noqa: E402
+from alertsite_pulumi.tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE  # noqa: E402
 
 __all__ = [
     "DROP",

@@ -17,7 +17,7 @@ from pulumi_policy import EnforcementLevel
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from alertsite_pulumi.resource import EMAIL_ROUND_TRIP_MONITOR_TYPE
+from alertsite_pulumi.tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE
 
 PACK = "alertsite-round-trip"
 

@@ -1,0 +1,20 @@
+"""Names shared across layers: type tokens and stack-config keys.
+
+This module imports nothing (no pulumi, no client), so that ``recover``, the policy pack
+and the CLI can name resources and config keys without pulling in the provider.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: The Pulumi type token of the dynamic EmailRoundTripMonitor; the policy pack matches on it.
+EMAIL_ROUND_TRIP_MONITOR_TYPE: Final = "pulumi-python:dynamic/alertsite:EmailRoundTripMonitor"
+
+#: Stack config keys (in the project's namespace) of monitors declared from configuration.
+DEFAULTS_KEY: Final = "defaults"
+"""Fields every monitor gets unless it sets them itself."""
+MONITORS_KEY: Final = "monitors"
+"""The list of monitors."""
+PASSWORDS_KEY: Final = "mailboxPasswords"
+"""The secret map of resource name -> mailbox password."""
