@@ -112,7 +112,7 @@ def parse_user(spec: str) -> User:
 
 @dataclass
 class EmulatorSettings:
-    """The switches for behaviour AlertSite does not document (see ``alertsite-api.md``)."""
+    """The switches for behaviour AlertSite does not document (see ``docs/alertsite-api.md``)."""
 
     numbers_as_strings: bool = True
     """Send numbers back as JSON strings (``"interval": "15"``), as AlertSite does."""
