@@ -2,12 +2,26 @@
 
 Start it in-process with :class:`EmulatorServer` or from a shell with
 ``alertsite-emulator --port 0``; drive its control surface with :class:`EmulatorControl`.
+
+The emulator restates AlertSite's rules (required fields, intervals, modes, locations, how
+values are read back) in :mod:`.model` and :mod:`.monitor` instead of importing
+``alertsite_pulumi.fields``, and that is on purpose: it stands in for a separate service,
+so a mistake in the provider's field table must show up as a failing test against the
+emulator rather than be copied into it. Nothing in this package imports the client, the
+provider or ``fields``.
+
+Modules: ``model`` (users, settings, the API error), ``monitor`` (validating, building and
+rendering a monitor), ``persistence`` (the SQLite file), ``store`` (the thread-safe state),
+``routes`` (request, response, route matching), ``api_handlers`` and ``control_handlers``
+(stateless handlers and their route tables), ``app`` (dispatch, counting, faults),
+``server`` (HTTP and :class:`EmulatorServer`), ``faults``, ``control`` (the control
+surface's client), ``__main__`` (the ``alertsite-emulator`` command).
 """
 
 from __future__ import annotations
 
-from .app import EmulatorServer
 from .control import EmulatorControl
-from .store import DEFAULT_USERS, EmulatorSettings, User
+from .model import DEFAULT_USERS, EmulatorSettings, User
+from .server import EmulatorServer
 
 __all__ = ["DEFAULT_USERS", "EmulatorControl", "EmulatorServer", "EmulatorSettings", "User"]

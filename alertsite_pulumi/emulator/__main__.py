@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from types import FrameType
 
-from .app import EmulatorServer
-from .store import EmulatorSettings, User, parse_user
+from .model import EmulatorSettings, User, parse_user
+from .server import EmulatorServer
 
 
 def _user(spec: str) -> User:

@@ -1,0 +1,122 @@
+"""The control surface's handlers and routes (``/_emulator/...``), for tests and benchmarks.
+
+Never part of the AlertSite API: reset, faults, settings, out-of-band monitor edits,
+request counters, users and the OpenAPI description. :class:`.control.EmulatorControl` is
+its client.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .faults import FaultConfigError, parse_fault_config
+from .model import ApiError
+from .routes import Request, Response, ok, route
+
+if TYPE_CHECKING:
+    from .app import EmulatorApp
+
+
+def control_health(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    return ok({"status": "ok", "prefix": app.prefix, "monitors": app.store.monitor_count()})
+
+
+def control_reset(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    app.reset()
+    return ok({"reset": True})
+
+
+def control_get_faults(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    return ok(app.fault_snapshot())
+
+
+def control_put_faults(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    try:
+        rules, seed, every = parse_fault_config(req.json())
+    except FaultConfigError as exc:
+        raise ApiError(400, exc.messages) from None
+    app.set_faults(rules, seed, every)
+    return ok(app.fault_snapshot())
+
+
+def control_clear_faults(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    app.set_faults([], None, None)
+    return ok(app.fault_snapshot())
+
+
+def control_expire_tokens(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    return ok({"expired": app.store.expire_tokens()})
+
+
+def control_get_settings(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    return ok(app.store.settings.to_dict())
+
+
+def control_patch_settings(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    return ok(app.store.update_settings(req.json_object()).to_dict())
+
+
+def control_list_monitors(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    return ok({"monitors": app.store.raw_monitors()})
+
+
+def control_seed_monitor(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    return ok({"id": app.store.seed_monitor(req.json_object())})
+
+
+def control_get_monitor(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    return ok(app.store.raw_monitor(params["id"]))
+
+
+def control_edit_monitor(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    return ok(app.store.edit_monitor_raw(params["id"], req.json_object()))
+
+
+def control_delete_monitor(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    app.store.delete_monitor(params["id"])
+    return ok({"deleted": params["id"]})
+
+
+def control_requests(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    return ok(app.store.request_counts())
+
+
+def control_reset_requests(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    app.store.reset_requests()
+    return ok(app.store.request_counts())
+
+
+def control_users(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    return ok({"users": [u.public() for u in app.store.users()]})
+
+
+def control_add_user(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    body = req.json_object()
+    user = app.store.add_user(body.get("email"), body.get("password"), body.get("role", "admin"))
+    return ok(user.public())
+
+
+def control_openapi(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    return ok(app.openapi())
+
+
+CONTROL_ROUTES = (
+    route("GET", "/health", "control", control_health),
+    route("POST", "/reset", "control", control_reset),
+    route("GET", "/faults", "control", control_get_faults),
+    route("PUT", "/faults", "control", control_put_faults),
+    route("DELETE", "/faults", "control", control_clear_faults),
+    route("POST", "/expire-tokens", "control", control_expire_tokens),
+    route("GET", "/settings", "control", control_get_settings),
+    route("PATCH", "/settings", "control", control_patch_settings),
+    route("GET", "/monitors", "control", control_list_monitors),
+    route("POST", "/monitors", "control", control_seed_monitor),
+    route("GET", "/monitors/{id}", "control", control_get_monitor),
+    route("PATCH", "/monitors/{id}", "control", control_edit_monitor),
+    route("DELETE", "/monitors/{id}", "control", control_delete_monitor),
+    route("GET", "/requests", "control", control_requests),
+    route("DELETE", "/requests", "control", control_reset_requests),
+    route("GET", "/users", "control", control_users),
+    route("POST", "/users", "control", control_add_user),
+    route("GET", "/openapi.json", "control", control_openapi),
+)

@@ -1,0 +1,205 @@
+"""The emulator's model of an AlertSite account: its users, its settings, the API error.
+
+Also the few value rules every other module shares (what counts as an integer, what an
+email address looks like). The rules of a monitor itself live in :mod:`.monitor`.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+JsonObject = dict[str, Any]
+
+ROLES = ("admin", "co-admin", "power-user", "read-only")
+READ_ONLY_ROLES = frozenset({"read-only"})
+
+DEFAULT_PLAN_CODES = ("UBM - A/A", "UBM-A/A", "UBM - A/B")
+DEFAULT_LOCATIONS = (
+    {"id": 10, "name": "Fort Lauderdale, FL"},
+    {"id": 20, "name": "Boston, MA"},
+    {"id": 30, "name": "Chicago, IL"},
+    {"id": 40, "name": "San Francisco, CA"},
+    {"id": 50, "name": "London, UK"},
+)
+DEFAULT_ACCOUNT_LOCATIONS = (10, 20)
+
+LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+"""One DNS label (hostnames and the domain of an email address)."""
+EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{LABEL}(?:\.{LABEL})+")
+_INT_TEXT = re.compile(r"[+-]?\d{1,9}")
+
+
+class ApiError(Exception):
+    """An answer other than success: HTTP status plus one message per problem."""
+
+    def __init__(
+        self, status: int, messages: str | Iterable[str], headers: Mapping[str, str] | None = None
+    ) -> None:
+        self.status = status
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        self.headers = dict(headers or {})
+        super().__init__(f"{status}: {'; '.join(self.messages)}")
+
+    def body(self) -> JsonObject:
+        """The AlertSite error body: ``{"errors": [{"code": status, "message": ...}]}``."""
+        return {"errors": [{"code": self.status, "message": m} for m in self.messages]}
+
+
+@dataclass(frozen=True)
+class User:
+    """An AlertSite account user who can log in to the API."""
+
+    email: str
+    password: str = field(repr=False)
+    role: str = "admin"
+
+    @property
+    def read_only(self) -> bool:
+        return self.role in READ_ONLY_ROLES
+
+    def public(self) -> JsonObject:
+        return {"email": self.email, "role": self.role}
+
+
+DEFAULT_USERS = (
+    User("admin@example.com", "emulator-admin-password", "admin"),
+    User("viewer@example.com", "emulator-viewer-password", "read-only"),
+)
+
+
+def parse_user(spec: str) -> User:
+    """``EMAIL:PASSWORD[:ROLE]`` (the CLI's ``--user``); the role defaults to admin."""
+    email, sep, rest = spec.partition(":")
+    if not sep or not email or not rest:
+        raise ValueError("a user is EMAIL:PASSWORD[:ROLE]")
+    password, role = rest, "admin"
+    head, sep, tail = rest.rpartition(":")
+    if sep and tail in ROLES:
+        password, role = head, tail
+    if not password:
+        raise ValueError("a user needs a password")
+    return User(email, password, role)
+
+
+def new_user(email: object, password: object, role: object) -> User:
+    """A user from a control-surface body; :class:`ApiError` 400 lists every bad field."""
+    errors = []
+    if not isinstance(email, str) or not EMAIL.fullmatch(email):
+        errors.append("email: must be an email address")
+    if not isinstance(password, str) or not password:
+        errors.append("password: must be a non-empty string")
+    if role not in ROLES:
+        errors.append(f"role: must be one of {', '.join(ROLES)}")
+    if errors:
+        raise ApiError(400, errors)
+    assert isinstance(email, str) and isinstance(password, str) and isinstance(role, str)
+    return User(email, password, role)
+
+
+@dataclass
+class EmulatorSettings:
+    """The switches for behaviour AlertSite does not document (see ``docs/alertsite-api.md``)."""
+
+    numbers_as_strings: bool = True
+    """Send numbers back as JSON strings (``"interval": "15"``), as AlertSite does."""
+    booleans_as_strings: bool = False
+    """Send booleans back as ``"true"``/``"false"`` instead of JSON booleans."""
+    password_in_get: str = "omit"  # noqa: S105 - a mode, not a password
+    """``"omit"``: a GET leaves ``email_password`` out; ``"mask"``: it sends ``********``."""
+    token_lifetime_s: float = 3600.0
+    """How long an access token lives (applies to tokens issued afterwards)."""
+    plan_codes: list[str] = field(default_factory=lambda: list(DEFAULT_PLAN_CODES))
+    """The account's billing plan codes."""
+    locations: list[JsonObject] = field(default_factory=lambda: [dict(x) for x in DEFAULT_LOCATIONS])
+    """The known monitoring locations, ``[{"id": 10, "name": "..."}]``."""
+    default_locations: list[int] = field(default_factory=lambda: list(DEFAULT_ACCOUNT_LOCATIONS))
+    """The account's default locations, used when a create omits ``locations``."""
+    create_status: int = 200
+    """The status of a successful create: 200 (documented) or 201."""
+    list_envelope: str = "results"
+    """``"results"``: lists answer ``{"results": [...]}``; ``"bare"``: a bare array."""
+    default_limit: int = 100
+    """Page size of ``GET /monitors`` without ``limit``."""
+    max_limit: int = 1000
+    """A larger ``limit`` is cut to this."""
+
+    def to_dict(self) -> JsonObject:
+        return copy.deepcopy(asdict(self))
+
+    def updated(self, changes: Mapping[str, Any]) -> EmulatorSettings:
+        """A copy with ``changes`` applied; :class:`ApiError` 400 lists every bad key."""
+        known = {f.name for f in fields(self)}
+        merged = self.to_dict()
+        errors = [f"{k}: unknown setting" for k in changes if k not in known]
+        merged.update({k: copy.deepcopy(v) for k, v in changes.items() if k in known})
+        errors += _settings_errors(merged)
+        if errors:
+            raise ApiError(400, errors)
+        merged["token_lifetime_s"] = float(merged["token_lifetime_s"])
+        merged["locations"] = [
+            {"id": int(loc["id"]), "name": str(loc.get("name", f"Location {loc['id']}"))}
+            for loc in merged["locations"]
+        ]
+        return EmulatorSettings(**merged)
+
+    def location_names(self) -> dict[int, str]:
+        return {int(loc["id"]): str(loc.get("name", "")) for loc in self.locations}
+
+
+def is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _settings_errors(s: Mapping[str, Any]) -> list[str]:
+    errors: list[str] = []
+    for key in ("numbers_as_strings", "booleans_as_strings"):
+        if not isinstance(s[key], bool):
+            errors.append(f"{key}: must be true or false")
+    if s["password_in_get"] not in ("omit", "mask"):
+        errors.append("password_in_get: must be 'omit' or 'mask'")
+    lifetime = s["token_lifetime_s"]
+    if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or not lifetime > 0:
+        errors.append("token_lifetime_s: must be a number of seconds above 0")
+    plans = s["plan_codes"]
+    if not isinstance(plans, list) or not plans or not all(isinstance(p, str) for p in plans):
+        errors.append("plan_codes: must be a non-empty list of strings")
+    locs = s["locations"]
+    loc_ids: set[int] = set()
+    if not isinstance(locs, list) or not locs:
+        errors.append("locations: must be a non-empty list of {'id': int, 'name': str}")
+    else:
+        for loc in locs:
+            if not isinstance(loc, dict) or not is_int(loc.get("id")):
+                errors.append("locations: each entry must be {'id': int, 'name': str}")
+                break
+            loc_ids.add(loc["id"])
+    defaults = s["default_locations"]
+    if not isinstance(defaults, list) or not defaults or not all(is_int(d) for d in defaults):
+        errors.append("default_locations: must be a non-empty list of location ids")
+    elif loc_ids and not set(defaults) <= loc_ids:
+        errors.append("default_locations: every id must be one of the known locations")
+    if s["create_status"] not in (200, 201):
+        errors.append("create_status: must be 200 or 201")
+    if s["list_envelope"] not in ("results", "bare"):
+        errors.append("list_envelope: must be 'results' or 'bare'")
+    for key in ("default_limit", "max_limit"):
+        if not is_int(s[key]) or s[key] < 1:
+            errors.append(f"{key}: must be an integer of at least 1")
+    return errors
+
+
+def as_int(value: object) -> int | None:
+    """An int from an int, an integral float or a decimal string (AlertSite takes either)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
+        return int(value.strip())
+    return None
