@@ -16,7 +16,7 @@ from enum import Enum
 from importlib.metadata import PackageNotFoundError, version
 from typing import Final
 
-from .client import AlertSiteClient, RetryPolicy
+from .client import AlertSiteClient
 from .config import SETTINGS, Settings
 from .errors import (
     AlertSiteError,
@@ -26,6 +26,7 @@ from .errors import (
     PermissionDenied,
     TransportError,
 )
+from .transport import RetryPolicy
 
 #: Where a setting's value came from, in words (an option, an environment variable, "default").
 Source = Callable[[str], str]
