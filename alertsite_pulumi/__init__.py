@@ -1,6 +1,6 @@
 """Manage AlertSite round-trip email monitors as code with Pulumi."""
 
-from .client import AlertSiteClient, RetryPolicy, shared_client
+from .client import AlertSiteClient, shared_client
 from .config import Settings, resolve_settings
 from .errors import (
     AdoptionError,
@@ -23,6 +23,7 @@ from .resource import (
     get_monitor,
     list_monitors,
 )
+from .transport import RetryPolicy
 
 __all__ = [
     "EMAIL_ROUND_TRIP_MONITOR_TYPE",

@@ -1,21 +1,18 @@
 """AlertSiteClient: the only code that talks HTTP to AlertSite.
 
 Every call goes through one ``_request()`` with a timeout, the shared access token, the
-client-side throttle and the retry policy; the public methods on top are thin and named
-after what they do. A create is never blindly repeated: when its answer is lost the
+client-side throttle and the retry policy (``transport`` says what a failed attempt means
+and how long to wait; ``auth`` holds the token); the public methods on top are thin and
+named after what they do. A create is never blindly repeated: when its answer is lost the
 client looks for the monitor it may have made before it tries again.
 """
 
 from __future__ import annotations
 
-import email.utils
-import hashlib
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Final
 from urllib.parse import quote
@@ -23,213 +20,33 @@ from urllib.parse import quote
 import requests
 from requests.adapters import HTTPAdapter
 
+from .auth import SharedClients, TokenManager, read_login_answer, shared_token_manager
 from .config import Settings
-from .errors import (
-    AlertSiteError,
-    AmbiguousCreateError,
-    AuthenticationError,
-    NotFound,
-    TransportError,
-    error_for_status,
-)
+from .errors import AlertSiteError, AmbiguousCreateError, NotFound
 from .fields import coerce_monitor
+from .transport import (
+    IDEMPOTENT_METHODS,
+    Failure,
+    RetryPolicy,
+    Throttle,
+    failure_from_exception,
+    failure_from_response,
+    read_json,
+)
 
 log = logging.getLogger("alertsite_pulumi.client")
 
 ROUND_TRIP_TYPE: Final = "email-round-trip"
-#: Renew a token this long before AlertSite would expire it.
-TOKEN_RENEW_MARGIN: Final = 300.0
-DEFAULT_TOKEN_LIFETIME: Final = 3600.0
 #: How far back a monitor's creation time may lie and still count as "made by this create"
 #: (allows for clock skew between this machine and AlertSite).
 CREATE_CLOCK_SLACK: Final = 120.0
 #: The fields that identify the monitor a create made, when its answer was lost.
 CREATE_MATCH_KEYS: Final = ("name", "email", "smtp_hostname", "pop3_hostname")
-IDEMPOTENT_METHODS: Final = frozenset({"GET", "PATCH", "DELETE", "PUT", "HEAD"})
-RETRYABLE_STATUSES: Final = frozenset({502, 503, 504})
-_RNG: Final = random.Random()
 
 
 def quote_segment(value: str | int) -> str:
     """A path parameter, URL-quoted in one place."""
     return quote(str(value), safe="")
-
-
-# --- retries ------------------------------------------------------------------------------
-
-
-@dataclass
-class RetryPolicy:
-    """When to try a request again, and after how long.
-
-    429 is always retried (it means the request was not processed), honouring
-    ``Retry-After``; 502/503/504 and lost connections only for requests that are safe to
-    send twice (idempotent verbs, the login); all within
-    ``max_retries`` and a total time ``budget``. Sleep, clock and randomness are injectable.
-    """
-
-    max_retries: int = 6
-    budget: float = 120.0
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
-    rng: random.Random | None = None
-
-    def backoff(self, attempt: int) -> float:
-        """Exponential backoff with jitter: between half and all of base * 2^attempt, capped."""
-        rng = self.rng or _RNG
-        ceiling = min(self.max_delay, self.base_delay * (2.0 ** attempt))
-        return ceiling * (0.5 + rng.random() / 2)
-
-    def delay(
-        self,
-        *,
-        attempt: int,
-        started: float,
-        status: int | None = None,
-        replay_safe: bool = True,
-        sent: bool = True,
-        retry_after: float | None = None,
-    ) -> float | None:
-        """Seconds to wait before the next try, or None to give up.
-
-        ``status`` is None when no answer came; ``sent`` is False when the request surely
-        never reached the server (connection refused or connect timeout). ``replay_safe``
-        says whether the request may be sent twice: GET, PATCH, DELETE and the login are; a
-        POST that creates is not.
-        """
-        if attempt >= self.max_retries:
-            return None
-        if status == 429:
-            wait = retry_after if retry_after is not None else self.backoff(attempt)
-        elif status in RETRYABLE_STATUSES or status is None:
-            if not replay_safe and (status is not None or sent):
-                return None
-            wait = self.backoff(attempt)
-        else:
-            return None
-        if self.clock() - started + wait > self.budget:
-            return None
-        return max(0.0, wait)
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
-
-
-# --- throttle -----------------------------------------------------------------------------
-
-
-class Throttle:
-    """At most ``rate`` requests per second from this process (a simple spacing limiter)."""
-
-    def __init__(self, rate: float | None, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.rate = rate
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._next = 0.0
-
-    def wait(self) -> None:
-        if not self.rate:
-            return
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next)
-            self._next = slot + 1.0 / self.rate
-        if slot > now:
-            self._sleep(slot - now)
-
-
-# --- shared login -------------------------------------------------------------------------
-
-
-class TokenManager:
-    """One access token for every thread and client that share the same credentials.
-
-    A token is renewed ahead of its lifetime; after a 401 the first thread to report the
-    failed token logs in again and the others reuse the new one (one login, not ten).
-    """
-
-    def __init__(self, login: Callable[[], tuple[str, float]], *,
-                 clock: Callable[[], float] = time.monotonic, fixed_token: str | None = None) -> None:
-        self._login = login
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._token: str | None = fixed_token
-        self._fixed = fixed_token is not None
-        self._expires = float("inf") if fixed_token else 0.0
-        self._margin = TOKEN_RENEW_MARGIN
-        self.logins = 0
-
-    def __repr__(self) -> str:
-        return f"TokenManager(logins={self.logins}, has_token={self._token is not None})"
-
-    def get(self) -> str:
-        with self._lock:
-            if self._token is None or self._clock() >= self._expires - self._margin:
-                self._renew()
-            assert self._token is not None
-            return self._token
-
-    def invalidate(self, failed: str) -> bool:
-        """Forget ``failed`` if it is still the current token (other threads may have renewed).
-
-        False when a new login cannot help: the token was given ready-made in the settings.
-        """
-        with self._lock:
-            if self._fixed:
-                return False
-            if self._token == failed:
-                self._token = None
-            return True
-
-    def _renew(self) -> None:
-        token, lifetime = self._login()
-        self.logins += 1
-        self._token = token
-        self._expires = self._clock() + lifetime
-        # Renew ahead of expiry, but never so early that a short-lived token is renewed at once.
-        self._margin = min(TOKEN_RENEW_MARGIN, lifetime / 10)
-
-
-# Re-entrant: a client built under it (shared_client) takes it again for its token manager.
-_SHARED_LOCK = threading.RLock()
-_SHARED_TOKENS: dict[tuple[str, str, str], TokenManager] = {}
-_SHARED_CLIENTS: dict[Settings, AlertSiteClient] = {}
-
-
-def _credentials_key(settings: Settings) -> tuple[str, str, str]:
-    secret = settings.access_token or f"{settings.username}\0{settings.password}"
-    return (settings.base_url, settings.username or "", hashlib.sha256(secret.encode()).hexdigest())
-
-
-def shared_client(settings: Settings) -> AlertSiteClient:
-    """The process-wide client for these settings: one session, one login."""
-    with _SHARED_LOCK:
-        client = _SHARED_CLIENTS.get(settings)
-        if client is None:
-            client = AlertSiteClient(settings)
-            _SHARED_CLIENTS[settings] = client
-        return client
-
-
-# --- the client ---------------------------------------------------------------------------
 
 
 class _Ambiguous(Exception):
@@ -241,7 +58,14 @@ class _Ambiguous(Exception):
 
 
 class AlertSiteClient:
-    """A typed client for the AlertSite Management API v3 (the round-trip monitor subset)."""
+    """A typed client for the AlertSite Management API v3 (the round-trip monitor subset).
+
+    Any call may raise, besides the errors its own docstring names: ``ConfigurationError``
+    (no credentials to log in with), ``AuthenticationError`` (login or token refused),
+    ``PermissionDenied`` (403), ``RateLimited`` (429) and ``ServerError`` (5xx) once the
+    retry budget is spent, ``TransportError`` (no answer), or ``AlertSiteError`` itself (an
+    unexpected status, or an answer that is not JSON).
+    """
 
     def __init__(
         self,
@@ -276,15 +100,7 @@ class AlertSiteClient:
             return TokenManager(self._login_for_manager, clock=self.retry.clock,
                                 fixed_token=self.settings.access_token)
 
-        if not share:
-            return make()
-        key = _credentials_key(self.settings)
-        with _SHARED_LOCK:
-            manager = _SHARED_TOKENS.get(key)
-            if manager is None:
-                manager = make()
-                _SHARED_TOKENS[key] = manager
-            return manager
+        return shared_token_manager(self.settings, make) if share else make()
 
     # -- the one request path --------------------------------------------------------------
 
@@ -304,58 +120,49 @@ class AlertSiteClient:
         request may have been applied: a 5xx, or a connection lost after sending.
         """
         method = method.upper()
-        url = self.base_url + path
+        if replay_safe is None:
+            replay_safe = method in IDEMPOTENT_METHODS
         started = self.retry.clock()
         attempt = 0
         relogged = False
-        if replay_safe is None:
-            replay_safe = method in IDEMPOTENT_METHODS
         while True:
-            headers = {}
-            token = None
-            if auth:
-                token = self.tokens.get()
-                headers["Authorization"] = f"Bearer {token}"
-            self.throttle.wait()
-            t0 = time.monotonic()
-            try:
-                response = self.session.request(method, url, json=json, params=params,
-                                                headers=headers, timeout=self.settings.request_timeout)
-            except requests.RequestException as exc:
-                sent = _was_sent(exc)
-                log.info("%s %s -> no answer (%s)", method, path, type(exc).__name__)
-                error = TransportError(
-                    f"No answer from AlertSite ({_describe(exc)})", method=method, path=path)
-                if sent and not replay_safe:
-                    raise _Ambiguous(error) from None
-                wait = self.retry.delay(attempt=attempt, started=started, status=None, sent=sent,
-                                        replay_safe=replay_safe)
-                if wait is None:
-                    raise error from None
-                attempt += 1
-                self.retry.sleep(wait)
-                continue
-            elapsed_ms = (time.monotonic() - t0) * 1000
-            log.debug("%s %s -> %s (%.0f ms)", method, path, response.status_code, elapsed_ms)
-            if response.status_code < 400:
-                return response
-            if (response.status_code == 401 and auth and token is not None and not relogged
-                    and self.tokens.invalidate(token)):
+            token = self.tokens.get() if auth else None
+            result = self._attempt(method, path, token, json=json, params=params)
+            if not isinstance(result, Failure):
+                return result
+            # One re-login per call; invalidate() is False when a new login cannot help.
+            if result.status == 401 and token is not None and not relogged and self.tokens.invalidate(token):
                 relogged = True
                 continue
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            failure = error_for_status(response.status_code, method=method, path=path,
-                                     messages=_error_messages(response), is_login=not auth,
-                                     retry_after=retry_after)
-            if response.status_code >= 500 and not replay_safe:
-                raise _Ambiguous(failure)
-            wait = self.retry.delay(attempt=attempt, started=started, status=response.status_code,
-                                    replay_safe=replay_safe, retry_after=retry_after)
+            if result.maybe_applied and not replay_safe:
+                raise _Ambiguous(result.error)
+            wait = self.retry.delay(attempt=attempt, started=started, status=result.status,
+                                    sent=result.sent, replay_safe=replay_safe,
+                                    retry_after=result.retry_after)
             if wait is None:
-                raise failure
-            log.info("%s %s -> %s; retrying in %.2f s", method, path, response.status_code, wait)
+                raise result.error
+            if result.status is not None:  # a lost answer was logged by _attempt already
+                log.info("%s %s -> %s; retrying in %.2f s", method, path, result.status, wait)
             attempt += 1
             self.retry.sleep(wait)
+
+    def _attempt(self, method: str, path: str, token: str | None, *, json: Any,
+                 params: Mapping[str, Any] | None) -> requests.Response | Failure:
+        """Send the request once (after the throttle): its answer if below 400, else a Failure."""
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        self.throttle.wait()
+        t0 = time.monotonic()
+        try:
+            response = self.session.request(method, self.base_url + path, json=json, params=params,
+                                            headers=headers, timeout=self.settings.request_timeout)
+        except requests.RequestException as exc:
+            log.info("%s %s -> no answer (%s)", method, path, type(exc).__name__)
+            return failure_from_exception(exc, method=method, path=path)
+        elapsed_ms = (time.monotonic() - t0) * 1000
+        log.debug("%s %s -> %s (%.0f ms)", method, path, response.status_code, elapsed_ms)
+        if response.status_code < 400:
+            return response
+        return failure_from_response(response, method=method, path=path, is_login=token is None)
 
     # -- authentication ----------------------------------------------------------------------
 
@@ -364,22 +171,19 @@ class AlertSiteClient:
         response = self._request("POST", "/access-tokens", auth=False, replay_safe=True,
                                  json={"username": self.settings.username,
                                        "password": self.settings.password})
-        body = _json(response)
-        token = body.get("access_token") if isinstance(body, Mapping) else None
-        if not isinstance(token, str) or not token:
-            raise AuthenticationError("AlertSite's login answer held no access_token",
-                                      method="POST", path="/access-tokens",
-                                      status=response.status_code)
-        lifetime = body.get("expires_in")
-        try:
-            seconds = float(lifetime) if lifetime is not None else DEFAULT_TOKEN_LIFETIME
-        except (TypeError, ValueError):
-            seconds = DEFAULT_TOKEN_LIFETIME
+        token, seconds = read_login_answer(read_json(response), method="POST", path="/access-tokens",
+                                           status=response.status_code)
         log.info("logged in to AlertSite as %s", self.settings.username)
         return token, seconds
 
     def login(self) -> None:
-        """``POST /access-tokens``: make sure a valid token is held (logs in if needed)."""
+        """``POST /access-tokens``: make sure a valid token is held (logs in if needed).
+
+        Raises:
+            ConfigurationError: neither an access token nor username and password are set.
+            AuthenticationError: AlertSite refused the login, or its answer held no token.
+            RateLimited, ServerError, TransportError: as for any call (see the class).
+        """
         self.tokens.get()
 
     # -- monitors ------------------------------------------------------------------------------
@@ -391,6 +195,13 @@ class AlertSiteClient:
         connection, 5xx) the monitor may exist, so look for it first (same name, email and
         hostnames, created since this call began); adopt a single match, retry only when
         there is none, and refuse when there are several.
+
+        Raises:
+            InvalidRequest: AlertSite rejected a value in ``body``.
+            AmbiguousCreateError: the answer was lost and several monitors match ``body``.
+            ServerError, TransportError: no clear answer, no match, and no retry left.
+            ConfigurationError, AuthenticationError, PermissionDenied, RateLimited,
+            AlertSiteError: as for any call (see the class).
         """
         began = self._wall_clock()
         started = self.retry.clock()
@@ -399,34 +210,48 @@ class AlertSiteClient:
             try:
                 response = self._request("POST", "/monitors/email-round-trip", json=dict(body),
                                          replay_safe=False)
-                monitor_id = str(_json(response)["id"])
-                self._claim(monitor_id)
-                return monitor_id
+                monitor_id = str(read_json(response)["id"])
             except _Ambiguous as ambiguous:
                 log.warning("create of %r got no clear answer (%s); looking for the monitor",
                             body.get("name"), ambiguous.error.status or "no answer")
-                candidates = self.find_created_monitors(body, since=began)
-                if len(candidates) == 1:
-                    monitor_id = str(candidates[0]["id"])
-                    log.warning("adopting monitor %s, made by the create whose answer was lost",
-                                monitor_id)
-                    self._claim(monitor_id)
-                    return monitor_id
-                if len(candidates) > 1:
-                    ids = ", ".join(str(c["id"]) for c in candidates)
-                    raise AmbiguousCreateError(
-                        f"A create of monitor {body.get('name')!r} got no clear answer and "
-                        f"{len(candidates)} monitors match it (ids {ids}); refusing to guess",
-                        method="POST", path="/monitors/email-round-trip") from None
-                # Nothing was made: the POST is safe to send again.
-                wait = self.retry.delay(attempt=attempt, started=started)
-                if wait is None:
-                    raise ambiguous.error from None
-                attempt += 1
-                self.retry.sleep(wait)
+                adopted = self._made_by_lost_create(body, since=began)
+                if adopted is None:
+                    # Nothing was made: the POST is safe to send again.
+                    wait = self.retry.delay(attempt=attempt, started=started)
+                    if wait is None:
+                        raise ambiguous.error from None
+                    attempt += 1
+                    self.retry.sleep(wait)
+                    continue
+                monitor_id = adopted
+            self._claim(monitor_id)
+            return monitor_id
+
+    def _made_by_lost_create(self, body: Mapping[str, Any], *, since: float) -> str | None:
+        """The id of the one monitor a create whose answer was lost made, or None if none."""
+        candidates = self.find_created_monitors(body, since=since)
+        if len(candidates) > 1:
+            ids = ", ".join(str(c["id"]) for c in candidates)
+            raise AmbiguousCreateError(
+                f"A create of monitor {body.get('name')!r} got no clear answer and "
+                f"{len(candidates)} monitors match it (ids {ids}); refusing to guess",
+                method="POST", path="/monitors/email-round-trip") from None
+        if not candidates:
+            return None
+        monitor_id = str(candidates[0]["id"])
+        log.warning("adopting monitor %s, made by the create whose answer was lost", monitor_id)
+        return monitor_id
 
     def find_created_monitors(self, body: Mapping[str, Any], *, since: float) -> list[dict[str, Any]]:
-        """Round-trip monitors that match ``body`` and were created since ``since`` (epoch s)."""
+        """``GET /monitors?type=email-round-trip``: the monitors ``body`` may have made.
+
+        Those that match ``body`` on CREATE_MATCH_KEYS, were created since ``since`` (epoch
+        seconds) and are not already claimed by a create of this client.
+
+        Raises:
+            AlertSiteError: the monitor list had an unexpected shape, or as for any call
+                (see the class).
+        """
         keys = CREATE_MATCH_KEYS
         out = []
         with self._claimed_lock:
@@ -447,15 +272,27 @@ class AlertSiteClient:
             self._claimed.add(monitor_id)
 
     def update_round_trip_monitor(self, monitor_id: str, body: Mapping[str, Any]) -> None:
-        """``PATCH /monitors/email-round-trip/{id}``: change only the fields in ``body``."""
+        """``PATCH /monitors/email-round-trip/{id}``: change only the fields in ``body``.
+
+        Raises:
+            NotFound: there is no monitor ``monitor_id``.
+            InvalidRequest: AlertSite rejected a value in ``body``.
+            ConfigurationError, AuthenticationError, PermissionDenied, RateLimited,
+            ServerError, TransportError, AlertSiteError: as for any call (see the class).
+        """
         self._request("PATCH", f"/monitors/email-round-trip/{quote_segment(monitor_id)}",
                       json=dict(body))
 
     def get_monitor(self, monitor_id: str, select: Sequence[str] | None = None) -> dict[str, Any]:
-        """``GET /monitors/{id}``: the monitor, every known field coerced to its type."""
+        """``GET /monitors/{id}``: the monitor, every known field coerced to its type.
+
+        Raises:
+            NotFound: there is no monitor ``monitor_id``.
+            AlertSiteError: the answer is not a monitor, or as for any call (see the class).
+        """
         params = {"select": ",".join(select)} if select is not None else None
         response = self._request("GET", f"/monitors/{quote_segment(monitor_id)}", params=params)
-        body = _json(response)
+        body = read_json(response)
         if not isinstance(body, Mapping):
             raise AlertSiteError("AlertSite answered with something that is not a monitor",
                                  method="GET", path=f"/monitors/{monitor_id}",
@@ -466,14 +303,19 @@ class AlertSiteClient:
 
     def iter_monitors(self, monitor_type: str = ROUND_TRIP_TYPE, *, page_size: int = 100,
                       select: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
-        """``GET /monitors?type=...``: every monitor of the type, following limit/offset pages."""
+        """``GET /monitors?type=...``: every monitor of the type, following limit/offset pages.
+
+        Raises:
+            AlertSiteError: while iterating, a page had an unexpected shape; or as for any call
+                (see the class).
+        """
         offset = 0
         seen: set[str] = set()
         while True:
             params: dict[str, Any] = {"type": monitor_type, "limit": page_size, "offset": offset}
             if select is not None:
                 params["select"] = ",".join(select)
-            body = _json(self._request("GET", "/monitors", params=params))
+            body = read_json(self._request("GET", "/monitors", params=params))
             page = body.get("results", []) if isinstance(body, Mapping) else body
             if not isinstance(page, list):
                 raise AlertSiteError("AlertSite's monitor list had an unexpected shape",
@@ -494,11 +336,21 @@ class AlertSiteClient:
 
     def list_monitors(self, monitor_type: str = ROUND_TRIP_TYPE, *, page_size: int = 100,
                       select: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        """``GET /monitors?type=...``: all pages as one list."""
+        """``GET /monitors?type=...``: all pages as one list.
+
+        Raises:
+            AlertSiteError: a page had an unexpected shape, or as for any call (see the class).
+        """
         return list(self.iter_monitors(monitor_type, page_size=page_size, select=select))
 
     def delete_monitor(self, monitor_id: str, *, missing_ok: bool = True) -> bool:
-        """``DELETE /monitors/{id}``: True if deleted, False if it was already gone."""
+        """``DELETE /monitors/{id}``: True if deleted, False if it was already gone.
+
+        Raises:
+            NotFound: there is no monitor ``monitor_id`` and ``missing_ok`` is False.
+            ConfigurationError, AuthenticationError, PermissionDenied, RateLimited,
+            ServerError, TransportError, AlertSiteError: as for any call (see the class).
+        """
         try:
             self._request("DELETE", f"/monitors/{quote_segment(monitor_id)}")
         except NotFound:
@@ -508,57 +360,15 @@ class AlertSiteClient:
         return True
 
 
-def _json(response: requests.Response) -> Any:
-    if not response.content:
-        return {}
-    try:
-        return response.json()
-    except ValueError:
-        raise AlertSiteError("AlertSite answered with something that is not JSON",
-                             method=response.request.method,
-                             path=_path_only(response.request.path_url),
-                             status=response.status_code) from None
+_SHARED_CLIENTS: Final = SharedClients(AlertSiteClient)
 
 
-def _path_only(path_url: str) -> str:
-    return path_url.split("?", 1)[0]
+def shared_client(settings: Settings) -> AlertSiteClient:
+    """The process-wide client for these settings: one session, one login.
 
-
-def _error_messages(response: requests.Response) -> list[str]:
-    try:
-        body = response.json()
-    except ValueError:
-        return [response.reason] if response.reason else []
-    errors = body.get("errors") if isinstance(body, Mapping) else None
-    if not isinstance(errors, list):
-        return []
-    out = []
-    for entry in errors:
-        if isinstance(entry, Mapping) and entry.get("message"):
-            out.append(str(entry["message"]))
-    return out
-
-
-def _was_sent(exc: requests.RequestException) -> bool:
-    """False only when the request surely never reached the server."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return False
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        reason = getattr(exc.args[0], "reason", None) if exc.args else None
-        name = type(reason).__name__ if reason is not None else ""
-        if name in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError"):
-            return False
-    return True
-
-
-def _describe(exc: requests.RequestException) -> str:
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS failure"
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        return "connection refused" if not _was_sent(exc) else "connection lost"
-    return type(exc).__name__
+    Raises nothing itself: the client logs in on its first call.
+    """
+    return _SHARED_CLIENTS.get(settings)
 
 
 def _parse_time(value: Any) -> float | None:
@@ -576,9 +386,5 @@ def _parse_time(value: Any) -> float | None:
 __all__ = [
     "CREATE_MATCH_KEYS",
     "AlertSiteClient",
-    "RetryPolicy",
-    "Throttle",
-    "TokenManager",
-    "parse_retry_after",
     "shared_client",
 ]

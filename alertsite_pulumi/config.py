@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -19,31 +19,61 @@ from .fields import SECRET_MASK
 DEFAULT_BASE_URL: Final = "https://api.alertsite.com/api/v3"
 
 
+def _keep(setting: Setting, raw: Any) -> Any:
+    return raw
+
+
+def _number(setting: Setting, raw: Any, cast: type[float] | type[int]) -> float | int:
+    try:
+        value = cast(raw)
+    except (TypeError, ValueError):
+        raise ConfigurationError(
+            f"{setting.config_key} / {setting.env} must be a number, not {raw!r}"
+        ) from None
+    if value < 0:
+        raise ConfigurationError(f"{setting.config_key} / {setting.env} must not be negative")
+    return value
+
+
+def _seconds(setting: Setting, raw: Any) -> float:
+    return float(_number(setting, raw, float))
+
+
+def _count(setting: Setting, raw: Any) -> int:
+    return int(_number(setting, raw, int))
+
+
+def _rate(setting: Setting, raw: Any) -> float | None:
+    # 0 means no limit, the same as not setting it.
+    return float(_number(setting, raw, float)) or None
+
+
 @dataclass(frozen=True)
 class Setting:
+    """One setting: its Settings attribute, where it comes from, and how its raw value is read."""
+
     attr: str
     config_key: str
     env: str
     secret: bool = False
-    doc: str = ""
+    #: Turns the value found (text from stack config or the environment, or anything given
+    #: explicitly) into the Settings attribute; raises ConfigurationError naming both sources.
+    parse: Callable[[Setting, Any], Any] = _keep
 
 
+# Values are parsed in this order: of several bad ones, the first here is the one reported.
 SETTINGS: Final = (
-    Setting("base_url", "alertsite:baseUrl", "ALERTSITE_BASE_URL",
-            doc=f"API root, default {DEFAULT_BASE_URL}"),
-    Setting("username", "alertsite:username", "ALERTSITE_USERNAME", doc="login email"),
-    Setting("password", "alertsite:password", "ALERTSITE_PASSWORD", secret=True, doc="login password"),
-    Setting("access_token", "alertsite:accessToken", "ALERTSITE_ACCESS_TOKEN", secret=True,
-            doc="a ready token instead of username/password"),
-    Setting("request_timeout", "alertsite:requestTimeout", "ALERTSITE_REQUEST_TIMEOUT",
-            doc="seconds per request (default 30)"),
-    Setting("max_retries", "alertsite:maxRetries", "ALERTSITE_MAX_RETRIES",
-            doc="retries of a transient failure (default 6)"),
-    Setting("retry_budget", "alertsite:retryBudget", "ALERTSITE_RETRY_BUDGET",
-            doc="seconds all retries of one call may take (default 120)"),
+    Setting("base_url", "alertsite:baseUrl", "ALERTSITE_BASE_URL"),
+    Setting("username", "alertsite:username", "ALERTSITE_USERNAME"),
+    Setting("password", "alertsite:password", "ALERTSITE_PASSWORD", secret=True),
+    Setting("access_token", "alertsite:accessToken", "ALERTSITE_ACCESS_TOKEN", secret=True),
+    Setting("request_timeout", "alertsite:requestTimeout", "ALERTSITE_REQUEST_TIMEOUT", parse=_seconds),
+    Setting("retry_budget", "alertsite:retryBudget", "ALERTSITE_RETRY_BUDGET", parse=_seconds),
+    Setting("max_retries", "alertsite:maxRetries", "ALERTSITE_MAX_RETRIES", parse=_count),
     Setting("max_requests_per_second", "alertsite:maxRequestsPerSecond",
-            "ALERTSITE_MAX_REQUESTS_PER_SECOND", doc="client-side throttle (default: none)"),
+            "ALERTSITE_MAX_REQUESTS_PER_SECOND", parse=_rate),
 )
+_SECRET_ATTRS: Final = frozenset(s.attr for s in SETTINGS if s.secret)
 
 
 @dataclass(frozen=True)
@@ -51,19 +81,27 @@ class Settings:
     """Everything the client needs to reach AlertSite."""
 
     base_url: str = DEFAULT_BASE_URL
+    """API root."""
     username: str | None = None
+    """Login email."""
     password: str | None = field(default=None, repr=False)
+    """Login password."""
     access_token: str | None = field(default=None, repr=False)
+    """A ready token instead of username/password."""
     request_timeout: float = 30.0
+    """Seconds per request."""
     max_retries: int = 6
+    """Retries of a transient failure."""
     retry_budget: float = 120.0
+    """Seconds all retries of one call may take."""
     max_requests_per_second: float | None = None
+    """Client-side throttle; None for no limit."""
 
     def __repr__(self) -> str:
         shown = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("password", "access_token") and value is not None:
+            if f.name in _SECRET_ATTRS and value is not None:
                 value = SECRET_MASK
             shown.append(f"{f.name}={value!r}")
         return f"Settings({', '.join(shown)})"
@@ -84,18 +122,6 @@ class Settings:
                 f"No AlertSite credentials: set {names}, or alertsite:accessToken "
                 "(or ALERTSITE_ACCESS_TOKEN). Use `pulumi config set --secret` for passwords."
             )
-
-
-def _number(setting: Setting, raw: Any, cast: type[float] | type[int]) -> float | int:
-    try:
-        value = cast(raw)
-    except (TypeError, ValueError):
-        raise ConfigurationError(
-            f"{setting.config_key} / {setting.env} must be a number, not {raw!r}"
-        ) from None
-    if value < 0:
-        raise ConfigurationError(f"{setting.config_key} / {setting.env} must not be negative")
-    return value
 
 
 def check_base_url(url: str) -> str:
@@ -140,18 +166,7 @@ def resolve_settings(
         for source in (explicit.get(setting.attr), stack_config.get(setting.config_key),
                        environ.get(setting.env)):
             if source is not None and source != "":
-                values[setting.attr] = source
+                values[setting.attr] = setting.parse(setting, source)
                 break
-    by_attr = {s.attr: s for s in SETTINGS}
-    if "request_timeout" in values:
-        timeout = _number(by_attr["request_timeout"], values["request_timeout"], float)
-        values["request_timeout"] = float(timeout)
-    if "retry_budget" in values:
-        values["retry_budget"] = float(_number(by_attr["retry_budget"], values["retry_budget"], float))
-    if "max_retries" in values:
-        values["max_retries"] = int(_number(by_attr["max_retries"], values["max_retries"], int))
-    if "max_requests_per_second" in values:
-        rate = float(_number(by_attr["max_requests_per_second"], values["max_requests_per_second"], float))
-        values["max_requests_per_second"] = rate or None
     settings = replace(Settings(), **values)
     return replace(settings, base_url=check_base_url(settings.base_url))

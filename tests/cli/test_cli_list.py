@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from alertsite_pulumi.cli import TABLE_COLUMNS
+from alertsite_pulumi.cli.monitors import TABLE_COLUMNS
 from alertsite_pulumi.emulator import EmulatorControl
 
 from .cli_helpers import ADMIN, WRONG_PASSWORD, Run, monitor_body, seed

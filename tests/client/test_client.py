@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from alertsite_pulumi.client import AlertSiteClient, RetryPolicy
+from alertsite_pulumi.client import AlertSiteClient
 from alertsite_pulumi.config import Settings
 from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.errors import (
@@ -25,6 +25,7 @@ from alertsite_pulumi.errors import (
     ServerError,
     TransportError,
 )
+from alertsite_pulumi.transport import RetryPolicy
 
 ADMIN = ("admin@example.com", "emulator-admin-password")
 VIEWER = ("viewer@example.com", "emulator-viewer-password")

@@ -11,6 +11,8 @@ from pulumi.output import Unknown
 
 from alertsite_pulumi.provider import EmailRoundTripMonitorProvider, changed_fields, outputs
 
+from .preview import unknown
+
 INPUTS: dict[str, Any] = {
     "billing_plancode": "UBM - A/A",
     "name": "Mail",
@@ -70,7 +72,7 @@ def test_check_names_each_bad_field() -> None:
 
 
 def test_check_passes_unknowns_and_drops_nones() -> None:
-    result = EmailRoundTripMonitorProvider().check({}, {**INPUTS, "interval": Unknown(), "note": None})
+    result = EmailRoundTripMonitorProvider().check({}, {**INPUTS, "interval": unknown(), "note": None})
     assert result.failures == []
     assert "note" not in result.inputs
     assert isinstance(result.inputs["interval"], Unknown)
@@ -90,7 +92,7 @@ def test_diff_reports_real_changes_and_unknowns() -> None:
     state = outputs(LIVE, INPUTS)
     assert changed_fields(state, {**INPUTS, "interval": 30}) == ["interval"]
     assert changed_fields(state, {**INPUTS, "email_password": "rotated"}) == ["email_password"]
-    assert changed_fields(state, {**INPUTS, "note": Unknown()}) == ["note"]
+    assert changed_fields(state, {**INPUTS, "note": unknown()}) == ["note"]
     assert changed_fields(state, {**INPUTS, "extra_fields": {"x_flag": "1"}}) == ["extra_fields"]
     result = EmailRoundTripMonitorProvider().diff("42", state, {**INPUTS, "interval": 30})
     assert result.changes is True and result.replaces == []

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from alertsite_pulumi.client import RetryPolicy, Throttle, parse_retry_after
+from alertsite_pulumi.transport import RetryPolicy, Throttle, parse_retry_after
 
 
 class FakeClock:

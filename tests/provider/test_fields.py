@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pulumi.output import Unknown
 
 from alertsite_pulumi import fields
+
+from .preview import unknown
 
 VALID: dict[str, Any] = {
     "billing_plancode": "UBM - A/A",
@@ -93,7 +94,7 @@ def test_multi_location_modes_need_two_locations() -> None:
 
 
 def test_unknown_values_pass_unvalidated() -> None:
-    assert problems(interval=Unknown(), smtp_hostname=Unknown(), locations=[Unknown()]) == {}
+    assert problems(interval=unknown(), smtp_hostname=unknown(), locations=[unknown()]) == {}
 
 
 @pytest.mark.parametrize(

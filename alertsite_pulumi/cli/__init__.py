@@ -1,0 +1,23 @@
+"""``alertsite-pulumi``: list an account's monitors, export them as Pulumi code, check a setup, recover.
+
+One module per command group; ``common`` holds the global options and the error handling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import doctor, export, monitors, recover
+from .common import cli
+
+# The modules, not their commands, are imported: a command of the same name would hide its module.
+for _command in (monitors.monitors, export.export, doctor.doctor, recover.recover):
+    cli.add_command(_command)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The ``alertsite-pulumi`` console script."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="alertsite-pulumi")
+
+
+__all__ = ["cli", "main"]

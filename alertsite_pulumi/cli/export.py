@@ -1,0 +1,124 @@
+"""``alertsite-pulumi export``: where the code goes, progress on stderr; ``..export`` writes it."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Final
+
+import click
+
+from ..export import DEFAULT_PROJECT, FORMATS, check_project_name, fetch_monitors, prepare, render
+from .common import Options, client_for, pass_options
+
+#: A progress line every this many monitors when stderr is not a terminal.
+PROGRESS_EVERY: Final = 50
+
+
+def _output_path(output: Path | None, fmt: str, stack: str | None, force: bool) -> Path | None:
+    """The file to write (None: stdout); checked before anything is read from AlertSite."""
+    if output is None:
+        return None
+    if output.is_dir():
+        if fmt == "stack-config" and not stack:
+            raise click.UsageError(
+                f"--output {output} is a directory: name the stack with --stack "
+                "(the file is Pulumi.<stack>.yaml)")
+        output = output / (f"Pulumi.{stack}.yaml" if fmt == "stack-config" else "__main__.py")
+    if output.exists() and not force:
+        raise click.ClickException(f"{output} exists; pass --force to overwrite it")
+    if not output.parent.is_dir():
+        raise click.ClickException(f"{output.parent} is not a directory")
+    return output
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+class Progress:
+    """"exported 50/300" lines on stderr, or a progress bar when stderr is a terminal."""
+
+    def __init__(self, total: int, verb: str = "exported") -> None:
+        self.total = total
+        self.done = 0
+        self.verb = verb
+        self.stream = sys.stderr
+        self._bar: Any = None
+        if self.stream.isatty() and total:
+            self._bar = click.progressbar(length=total, label=verb.replace("ed", "ing"),
+                                          file=self.stream)
+            self._bar.__enter__()
+
+    def step(self) -> None:
+        self.done += 1
+        if self._bar is not None:
+            self._bar.update(1)
+        elif self.done % PROGRESS_EVERY == 0 and self.done < self.total:
+            click.echo(f"{self.verb} {self.done}/{self.total}", err=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+        click.echo(f"{self.verb} {self.done}/{self.total} round-trip monitors", err=True)
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="stack-config", show_default=True,
+              help="stack-config: Pulumi.<stack>.yaml of the root project; python: a __main__.py.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), metavar="PATH",
+              help="File (or directory) to write; default: stdout.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--project", default=DEFAULT_PROJECT, show_default=True,
+              help="Pulumi project name (the stack config's key prefix).")
+@click.option("--stack", metavar="NAME", help="Stack name (names the file Pulumi.<NAME>.yaml).")
+@click.option("--parallel", type=click.IntRange(1, 32), default=4, show_default=True,
+              help="Monitors read at a time.")
+@pass_options
+def export(options: Options, fmt: str, output: Path | None, force: bool, project: str,
+           stack: str | None, parallel: int) -> None:
+    """Write every round-trip monitor of the account as Pulumi code that adopts it.
+
+    The values written are those AlertSite reports, so `pulumi up` of the result writes
+    nothing. Mailbox passwords are write-only in AlertSite and are never exported.
+    """
+    try:
+        check_project_name(project)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--project") from None
+    target = _output_path(output, fmt, stack, force)
+    if stack is None and target is not None and fmt == "stack-config":
+        named = re.fullmatch(r"Pulumi\.(.+)\.yaml", target.name)
+        stack = named.group(1) if named else None
+    client = client_for(options.settings())
+    progress: list[Progress] = []
+    try:
+        found = fetch_monitors(
+            client, parallel=parallel,
+            on_total=lambda n: progress.append(Progress(n)),
+            on_done=lambda: progress[0].step(),
+            on_gone=lambda i: click.echo(f"monitor {i} was deleted during the export; skipped", err=True))
+    finally:
+        if progress:
+            progress[0].close()
+    exported = prepare(found)
+    for monitor in exported:
+        for name, why in monitor.left_out:
+            click.echo(f"warning: {monitor.resource_name} (monitor {monitor.monitor_id}): left out "
+                       f"{name} {why}; AlertSite keeps it", err=True)
+    text = render(exported, fmt, project=project, stack=stack)
+    if target is None:
+        click.echo(text, nl=False)
+        return
+    _write_atomically(target, text)
+    click.echo(f"wrote {target}", err=True)

@@ -1,0 +1,59 @@
+"""``alertsite-pulumi monitors list``: the account's round-trip monitors as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import click
+
+from ..export import id_order
+from ..fields import SECRET_FIELDS
+from .common import Options, client_for, pass_options
+
+TABLE_COLUMNS: Final = ("id", "name", "enabled", "interval", "timeout", "smtp_hostname",
+                        "pop3_hostname", "email", "locations")
+
+
+@click.group()
+def monitors() -> None:
+    """Look at the account's round-trip monitors."""
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value) or "-"
+    return str(value)
+
+
+def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    lines = ["  ".join(text.ljust(w) for text, w in zip(line, widths, strict=True)).rstrip()
+             for line in [list(columns), *cells]]
+    return "\n".join(lines)
+
+
+def _public(monitor: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in monitor.items() if k not in SECRET_FIELDS}
+
+
+@monitors.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@pass_options
+def list_command(options: Options, fmt: str) -> None:
+    """Every round-trip monitor (a table, or JSON with every field AlertSite reports)."""
+    client = client_for(options.settings())
+    found = sorted((_public(m) for m in client.iter_monitors()),
+                   key=lambda m: id_order(str(m.get("id"))))
+    if fmt == "json":
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    click.echo(format_table(found, TABLE_COLUMNS))
+    click.echo(f"{len(found)} round-trip monitor{'s' if len(found) != 1 else ''}", err=True)
