@@ -102,14 +102,19 @@ def mail_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServe
         )
 
 
+def new_mail_user(servers: MailServers, password: str | None = None) -> MailUser:
+    """A Dovecot user of its own, with a password that appears nowhere else."""
+    name = f"rt{next(_user_numbers)}"
+    password = password or f"Mailbox-{secrets.token_hex(8)}-Pw"
+    maildir = servers.dovecot.add_user(name, password)
+    email = f"{name}@mail.test"
+    servers.delivery.maildirs[email] = maildir
+    return MailUser(name, password, email, maildir)
+
+
 @pytest.fixture
 def mail_user(mail_servers: MailServers) -> MailUser:
-    name = f"rt{next(_user_numbers)}"
-    password = f"Mailbox-{secrets.token_hex(8)}-Pw"
-    maildir = mail_servers.dovecot.add_user(name, password)
-    email = f"{name}@mail.test"
-    mail_servers.delivery.maildirs[email] = maildir
-    return MailUser(name, password, email, maildir)
+    return new_mail_user(mail_servers)
 
 
 def mailbox_for(user: MailUser, smtp: str, pop3: str, password: str | None = None) -> Mailbox:

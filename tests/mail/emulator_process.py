@@ -45,7 +45,9 @@ class Emulator:
         return status
 
     def site_status(self, monitor_id: str) -> dict[str, Any]:
-        answer = self.session.get(f"{self.api_url}/report-sitestatus", params={"monitors": monitor_id}, timeout=10)
+        answer = self.session.get(
+            f"{self.api_url}/report-sitestatus", params={"monitors": monitor_id}, timeout=10
+        )
         answer.raise_for_status()
         rows = answer.json()["results"]
         assert len(rows) == 1

@@ -6,14 +6,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from click.testing import CliRunner
+
+from alertsite_pulumi.cli import cli
+
 from .conftest import MailServers, MailUser
-from .emulator_process import Emulator, emulator_process, wait_for
+from .emulator_process import ADMIN, Emulator, emulator_process, wait_for
 
 
 def _ran(emulator: Emulator, monitor_id: str, code: str) -> dict[str, Any] | None:
     status = emulator.last_status(monitor_id)
     # A monitor that was never run shows AlertSite's initial "0 OK" with no run details.
     return status if "code_origin" in status and status["code"] == code else None
+
+
+def listed_status(emulator: Emulator, monitor_id: str) -> str:
+    """The status column of ``alertsite-pulumi monitors list`` for one monitor."""
+    env = {"ALERTSITE_BASE_URL": emulator.api_url, "ALERTSITE_USERNAME": ADMIN[0],
+           "ALERTSITE_PASSWORD": ADMIN[1]}
+    result = CliRunner().invoke(cli, ["monitors", "list"], env=env)
+    assert result.exit_code == 0, result.output
+    header, *rows = result.stdout.splitlines()
+    assert header.rstrip().endswith("status")
+    row = next(r for r in rows if r.startswith(f"{monitor_id} "))
+    return row[header.index("status"):].strip()
 
 
 def test_a_monitor_turns_green_then_red_after_the_mailbox_password_changes(
@@ -36,6 +52,7 @@ def test_a_monitor_turns_green_then_red_after_the_mailbox_password_changes(
         assert green["code_origin"] == "alertsite" and int(green["response_time_ms"]) > 0
         report = emulator.site_status(monitor_id)
         assert report["last_status_code"] == "0" and report["dt_last_error"] is None
+        assert listed_status(emulator, monitor_id) == "0 OK"
 
         mail_servers.dovecot.set_password(mail_user.name, "Changed-Mailbox-Pw-2")
         red = wait_for("a red run", lambda: _ran(emulator, monitor_id, "9104"))
@@ -45,6 +62,7 @@ def test_a_monitor_turns_green_then_red_after_the_mailbox_password_changes(
         assert report["last_status_code"] == "9104" and report["failed_step"] == "pop3.login"
         # Runs go on every second: the report may already hold a later red run.
         assert report["dt_last_error"] >= red["time"] >= green["time"]
+        assert listed_status(emulator, monitor_id) == "9104 POP3 login failed at pop3.login"
         assert "code_origin" not in emulator.last_status(remote_id)
     assert f"monitor {remote_id}: not run" in emulator.stderr
     assert f"monitor {monitor_id}: 0 OK" in emulator.stderr
