@@ -4,8 +4,8 @@ passwd-file users whose Maildirs live in a temporary directory.
 Dovecot cannot listen on port 0, so a free port is chosen first and the start is tried
 again (with new ports) when another process took the port meanwhile. Run by root (as in a
 container), Dovecot runs as the ``dovecot`` user that its Debian package creates, since its
-login processes refuse root. A missing Dovecot fails the tests: ``scripts/bootstrap``
-installs it.
+login processes refuse root. A missing Dovecot fails the tests: ``scripts/bootstrap
+--test-servers`` (which ``scripts/test`` runs) installs it.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ class Dovecot:
         if not os.access(DOVECOT, os.X_OK):
             raise DovecotError(
                 f"{DOVECOT} is missing: the mail tests need Dovecot's POP3 server "
-                "(Debian package dovecot-pop3d); run scripts/bootstrap as root to install it"
+                "(Debian package dovecot-pop3d); `bash scripts/bootstrap --test-servers` installs it "
+                "(as root, or with password-less sudo)"
             )
         self.root = Path(tempfile.mkdtemp(prefix="alertsite-dovecot-"))
         self._account = pwd.getpwnam("dovecot") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
