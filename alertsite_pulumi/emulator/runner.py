@@ -138,6 +138,8 @@ class MonitorRunner:
         started = time.monotonic()
         try:
             status = self._trip(record)
+            if status is None:
+                return  # stopped with the emulator: no outcome to record
             self.store.record_status(monitor_id, status)
             self._say(f"monitor {monitor_id}: {status['code']} {status['description']} "
                       f"({status['response_time_ms']} ms)")
@@ -149,7 +151,7 @@ class MonitorRunner:
                 self._running.pop(monitor_id, None)
                 self._next[monitor_id] = started + interval_s
 
-    def _trip(self, record: JsonObject) -> JsonObject:
+    def _trip(self, record: JsonObject) -> JsonObject | None:
         username = record.get("email_username")
         password = record.get("email_password")
         if not username or not password:
@@ -163,7 +165,10 @@ class MonitorRunner:
             return _config_status(str(exc))
         timeout = as_int(record.get("timeout")) or 300
         options = ProbeOptions(timeout=float(timeout), context=self._context, cancel=self._stop)
-        return status_of(run_trip(mailbox, options))
+        result = run_trip(mailbox, options)
+        if result.kind == "interrupted" and self._stop.is_set():
+            return None
+        return status_of(result)
 
     def _say(self, line: str) -> None:
         if self._log is not None:

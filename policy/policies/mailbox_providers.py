@@ -84,13 +84,20 @@ def pop3_host_matches(value: object, patterns: list[str]) -> str | None:
     return None
 
 
+def _provider_host(args: ResourceValidationArgs, schema: PolicyConfigSchema) -> tuple[object, str] | None:
+    """(pop3_hostname, its host) when the host is on the rule's list."""
+    value = read_prop(args.props, "pop3_hostname")
+    host = pop3_host_matches(value, str_list_setting(args.get_config(), schema, "hosts"))
+    return None if host is None else (value, host)
+
+
 @monitors_only
 def validate_pop3_microsoft365(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """``pop3_hostname`` must not be a Microsoft 365 / Exchange Online POP3 host."""
-    value = read_prop(args.props, "pop3_hostname")
-    host = pop3_host_matches(value, str_list_setting(args.get_config(), MICROSOFT_POP3_CONFIG, "hosts"))
-    if host is None:
+    found = _provider_host(args, MICROSOFT_POP3_CONFIG)
+    if found is None:
         return
+    value, host = found
     report_violation(
         f"{where(args)}: pop3_hostname {value!r} is Microsoft 365 / Exchange Online, which turned "
         f"off password (basic authentication) logins for POP in October 2022; AlertSite's monitor "
@@ -104,12 +111,11 @@ def validate_pop3_microsoft365(args: ResourceValidationArgs, report_violation: R
 @monitors_only
 def validate_pop3_google(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """A Gmail / Google Workspace POP3 host works only with an app password."""
-    value = read_prop(args.props, "pop3_hostname")
-    host = pop3_host_matches(value, str_list_setting(args.get_config(), GOOGLE_POP3_CONFIG, "hosts"))
-    if host is None:
+    found = _provider_host(args, GOOGLE_POP3_CONFIG)
+    if found is None:
         return
     report_violation(
-        f"{where(args)}: pop3_hostname {value!r} is Gmail / Google Workspace, which turned off "
+        f"{where(args)}: pop3_hostname {found[0]!r} is Gmail / Google Workspace, which turned off "
         f"password logins for POP in 2024 except app passwords; make email_password an app "
         f"password of the mailbox (it needs 2-step verification), or use a mailbox elsewhere.",
         None,
