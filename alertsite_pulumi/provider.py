@@ -91,7 +91,9 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = normalize_inputs({k: v for k, v in news.items() if v is not None})
-        failures = [CheckFailure(name, f"{name}: {message}")
+        # No failure names a property: the engine would print the property's value beside it,
+        # a secret's included (in clear), however large. The reason names the field instead.
+        failures = [CheckFailure("", f"{name}: {message}")
                     for name, message in validate_inputs(inputs)]
         return CheckResult(inputs, failures)
 
