@@ -8,6 +8,8 @@ holds a connection, a lock or a credential is built at run time (see ``_client``
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -49,6 +51,9 @@ log = logging.getLogger("alertsite_pulumi.provider")
 #: are left out so that a refresh right after an update finds nothing to report.
 COMPUTED_OUTPUTS: Final = ("monitor_id", "monitor_type", "access_type")
 _PROVIDER_KEY: Final = "__provider"
+#: Turns on the provider's own log lines (see log_to_stderr).
+LOG_LEVEL_ENV: Final = "ALERTSITE_LOG_LEVEL"
+_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
 STALE_CREDENTIALS_HINT: Final = (
     "`pulumi refresh` and `pulumi destroy` use the alertsite:* config stored at the last "
     "`pulumi up`; after a password change, run them with --run-program (or "
@@ -81,6 +86,7 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         """Keep the ``alertsite:*`` stack config the engine hands over; see :meth:`_current_settings`."""
+        log_to_stderr(os.environ.get(LOG_LEVEL_ENV))
         self._configured = {
             setting.config_key: value for setting in SETTINGS
             if (value := req.config.get(setting.config_key)) is not None
@@ -213,6 +219,27 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
                     f"found {found}")
             return str(matches[0]["id"]), matches[0]
         return None
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler log_to_stderr adds (told apart so that it is added once)."""
+
+
+def log_to_stderr(level: str | None) -> None:
+    """Send this package's log lines at ``level`` (``DEBUG``, ``INFO``...) to stderr, once.
+
+    The engine prints a provider's stderr with the command's output. The lines name calls,
+    statuses, timings and the login user, never a secret, a body or a query string.
+    """
+    if not level:
+        return
+    package = logging.getLogger("alertsite_pulumi")
+    if not any(isinstance(h, _StderrHandler) for h in package.handlers):
+        handler = _StderrHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("alertsite %(levelname)s %(name)s: %(message)s"))
+        package.addHandler(handler)
+    name = level.strip().upper()
+    package.setLevel(name if name in _LEVELS else "DEBUG")
 
 
 def _uses_stored_credentials(settings: Settings, stored: Mapping[str, Any] | None) -> bool:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import logging
 from typing import Any
 
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
-from alertsite_pulumi.provider import EmailRoundTripMonitorProvider, changed_fields, outputs
+from alertsite_pulumi.provider import EmailRoundTripMonitorProvider, changed_fields, log_to_stderr, outputs
 
 from .preview import unknown
 
@@ -147,3 +148,20 @@ def test_outputs_keep_the_secret_and_coerce_live_values() -> None:
     refreshed = outputs(LIVE, {k: v for k, v in out.items() if k != "email_password"}, previous=out)
     assert refreshed["email_password"] == "mailbox-secret-1"
     assert refreshed == out
+
+
+def test_alertsite_log_level_sends_the_packages_lines_to_stderr_once(capsys: Any) -> None:
+    package = logging.getLogger("alertsite_pulumi")
+    before = list(package.handlers)
+    try:
+        log_to_stderr(None)
+        assert package.handlers == before
+        log_to_stderr("info")
+        log_to_stderr("INFO")
+        assert len(package.handlers) == len(before) + 1
+        logging.getLogger("alertsite_pulumi.client").info("GET /monitors/42 -> 200")
+        logging.getLogger("alertsite_pulumi.client").debug("not at info")
+        assert capsys.readouterr().err == "alertsite INFO alertsite_pulumi.client: GET /monitors/42 -> 200\n"
+    finally:
+        package.handlers[:] = before
+        package.setLevel(logging.NOTSET)
