@@ -360,14 +360,19 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
-def _contains_unknown(value: Any) -> bool:
-    if is_unknown(value):
+def holds(value: Any, leaf: Callable[[Any], bool]) -> bool:
+    """Whether ``value``, or anything in its lists and mappings, satisfies ``leaf``."""
+    if leaf(value):
         return True
     if isinstance(value, Mapping):
-        return any(_contains_unknown(v) for v in value.values())
+        return any(holds(v, leaf) for v in value.values())
     if isinstance(value, list | tuple):
-        return any(_contains_unknown(v) for v in value)
+        return any(holds(v, leaf) for v in value)
     return False
+
+
+def _contains_unknown(value: Any) -> bool:
+    return holds(value, is_unknown)
 
 
 def validate_inputs(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from .fields import (
     FIELDS,
     SECRET_FIELDS,
     URL_FIELDS,
+    holds,
     unsendable,
 )
 from .provider import COMPUTED_OUTPUTS, EmailRoundTripMonitorProvider
@@ -212,19 +213,9 @@ def _carried(resource_name: str, name: str, value: Any) -> Any:
             return pulumi.Output.secret(known)
         return known
 
-    if _holds_output(value):
+    if holds(value, lambda v: isinstance(v, pulumi.Output) or inspect.isawaitable(v)):
         return pulumi.Output.from_input(value).apply(checked)
     return checked(value)
-
-
-def _holds_output(value: Any) -> bool:
-    if isinstance(value, pulumi.Output) or inspect.isawaitable(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(_holds_output(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_holds_output(v) for v in value)
-    return False
 
 
 # --- look-ups for programs -------------------------------------------------------------

@@ -32,14 +32,9 @@ from alertsite_pulumi.fields import (
 )
 from alertsite_pulumi.provider import changed_fields, outputs
 
+from .test_fields import VALID
+
 ADMIN = {"username": "admin@example.com", "password": "emulator-admin-password"}
-VALID: dict[str, Any] = {
-    "billing_plancode": "UBM - A/A",
-    "name": "Mail round trip",
-    "smtp_hostname": "smtps://smtp.example.com:465",
-    "pop3_hostname": "pop3s://mail.example.com",
-    "email": "roundtrip@example.com",
-}
 #: What AlertSite computes (and ignores in a create), as the emulator lists it.
 READ_ONLY = ("id", "type", "access_type", "created", "last_status")
 #: Emulator messages about what the account holds, not about the value's form.
