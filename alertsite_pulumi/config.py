@@ -1,4 +1,5 @@
-"""Where settings come from: explicit > stack config (alertsite:*) > environment (ALERTSITE_*) > default.
+"""Where settings come from: explicit > stack config (alertsite:*) > environment (ALERTSITE_*) >
+stack config stored in the state > default.
 
 Settings are resolved when the provider is configured (or a client is built), never at
 import time. Secrets in a Settings object print as ``[secret]``.
@@ -156,17 +157,46 @@ def resolve_settings(
     explicit: Mapping[str, Any] | None = None,
     stack_config: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    stored_config: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Settings from explicit values, then stack config keys, then the environment, then defaults."""
-    explicit = explicit or {}
-    stack_config = stack_config or {}
+    """Settings from explicit values, then stack config, then the environment, then stored config.
+
+    ``stored_config`` is the stack config the engine saved at the last ``pulumi up`` (all that
+    ``refresh`` and ``destroy`` get): it may be stale, so anything current wins over it.
+    An access token is used only when no source ranking above it completes a username and
+    password, and never a stored token beside a login: a token lives one hour and cannot be
+    renewed, so a stale one must not shadow a login given (or rotated) elsewhere.
+    """
     environ = os.environ if environ is None else environ
+    sources = [
+        _by_attr(explicit or {}, lambda s: s.attr),
+        _by_attr(stack_config or {}, lambda s: s.config_key),
+        _by_attr(environ, lambda s: s.env),
+        _by_attr(stored_config or {}, lambda s: s.config_key),
+    ]
+    rank: dict[str, int] = {}
     values: dict[str, Any] = {}
     for setting in SETTINGS:
-        for source in (explicit.get(setting.attr), stack_config.get(setting.config_key),
-                       environ.get(setting.env)):
-            if source is not None and source != "":
-                values[setting.attr] = setting.parse(setting, source)
+        for index, source in enumerate(sources):
+            if setting.attr in source:
+                rank[setting.attr] = index
+                values[setting.attr] = setting.parse(setting, source[setting.attr])
                 break
+    if "access_token" in rank and "username" in rank and "password" in rank:
+        login_rank = max(rank["username"], rank["password"])
+        stored = len(sources) - 1
+        if login_rank < rank["access_token"] or login_rank == rank["access_token"] == stored:
+            del values["access_token"]
     settings = replace(Settings(), **values)
     return replace(settings, base_url=check_base_url(settings.base_url))
+
+
+def _by_attr(source: Mapping[str, Any], key: Callable[[Setting], str]) -> dict[str, Any]:
+    """The values ``source`` sets (empty text counts as unset), keyed by Settings attribute."""
+    found = {}
+    for setting in SETTINGS:
+        value = source.get(key(setting))
+        if value is not None and value != "":
+            found[setting.attr] = value
+    return found

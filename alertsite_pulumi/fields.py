@@ -8,11 +8,12 @@ provider and the resource all use this table, so a field is described exactly on
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 #: Interval values (minutes) AlertSite accepts for round-trip monitors.
 ALLOWED_INTERVALS: Final = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440)
@@ -33,9 +34,30 @@ ACCOUNT_DEFAULT_TIMEOUT: Final = 300
 
 SECRET_MASK: Final = "[secret]"  # noqa: S105 - a mask, not a password
 
+#: Fields AlertSite computes. It ignores them in a create or update, so setting one through
+#: extra_fields would leave a difference that no `pulumi up` can clear.
+READ_ONLY_FIELDS: Final = ("id", "type", "access_type", "created", "last_status")
+#: The engine carries every number as a double: a larger integer would not arrive intact.
+MAX_EXACT_INTEGER: Final = 2**53
+#: How deep lists and mappings may nest in a value (custom properties and extra fields).
+MAX_DEPTH: Final = 16
+#: How much of a refused value a message repeats.
+SHOWN_MAX: Final = 60
+EMAIL_MAX: Final = 254
+PLAN_CODE_MAX: Final = 255
+#: Free-form values (custom properties, extra fields) as JSON, so that a request stays far
+#: below what AlertSite (and the emulator, 1 MiB) accept in one body.
+JSON_MAX: Final = 64 * 1024
+
 _LABEL: Final = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_EMAIL_RE: Final = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$")
-_HOST_RE: Final = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$|^\[[0-9A-Fa-f:.]+\]$")
+_EMAIL_RE: Final = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
+_HOST: Final = rf"(?:(?=[^:]{{1,253}}(?::|$)){_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])"
+# Written against what AlertSite (and the emulator) accept: a lower-case scheme, a host, an
+# optional port of ASCII digits, and nothing else (no path, not even a trailing '/').
+_HOST_URL_RE: Final = re.compile(
+    rf"(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>{_HOST})(?::(?P<port>[0-9]{{1,5}}))?")
+# What a URL made only of a scheme, host and port may hold: such a URL is safe to repeat.
+_PLAIN_URL_CHARS: Final = re.compile(r"[A-Za-z0-9.+:/\[\]-]*")
 
 Validator = Callable[[Any], "str | None"]
 
@@ -48,10 +70,74 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def shown(value: Any) -> str:
+    """``repr(value)``, cut short: a message may repeat what the user wrote, never megabytes of it."""
+    try:
+        text = repr(value)
+    except ValueError:
+        # An int of thousands of digits has no repr (Python's limit on int-to-text conversion).
+        return f"a number of {value.bit_length()} bits"
+    if len(text) <= SHOWN_MAX:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[:SHOWN_MAX]}...{size}"
+
+
+def _kind(value: Any) -> str:
+    """What a value is, in the words of a Pulumi program's author."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"a value of type {type(value).__name__}"
+
+
+def unsendable(value: Any, depth: int = 0) -> str | None:
+    """Why ``value`` cannot travel to AlertSite as JSON through Pulumi, or None when it can.
+
+    Pulumi carries only JSON-like values (text that is valid Unicode, numbers as doubles,
+    lists, mappings with text keys); anything else makes the SDK fail with a traceback, and
+    a non-finite number is no JSON. Values Pulumi does not know yet pass.
+    """
+    if value is None or isinstance(value, bool) or is_unknown(value):
+        return None
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "holds a lone surrogate (text that is not valid Unicode)"
+        return None
+    if isinstance(value, int):
+        if abs(value) > MAX_EXACT_INTEGER:
+            return f"{shown(value)} is too large a number (at most {MAX_EXACT_INTEGER})"
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{value!r} is not a finite number"
+    if depth >= MAX_DEPTH:
+        return f"nests lists or mappings more than {MAX_DEPTH} levels deep"
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"has the key {shown(key)}; keys must be text"
+            problem = unsendable(key, depth + 1) or unsendable(item, depth + 1)
+            if problem:
+                return problem
+        return None
+    if isinstance(value, list | tuple):
+        return next((p for item in value if (p := unsendable(item, depth + 1))), None)
+    return f"{_kind(value)} cannot be sent; give text, a number, true/false, a list or a mapping"
+
+
 def _validate_string(max_len: int | None = None, *, required: bool = False) -> Validator:
     def check(value: Any) -> str | None:
         if not isinstance(value, str):
-            return f"must be a string, not {type(value).__name__}"
+            return f"must be text, not {_kind(value)}"
         if required and not value.strip():
             return "must not be empty"
         if max_len is not None and len(value) > max_len:
@@ -63,63 +149,84 @@ def _validate_string(max_len: int | None = None, *, required: bool = False) -> V
 
 def _validate_url(schemes: tuple[str, str]) -> Validator:
     plain, tls = schemes
+    allowed = (f"{plain}://host[:port] (port {DEFAULT_PORTS[plain]} by default) "
+               f"or {tls}://host[:port] ({DEFAULT_PORTS[tls]})")
 
     def check(value: Any) -> str | None:
-        allowed = (f"{plain}://host[:port] (port {DEFAULT_PORTS[plain]} by default) "
-                   f"or {tls}://host[:port] ({DEFAULT_PORTS[tls]})")
         if not isinstance(value, str) or not value:
             return f"must be a URL of the form {allowed}"
-        if "@" in urlsplit(value).netloc:
+        if "@" in value:
             # Checked first, and the URL is not repeated: it would carry a password.
             return "must not carry credentials in the URL; use email_username and email_password"
-        try:
-            parts = urlsplit(value)
-            port = parts.port
-        except ValueError:
-            return f"{value!r} has an invalid port; ports are 1 to 65535 ({allowed})"
-        if parts.scheme not in schemes:
-            return f"{value!r} has scheme {parts.scheme or '(none)'!r}; allowed: {allowed}"
-        if parts.path not in ("", "/") or parts.query or parts.fragment:
-            return f"{value!r} must name only a host and an optional port ({allowed})"
-        host = parts.hostname or ""
-        if not host or not _HOST_RE.match(host if ":" not in host else f"[{host}]"):
-            return f"{value!r} has no valid host name ({allowed})"
-        if port is not None and not 1 <= port <= 65535:
-            return f"{value!r} has port {port}; ports are 1 to 65535"
-        if port == 0:
-            return f"{value!r} has port 0; ports are 1 to 65535"
-        return None
+        problem = _url_problem(value, schemes)
+        if problem is None:
+            return None
+        # Repeat the URL only when it holds nothing but what a host URL may hold.
+        url = shown(value) if _PLAIN_URL_CHARS.fullmatch(value) else "the URL"
+        return f"{url} {problem}; allowed: {allowed}"
 
     return check
 
 
+def _url_problem(value: str, schemes: tuple[str, str]) -> str | None:
+    """What is wrong with a mail server URL, or None (the caller adds what is allowed)."""
+    match = _HOST_URL_RE.fullmatch(value)
+    if match:
+        if match.group("scheme") not in schemes:
+            return f"has scheme {match.group('scheme')!r}"
+        port = match.group("port")
+        if port is not None and not 1 <= int(port) <= 65535:
+            return f"has port {int(port)}; ports are 1 to 65535"
+        return None
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        return "holds a space, tab, line break or other control character"
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        return "is not a URL"
+    if scheme.lower() in schemes and scheme != scheme.lower():
+        return f"has the scheme in upper case; write {scheme.lower()}://"
+    if scheme not in schemes:
+        return f"has scheme {shown(scheme)}" if len(scheme) <= 20 else "has no known scheme"
+    if any(ch in rest for ch in "/?#"):
+        return "must name only a host and an optional port, with nothing after them (not even '/')"
+    _host, colon, port = rest.rpartition(":")
+    if colon and "]" not in port:
+        if not port:
+            return "has ':' with no port after it"
+        if not (port.isascii() and port.isdigit() and len(port) <= 5 and 1 <= int(port) <= 65535):
+            return "has a port that is not a number from 1 to 65535"
+    return "has no valid host name"
+
+
 def _validate_email(value: Any) -> str | None:
-    if not isinstance(value, str) or not _EMAIL_RE.match(value):
-        return f"{value!r} is not an email address (expected mailbox@domain.tld)"
+    if not isinstance(value, str):
+        return f"must be an email address (mailbox@domain.tld), not {_kind(value)}"
+    if len(value) > EMAIL_MAX or not _EMAIL_RE.fullmatch(value):
+        return f"{shown(value)} is not an email address (expected mailbox@domain.tld)"
     return None
 
 
 def _validate_interval(value: Any) -> str | None:
     if not _is_int(value) or value not in ALLOWED_INTERVALS:
         allowed = ", ".join(str(v) for v in ALLOWED_INTERVALS)
-        return f"{value!r} is not one of {allowed} (minutes)"
+        return f"{shown(value)} is not one of {allowed} (minutes)"
     return None
 
 
 def _validate_timeout(value: Any) -> str | None:
     if not _is_int(value) or not MIN_TIMEOUT_SECONDS <= value <= MAX_TIMEOUT_SECONDS:
-        return (f"{value!r} is out of range; the timeout is {MIN_TIMEOUT_SECONDS} to "
+        return (f"{shown(value)} is out of range; the timeout is {MIN_TIMEOUT_SECONDS} to "
                 f"{MAX_TIMEOUT_SECONDS} seconds")
     return None
 
 
 def _validate_bool(value: Any) -> str | None:
-    return None if _is_bool(value) else f"must be true or false, not {value!r}"
+    return None if _is_bool(value) else f"must be true or false, not {shown(value)}"
 
 
 def _validate_location_id(value: Any) -> str | None:
     if not _is_int(value) or value <= 0:
-        return f"{value!r} is not a location id (a positive integer)"
+        return f"{shown(value)} is not a location id (a positive integer)"
     return None
 
 
@@ -139,16 +246,26 @@ def _validate_locations(value: Any) -> str | None:
 
 def _validate_mode(value: Any) -> str | None:
     if value not in ALLOWED_MODES:
-        return f"{value!r} is not one of {', '.join(ALLOWED_MODES)}"
+        return f"{shown(value)} is not one of {', '.join(ALLOWED_MODES)}"
     return None
 
 
 _CUSTOM_PROPERTY_KEYS: Final = frozenset({"id", "name", "value", "value_id"})
 
 
+def _json_too_large(value: Any) -> str | None:
+    """A free-form value (custom properties, extra fields) larger than a request may carry."""
+    size = len(json.dumps(value))
+    if size > JSON_MAX:
+        return f"is {size} bytes as JSON; at most {JSON_MAX} are allowed"
+    return None
+
+
 def _validate_custom_properties(value: Any) -> str | None:
     if not isinstance(value, Sequence) or isinstance(value, str | bytes):
         return 'must be a list of {"id", "name", "value", "value_id"} objects'
+    if problem := _json_too_large(value):
+        return problem
     for item in value:
         if not isinstance(item, Mapping):
             return 'must be a list of {"id", "name", "value", "value_id"} objects'
@@ -161,9 +278,15 @@ def _validate_custom_properties(value: Any) -> str | None:
 def _validate_extra_fields(value: Any) -> str | None:
     if not isinstance(value, Mapping):
         return "must be a mapping of AlertSite field names to values"
-    clash = sorted(set(value) & (set(FIELDS) | {"id", "type"}))
+    if problem := _json_too_large(value):
+        return problem
+    clash = sorted(set(value) & set(FIELDS))
     if clash:
         return f"must not repeat modelled fields {clash}; set them as arguments instead"
+    read_only = sorted(set(value) & set(READ_ONLY_FIELDS))
+    if read_only:
+        return (f"names read-only fields {read_only}: AlertSite computes them and ignores what "
+                "is sent, so the difference would never clear")
     return None
 
 
@@ -185,7 +308,7 @@ class Field:
 FIELDS: Final[dict[str, Field]] = {
     f.name: f
     for f in (
-        Field("billing_plancode", "str", _validate_string(required=True), required=True,
+        Field("billing_plancode", "str", _validate_string(PLAN_CODE_MAX, required=True), required=True,
               doc='Measurement plan code, e.g. "UBM - A/A".'),
         Field("name", "str", _validate_string(NAME_MAX, required=True), required=True,
               doc="Display name (defaults to the Pulumi resource name)."),
@@ -228,6 +351,8 @@ ADOPT_MONITOR_ID: Final = "adopt_monitor_id"
 ADOPT_BY_NAME: Final = "adopt_by_name"
 CONTROL_INPUTS: Final = (EXTRA_FIELDS, ADOPT_MONITOR_ID, ADOPT_BY_NAME)
 SECRET_FIELDS: Final = tuple(f.name for f in FIELDS.values() if f.secret)
+#: The mail server URLs (a URL may carry a password, which is refused but must not be shown).
+URL_FIELDS: Final = ("smtp_hostname", "pop3_hostname")
 REQUIRED_FIELDS: Final = tuple(f.name for f in FIELDS.values() if f.required)
 
 
@@ -239,14 +364,19 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
-def _contains_unknown(value: Any) -> bool:
-    if is_unknown(value):
+def holds(value: Any, leaf: Callable[[Any], bool]) -> bool:
+    """Whether ``value``, or anything in its lists and mappings, satisfies ``leaf``."""
+    if leaf(value):
         return True
     if isinstance(value, Mapping):
-        return any(_contains_unknown(v) for v in value.values())
+        return any(holds(v, leaf) for v in value.values())
     if isinstance(value, list | tuple):
-        return any(_contains_unknown(v) for v in value)
+        return any(holds(v, leaf) for v in value)
     return False
+
+
+def _contains_unknown(value: Any) -> bool:
+    return holds(value, is_unknown)
 
 
 def validate_inputs(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -255,6 +385,9 @@ def validate_inputs(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     Values Pulumi does not know yet pass unvalidated: they are checked again when known.
     """
     problems: list[tuple[str, str]] = []
+    unsent = {name: problem for name in (*FIELDS, *CONTROL_INPUTS)
+              if (problem := unsendable(inputs.get(name)))}
+    problems.extend(unsent.items())
     adopting_by_id = bool(inputs.get(ADOPT_MONITOR_ID))
     for field in FIELDS.values():
         value = inputs.get(field.name)
@@ -262,23 +395,24 @@ def validate_inputs(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
             if field.required and not adopting_by_id:
                 problems.append((field.name, "is required"))
             continue
-        if _contains_unknown(value):
+        if field.name in unsent or _contains_unknown(value):
             continue
         problem = field.validate(value)
         if problem:
             problems.append((field.name, problem))
     extra = inputs.get(EXTRA_FIELDS)
-    if extra is not None and not _contains_unknown(extra):
+    if extra is not None and EXTRA_FIELDS not in unsent and not _contains_unknown(extra):
         problem = _validate_extra_fields(extra)
         if problem:
             problems.append((EXTRA_FIELDS, problem))
     adopt_id = inputs.get(ADOPT_MONITOR_ID)
-    if adopt_id is not None and not is_unknown(adopt_id):
+    if adopt_id is not None and ADOPT_MONITOR_ID not in unsent and not is_unknown(adopt_id):
         if isinstance(adopt_id, bool) or not isinstance(adopt_id, str | int) or not str(adopt_id).strip():
-            problems.append((ADOPT_MONITOR_ID, f"{adopt_id!r} is not a monitor id"))
+            problems.append((ADOPT_MONITOR_ID, f"{shown(adopt_id)} is not a monitor id"))
     adopt_by_name = inputs.get(ADOPT_BY_NAME)
-    if adopt_by_name is not None and not is_unknown(adopt_by_name) and not _is_bool(adopt_by_name):
-        problems.append((ADOPT_BY_NAME, f"must be true or false, not {adopt_by_name!r}"))
+    if (adopt_by_name is not None and ADOPT_BY_NAME not in unsent
+            and not is_unknown(adopt_by_name) and not _is_bool(adopt_by_name)):
+        problems.append((ADOPT_BY_NAME, f"must be true or false, not {shown(adopt_by_name)}"))
     if adopt_id and adopt_by_name is True:
         problems.append((ADOPT_BY_NAME,
                          f"cannot be combined with {ADOPT_MONITOR_ID}; choose one way to adopt"))

@@ -50,3 +50,36 @@ def test_secrets_never_print() -> None:
     for text in (repr(s), str(s), f"{s}"):
         assert "account-secret-9" not in text and "feedface" not in text
         assert "[secret]" in text
+
+
+def test_stored_config_comes_after_the_environment() -> None:
+    stored = {"alertsite:baseUrl": "https://stored.example.com/api/v3",
+              "alertsite:username": "ops@example.com", "alertsite:password": "password-at-last-up"}
+    s = resolve_settings(stored_config=stored, environ={"ALERTSITE_PASSWORD": "rotated"})
+    assert s.password == "rotated" and s.username == "ops@example.com"
+    assert s.base_url == "https://stored.example.com/api/v3"
+    s = resolve_settings(stack_config={"alertsite:password": "current"}, stored_config=stored,
+                         environ={"ALERTSITE_PASSWORD": "rotated"})
+    assert s.password == "current"
+
+
+@pytest.mark.parametrize(
+    ("stack_config", "environ", "stored", "token_used"),
+    [
+        # The current config names both: the token is used as given (the README's promise).
+        ({"alertsite:accessToken": "t", "alertsite:username": "u", "alertsite:password": "p"}, {}, {}, True),
+        # A login in the stack config wins over a token from the environment, and the reverse.
+        ({"alertsite:username": "u", "alertsite:password": "p"}, {"ALERTSITE_ACCESS_TOKEN": "t"}, {}, False),
+        ({"alertsite:accessToken": "t"}, {"ALERTSITE_USERNAME": "u", "ALERTSITE_PASSWORD": "p"}, {}, True),
+        # Stored at the last up: a login beats a token that has likely expired since.
+        ({}, {}, {"alertsite:accessToken": "t", "alertsite:username": "u", "alertsite:password": "p"}, False),
+        ({}, {"ALERTSITE_USERNAME": "u", "ALERTSITE_PASSWORD": "p"}, {"alertsite:accessToken": "t"}, False),
+        # A stored token with nothing else is still tried.
+        ({}, {"ALERTSITE_USERNAME": "u"}, {"alertsite:accessToken": "t"}, True),
+    ],
+)
+def test_a_token_never_shadows_a_login_from_a_source_that_ranks_higher(
+        stack_config: dict[str, str], environ: dict[str, str], stored: dict[str, str],
+        token_used: bool) -> None:
+    s = resolve_settings(stack_config=stack_config, environ=environ, stored_config=stored)
+    assert (s.access_token == "t") is token_used
