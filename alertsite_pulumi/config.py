@@ -15,7 +15,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
-from .fields import SECRET_MASK
+from .rules import SECRET_MASK
 
 DEFAULT_BASE_URL: Final = "https://api.alertsite.com/api/v3"
 

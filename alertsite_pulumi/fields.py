@@ -1,284 +1,54 @@
-"""The fields of a round-trip email monitor.
+"""The fields of a round-trip email monitor, and the check of a program's inputs.
 
 One table says, for every field: its type, whether it is required or secret, whether
-AlertSite fills it from account defaults, how to coerce a value read from the API (which
-sends numbers as strings) and how to validate a value the user wrote. The client, the
-provider and the resource all use this table, so a field is described exactly once.
+AlertSite fills it from account defaults and how to validate a value the user wrote
+(``validators.py``); ``coercion.py`` reads values back from the API by the same table. The
+client, the provider, the resource and the native plugin all use it, so a field is described
+exactly once. AlertSite's thresholds live in ``rules.py``.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-#: Interval values (minutes) AlertSite accepts for round-trip monitors.
-ALLOWED_INTERVALS: Final = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440)
-#: Monitoring modes; the last two need at least two locations.
-ALLOWED_MODES: Final = ("Primary", "Global Notify", "Global Verify", "Round Robin", "SLA (MultiPOP)")
-MULTI_LOCATION_MODES: Final = ("Round Robin", "SLA (MultiPOP)")
-#: How many distinct locations a multi-location mode needs at the least.
-MULTI_LOCATION_MIN_LOCATIONS: Final = 2
-MIN_TIMEOUT_SECONDS: Final = 1
-MAX_TIMEOUT_SECONDS: Final = 300
-NOTE_MAX: Final = 255
-ALERT_NOTE_MAX: Final = 1000
-NAME_MAX: Final = 255
-DEFAULT_PORTS: Final = {"smtp": 25, "smtps": 465, "pop3": 110, "pop3s": 995}
-#: What the account fills in when a field is omitted (AlertSite's documented or assumed defaults).
-ACCOUNT_DEFAULT_INTERVAL: Final = 15
-ACCOUNT_DEFAULT_TIMEOUT: Final = 300
-
-SECRET_MASK: Final = "[secret]"  # noqa: S105 - a mask, not a password
-
-#: Fields AlertSite computes. It ignores them in a create or update, so setting one through
-#: extra_fields would leave a difference that no `pulumi up` can clear.
-READ_ONLY_FIELDS: Final = ("id", "type", "access_type", "created", "last_status")
-#: The engine carries every number as a double: a larger integer would not arrive intact.
-MAX_EXACT_INTEGER: Final = 2**53
-#: How deep lists and mappings may nest in a value (custom properties and extra fields).
-MAX_DEPTH: Final = 16
-#: How much of a refused value a message repeats.
-SHOWN_MAX: Final = 60
-EMAIL_MAX: Final = 254
-PLAN_CODE_MAX: Final = 255
-#: Free-form values (custom properties, extra fields) as JSON, so that a request stays far
-#: below what AlertSite (and the emulator, 1 MiB) accept in one body.
-JSON_MAX: Final = 64 * 1024
-
-_LABEL: Final = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_EMAIL_RE: Final = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
-_HOST: Final = rf"(?:(?=[^:]{{1,253}}(?::|$)){_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])"
-# Written against what AlertSite (and the emulator) accept: a lower-case scheme, a host, an
-# optional port of ASCII digits, and nothing else (no path, not even a trailing '/').
-_HOST_URL_RE: Final = re.compile(
-    rf"(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>{_HOST})(?::(?P<port>[0-9]{{1,5}}))?")
-# What a URL made only of a scheme, host and port may hold: such a URL is safe to repeat.
-_PLAIN_URL_CHARS: Final = re.compile(r"[A-Za-z0-9.+:/\[\]-]*")
-
-Validator = Callable[[Any], "str | None"]
-
-
-def _is_bool(value: Any) -> bool:
-    return isinstance(value, bool)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def shown(value: Any) -> str:
-    """``repr(value)``, cut short: a message may repeat what the user wrote, never megabytes of it."""
-    try:
-        text = repr(value)
-    except ValueError:
-        # An int of thousands of digits has no repr (Python's limit on int-to-text conversion).
-        return f"a number of {value.bit_length()} bits"
-    if len(text) <= SHOWN_MAX:
-        return text
-    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
-    return f"{text[:SHOWN_MAX]}...{size}"
-
-
-def _kind(value: Any) -> str:
-    """What a value is, in the words of a Pulumi program's author."""
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return f"a value of type {type(value).__name__}"
-
-
-def unsendable(value: Any, depth: int = 0) -> str | None:
-    """Why ``value`` cannot travel to AlertSite as JSON through Pulumi, or None when it can.
-
-    Pulumi carries only JSON-like values (text that is valid Unicode, numbers as doubles,
-    lists, mappings with text keys); anything else makes the SDK fail with a traceback, and
-    a non-finite number is no JSON. Values Pulumi does not know yet pass.
-    """
-    if value is None or isinstance(value, bool) or is_unknown(value):
-        return None
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "holds a lone surrogate (text that is not valid Unicode)"
-        return None
-    if isinstance(value, int):
-        if abs(value) > MAX_EXACT_INTEGER:
-            return f"{shown(value)} is too large a number (at most {MAX_EXACT_INTEGER})"
-        return None
-    if isinstance(value, float):
-        return None if math.isfinite(value) else f"{value!r} is not a finite number"
-    if depth >= MAX_DEPTH:
-        return f"nests lists or mappings more than {MAX_DEPTH} levels deep"
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return f"has the key {shown(key)}; keys must be text"
-            problem = unsendable(key, depth + 1) or unsendable(item, depth + 1)
-            if problem:
-                return problem
-        return None
-    if isinstance(value, list | tuple):
-        return next((p for item in value if (p := unsendable(item, depth + 1))), None)
-    return f"{_kind(value)} cannot be sent; give text, a number, true/false, a list or a mapping"
-
-
-def _validate_string(max_len: int | None = None, *, required: bool = False) -> Validator:
-    def check(value: Any) -> str | None:
-        if not isinstance(value, str):
-            return f"must be text, not {_kind(value)}"
-        if required and not value.strip():
-            return "must not be empty"
-        if max_len is not None and len(value) > max_len:
-            return f"is {len(value)} characters long; at most {max_len} are allowed"
-        return None
-
-    return check
-
-
-def _validate_url(schemes: tuple[str, str]) -> Validator:
-    plain, tls = schemes
-    allowed = (f"{plain}://host[:port] (port {DEFAULT_PORTS[plain]} by default) "
-               f"or {tls}://host[:port] ({DEFAULT_PORTS[tls]})")
-
-    def check(value: Any) -> str | None:
-        if not isinstance(value, str) or not value:
-            return f"must be a URL of the form {allowed}"
-        if "@" in value:
-            # Checked first, and the URL is not repeated: it would carry a password.
-            return "must not carry credentials in the URL; use email_username and email_password"
-        problem = _url_problem(value, schemes)
-        if problem is None:
-            return None
-        # Repeat the URL only when it holds nothing but what a host URL may hold.
-        url = shown(value) if _PLAIN_URL_CHARS.fullmatch(value) else "the URL"
-        return f"{url} {problem}; allowed: {allowed}"
-
-    return check
-
-
-def _url_problem(value: str, schemes: tuple[str, str]) -> str | None:
-    """What is wrong with a mail server URL, or None (the caller adds what is allowed)."""
-    match = _HOST_URL_RE.fullmatch(value)
-    if match:
-        if match.group("scheme") not in schemes:
-            return f"has scheme {match.group('scheme')!r}"
-        port = match.group("port")
-        if port is not None and not 1 <= int(port) <= 65535:
-            return f"has port {int(port)}; ports are 1 to 65535"
-        return None
-    if any(ch.isspace() or not ch.isprintable() for ch in value):
-        return "holds a space, tab, line break or other control character"
-    scheme, sep, rest = value.partition("://")
-    if not sep:
-        return "is not a URL"
-    if scheme.lower() in schemes and scheme != scheme.lower():
-        return f"has the scheme in upper case; write {scheme.lower()}://"
-    if scheme not in schemes:
-        return f"has scheme {shown(scheme)}" if len(scheme) <= 20 else "has no known scheme"
-    if any(ch in rest for ch in "/?#"):
-        return "must name only a host and an optional port, with nothing after them (not even '/')"
-    _host, colon, port = rest.rpartition(":")
-    if colon and "]" not in port:
-        if not port:
-            return "has ':' with no port after it"
-        if not (port.isascii() and port.isdigit() and len(port) <= 5 and 1 <= int(port) <= 65535):
-            return "has a port that is not a number from 1 to 65535"
-    return "has no valid host name"
-
-
-def _validate_email(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return f"must be an email address (mailbox@domain.tld), not {_kind(value)}"
-    if len(value) > EMAIL_MAX or not _EMAIL_RE.fullmatch(value):
-        return f"{shown(value)} is not an email address (expected mailbox@domain.tld)"
-    return None
-
-
-def _validate_interval(value: Any) -> str | None:
-    if not _is_int(value) or value not in ALLOWED_INTERVALS:
-        allowed = ", ".join(str(v) for v in ALLOWED_INTERVALS)
-        return f"{shown(value)} is not one of {allowed} (minutes)"
-    return None
-
-
-def _validate_timeout(value: Any) -> str | None:
-    if not _is_int(value) or not MIN_TIMEOUT_SECONDS <= value <= MAX_TIMEOUT_SECONDS:
-        return (f"{shown(value)} is out of range; the timeout is {MIN_TIMEOUT_SECONDS} to "
-                f"{MAX_TIMEOUT_SECONDS} seconds")
-    return None
-
-
-def _validate_bool(value: Any) -> str | None:
-    return None if _is_bool(value) else f"must be true or false, not {shown(value)}"
-
-
-def _validate_location_id(value: Any) -> str | None:
-    if not _is_int(value) or value <= 0:
-        return f"{shown(value)} is not a location id (a positive integer)"
-    return None
-
-
-def _validate_locations(value: Any) -> str | None:
-    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
-        return "must be a list of location ids (positive integers)"
-    if not value:
-        return "must hold at least one location id; leave it out to use the account's default locations"
-    for item in value:
-        problem = _validate_location_id(item)
-        if problem:
-            return problem
-    if len(set(value)) != len(value):
-        return "holds a location id twice"
-    return None
-
-
-def _validate_mode(value: Any) -> str | None:
-    if value not in ALLOWED_MODES:
-        return f"{shown(value)} is not one of {', '.join(ALLOWED_MODES)}"
-    return None
-
-
-_CUSTOM_PROPERTY_KEYS: Final = frozenset({"id", "name", "value", "value_id"})
-
-
-def _json_too_large(value: Any) -> str | None:
-    """A free-form value (custom properties, extra fields) larger than a request may carry."""
-    size = len(json.dumps(value))
-    if size > JSON_MAX:
-        return f"is {size} bytes as JSON; at most {JSON_MAX} are allowed"
-    return None
-
-
-def _validate_custom_properties(value: Any) -> str | None:
-    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
-        return 'must be a list of {"id", "name", "value", "value_id"} objects'
-    if problem := _json_too_large(value):
-        return problem
-    for item in value:
-        if not isinstance(item, Mapping):
-            return 'must be a list of {"id", "name", "value", "value_id"} objects'
-        unknown = set(item) - _CUSTOM_PROPERTY_KEYS
-        if unknown:
-            return f"has unknown keys {sorted(unknown)}; allowed: id, name, value, value_id"
-    return None
+from .rules import (
+    ACCOUNT_DEFAULT_INTERVAL,
+    ACCOUNT_DEFAULT_TIMEOUT,
+    ALERT_NOTE_MAX,
+    MULTI_LOCATION_MIN_LOCATIONS,
+    MULTI_LOCATION_MODES,
+    NAME_MAX,
+    NOTE_MAX,
+    PLAN_CODE_MAX,
+    READ_ONLY_FIELDS,
+)
+from .validators import (
+    Validator,
+    contains_unknown,
+    is_bool,
+    is_unknown,
+    json_too_large,
+    shown,
+    unsendable,
+    validate_bool,
+    validate_custom_properties,
+    validate_email,
+    validate_interval,
+    validate_location_id,
+    validate_locations,
+    validate_mode,
+    validate_string,
+    validate_timeout,
+    validate_url,
+)
 
 
 def _validate_extra_fields(value: Any) -> str | None:
     if not isinstance(value, Mapping):
         return "must be a mapping of AlertSite field names to values"
-    if problem := _json_too_large(value):
+    if problem := json_too_large(value):
         return problem
     clash = sorted(set(value) & set(FIELDS))
     if clash:
@@ -308,39 +78,39 @@ class Field:
 FIELDS: Final[dict[str, Field]] = {
     f.name: f
     for f in (
-        Field("billing_plancode", "str", _validate_string(PLAN_CODE_MAX, required=True), required=True,
+        Field("billing_plancode", "str", validate_string(PLAN_CODE_MAX, required=True), required=True,
               doc='Measurement plan code, e.g. "UBM - A/A".'),
-        Field("name", "str", _validate_string(NAME_MAX, required=True), required=True,
+        Field("name", "str", validate_string(NAME_MAX, required=True), required=True,
               doc="Display name (defaults to the Pulumi resource name)."),
-        Field("smtp_hostname", "str", _validate_url(("smtp", "smtps")), required=True,
+        Field("smtp_hostname", "str", validate_url(("smtp", "smtps")), required=True,
               doc="SMTP server the test mail is sent through: smtp://host[:port] or smtps://host[:port]."),
-        Field("pop3_hostname", "str", _validate_url(("pop3", "pop3s")), required=True,
+        Field("pop3_hostname", "str", validate_url(("pop3", "pop3s")), required=True,
               doc="POP3 server holding the mailbox: pop3://host[:port] or pop3s://host[:port]."),
-        Field("email", "str", _validate_email, required=True,
+        Field("email", "str", validate_email, required=True,
               doc="The dedicated mailbox AlertSite sends to and reads from."),
-        Field("email_username", "str", _validate_string(NAME_MAX), account_default=True,
+        Field("email_username", "str", validate_string(NAME_MAX), account_default=True,
               doc="POP3 login for the mailbox."),
-        Field("email_password", "str", _validate_string(NAME_MAX), secret=True,
+        Field("email_password", "str", validate_string(NAME_MAX), secret=True,
               doc="POP3 password; always a Pulumi secret; write-only in AlertSite."),
-        Field("interval", "int", _validate_interval, account_default=True,
+        Field("interval", "int", validate_interval, account_default=True,
               doc="Minutes between runs; must exceed the timeout."),
-        Field("timeout", "int", _validate_timeout, account_default=True,
+        Field("timeout", "int", validate_timeout, account_default=True,
               doc="Seconds for the whole round trip, 1 to 300."),
-        Field("enabled", "bool", _validate_bool, account_default=True,
+        Field("enabled", "bool", validate_bool, account_default=True,
               doc="Monitoring on or off."),
-        Field("locations", "locations", _validate_locations, account_default=True,
+        Field("locations", "locations", validate_locations, account_default=True,
               doc="Location ids of the monitoring pool."),
-        Field("home_location", "int", _validate_location_id, account_default=True,
+        Field("home_location", "int", validate_location_id, account_default=True,
               doc="Primary location id."),
-        Field("mode", "str", _validate_mode, account_default=True,
+        Field("mode", "str", validate_mode, account_default=True,
               doc="Monitoring mode."),
-        Field("note", "str", _validate_string(NOTE_MAX), account_default=True,
+        Field("note", "str", validate_string(NOTE_MAX), account_default=True,
               doc="Dashboard note, at most 255 characters."),
-        Field("alert_note", "str", _validate_string(ALERT_NOTE_MAX), account_default=True,
+        Field("alert_note", "str", validate_string(ALERT_NOTE_MAX), account_default=True,
               doc="Text added to alerts, at most 1000 characters."),
-        Field("allow_internal_testing", "bool", _validate_bool, account_default=True,
+        Field("allow_internal_testing", "bool", validate_bool, account_default=True,
               doc="Allow AlertSite's own QA testing."),
-        Field("custom_properties", "custom_properties", _validate_custom_properties,
+        Field("custom_properties", "custom_properties", validate_custom_properties,
               account_default=True, doc="Account-defined properties."),
     )
 }
@@ -354,29 +124,6 @@ SECRET_FIELDS: Final = tuple(f.name for f in FIELDS.values() if f.secret)
 #: The mail server URLs (a URL may carry a password, which is refused but must not be shown).
 URL_FIELDS: Final = ("smtp_hostname", "pop3_hostname")
 REQUIRED_FIELDS: Final = tuple(f.name for f in FIELDS.values() if f.required)
-
-
-def is_unknown(value: Any) -> bool:
-    """True for a value Pulumi does not know yet (during preview)."""
-    # Imported lazily so that this module (and the client) stay free of Pulumi.
-    from pulumi.output import Unknown
-
-    return isinstance(value, Unknown)
-
-
-def holds(value: Any, leaf: Callable[[Any], bool]) -> bool:
-    """Whether ``value``, or anything in its lists and mappings, satisfies ``leaf``."""
-    if leaf(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(holds(v, leaf) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(holds(v, leaf) for v in value)
-    return False
-
-
-def _contains_unknown(value: Any) -> bool:
-    return holds(value, is_unknown)
 
 
 def validate_inputs(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -395,13 +142,13 @@ def validate_inputs(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
             if field.required and not adopting_by_id:
                 problems.append((field.name, "is required"))
             continue
-        if field.name in unsent or _contains_unknown(value):
+        if field.name in unsent or contains_unknown(value):
             continue
         problem = field.validate(value)
         if problem:
             problems.append((field.name, problem))
     extra = inputs.get(EXTRA_FIELDS)
-    if extra is not None and EXTRA_FIELDS not in unsent and not _contains_unknown(extra):
+    if extra is not None and EXTRA_FIELDS not in unsent and not contains_unknown(extra):
         problem = _validate_extra_fields(extra)
         if problem:
             problems.append((EXTRA_FIELDS, problem))
@@ -411,7 +158,7 @@ def validate_inputs(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
             problems.append((ADOPT_MONITOR_ID, f"{shown(adopt_id)} is not a monitor id"))
     adopt_by_name = inputs.get(ADOPT_BY_NAME)
     if (adopt_by_name is not None and ADOPT_BY_NAME not in unsent
-            and not is_unknown(adopt_by_name) and not _is_bool(adopt_by_name)):
+            and not is_unknown(adopt_by_name) and not is_bool(adopt_by_name)):
         problems.append((ADOPT_BY_NAME, f"must be true or false, not {shown(adopt_by_name)}"))
     if adopt_id and adopt_by_name is True:
         problems.append((ADOPT_BY_NAME,
@@ -426,7 +173,7 @@ def _cross_field_problems(
     bad = {name for name, _ in found}
     out: list[tuple[str, str]] = []
     interval, timeout = inputs.get("interval"), inputs.get("timeout")
-    if "interval" not in bad and "timeout" not in bad and not _contains_unknown([interval, timeout]):
+    if "interval" not in bad and "timeout" not in bad and not contains_unknown([interval, timeout]):
         minutes = interval if interval is not None else ACCOUNT_DEFAULT_INTERVAL
         seconds = timeout if timeout is not None else ACCOUNT_DEFAULT_TIMEOUT
         if (interval is not None or timeout is not None) and minutes * 60 <= seconds:
@@ -439,169 +186,14 @@ def _cross_field_problems(
     if (
         locations is not None and home is not None
         and not {"locations", "home_location"} & bad
-        and not _contains_unknown([locations, home])
+        and not contains_unknown([locations, home])
         and home not in locations
     ):
         out.append(("home_location", f"{home} is not one of the monitor's locations {list(locations)}"))
     if (
         mode in MULTI_LOCATION_MODES and locations is not None
-        and "locations" not in bad and not _contains_unknown(locations)
+        and "locations" not in bad and not contains_unknown(locations)
         and len(locations) < MULTI_LOCATION_MIN_LOCATIONS
     ):
         out.append(("locations", f"mode {mode!r} needs at least two locations; {len(locations)} given"))
     return out
-
-
-# --- values read back from the API -------------------------------------------------------
-
-
-def as_int(value: Any) -> int | None:
-    """An int from ``15``, ``15.0`` or ``"15"`` (AlertSite sends numbers as strings); else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
-        return int(value.strip())
-    return None
-
-
-def as_bool(value: Any) -> bool | None:
-    """A bool from ``True``, ``"false"``, ``1`` and the like (booleans may come as strings); else None."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in ("true", "1", "yes", "y", "on"):
-            return True
-        if lowered in ("false", "0", "no", "n", "off", ""):
-            return False
-    if _is_int(value) and value in (0, 1):
-        return bool(value)
-    return None
-
-
-def _coerce_int(value: Any) -> Any:
-    number = as_int(value)
-    return value if number is None else number
-
-
-def _coerce_bool(value: Any) -> Any:
-    flag = as_bool(value)
-    return value if flag is None else flag
-
-
-def _coerce_locations(value: Any) -> Any:
-    if not isinstance(value, list):
-        return value
-    out: list[Any] = []
-    for item in value:
-        raw = item.get("id") if isinstance(item, Mapping) else item
-        out.append(_coerce_int(raw))
-    return out
-
-
-def _coerce_custom_properties(value: Any) -> Any:
-    if not isinstance(value, list):
-        return value
-    return [
-        {k: (str(v) if k in ("id", "value_id") and v is not None else v) for k, v in item.items()}
-        if isinstance(item, Mapping) else item
-        for item in value
-    ]
-
-
-_COERCERS: Final[dict[str, Callable[[Any], Any]]] = {
-    "str": lambda v: v,
-    "int": _coerce_int,
-    "bool": _coerce_bool,
-    "locations": _coerce_locations,
-    "custom_properties": _coerce_custom_properties,
-    "mapping": lambda v: v,
-}
-
-
-def coerce(name: str, value: Any) -> Any:
-    """A value as AlertSite sent it, turned into the field's declared type.
-
-    Unknown fields, and values that cannot be coerced, come back unchanged: a surprising
-    answer is kept, never a reason to fail.
-    """
-    field = FIELDS.get(name)
-    if field is None or value is None:
-        return value
-    return _COERCERS[field.kind](value)
-
-
-def coerce_monitor(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """A monitor object from the API with every known field coerced; unknown fields kept."""
-    out = {key: coerce(key, value) for key, value in raw.items()}
-    if "id" in out and out["id"] is not None:
-        out["id"] = str(out["id"])
-    return out
-
-
-def to_api(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON body AlertSite expects for the given user inputs (only fields that are set)."""
-    body: dict[str, Any] = {}
-    for name in FIELDS:
-        value = inputs.get(name)
-        if value is None:
-            continue
-        if name == "locations":
-            value = [{"id": loc} for loc in value]
-        body[name] = value
-    extra = inputs.get(EXTRA_FIELDS)
-    if isinstance(extra, Mapping):
-        for key, value in extra.items():
-            body[key] = value
-    return body
-
-
-def loosely_equal(a: Any, b: Any) -> bool:
-    """Equality after coercion, for fields this version does not model (extra_fields)."""
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return set(a) == set(b) and all(loosely_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(loosely_equal(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, bool) or isinstance(b, bool):
-        return bool(_coerce_bool(a) == _coerce_bool(b))
-    if a == b:
-        return True
-    if isinstance(a, int | float | str) and isinstance(b, int | float | str):
-        return str(a) == str(b)
-    return False
-
-
-def normalize_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Inputs as the engine hands them over, with numbers back in their declared types.
-
-    Pulumi carries every number as a float (``15`` arrives as ``15.0``); integral floats of
-    integer fields become ints again. Anything else is left for validation to judge.
-    """
-    out = dict(inputs)
-    for name, value in inputs.items():
-        field = FIELDS.get(name)
-        if field is None or value is None or is_unknown(value):
-            continue
-        if field.kind == "int" and isinstance(value, float) and value.is_integer():
-            out[name] = int(value)
-        elif field.kind == "locations" and isinstance(value, list):
-            out[name] = [int(v) if isinstance(v, float) and v.is_integer() else v for v in value]
-    return out
-
-
-def field_equal(name: str, stored: Any, wanted: Any) -> bool:
-    """Whether a stored (coerced) value equals what the user wrote."""
-    stored = coerce(name, stored)
-    wanted = coerce(name, wanted)
-    if name == "custom_properties":
-        return loosely_equal(stored, wanted)
-    return bool(stored == wanted)
-
-
-def mask_secrets(body: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy safe to print: secret fields replaced by a mask."""
-    return {k: (SECRET_MASK if k in SECRET_FIELDS and v is not None else v) for k, v in body.items()}

@@ -27,6 +27,7 @@ from pulumi.dynamic import (
 )
 
 from .client import AlertSiteClient, shared_client
+from .coercion import coerce_monitor, field_equal, loosely_equal, normalize_inputs, to_api
 from .config import SETTINGS, Settings, resolve_settings
 from .errors import AdoptionError, AlertSiteError, AuthenticationError, NotFound
 from .fields import (
@@ -36,14 +37,9 @@ from .fields import (
     EXTRA_FIELDS,
     FIELDS,
     SECRET_FIELDS,
-    coerce_monitor,
-    field_equal,
-    is_unknown,
-    loosely_equal,
-    normalize_inputs,
-    to_api,
     validate_inputs,
 )
+from .validators import is_unknown
 
 log = logging.getLogger("alertsite_pulumi.provider")
 

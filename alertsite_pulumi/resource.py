@@ -19,11 +19,10 @@ from .fields import (
     FIELDS,
     SECRET_FIELDS,
     URL_FIELDS,
-    holds,
-    unsendable,
 )
 from .provider import COMPUTED_OUTPUTS, EmailRoundTripMonitorProvider
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE
+from .validators import holds, unsendable
 
 __all__ = [
     "EMAIL_ROUND_TRIP_MONITOR_TYPE",

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from alertsite_pulumi import fields
+from alertsite_pulumi import coercion, fields
 
 from .preview import unknown
 
@@ -142,28 +142,28 @@ def test_unknown_values_pass_unvalidated() -> None:
     ],
 )
 def test_values_read_back_are_coerced(name: str, raw: Any, expected: Any) -> None:
-    assert fields.coerce(name, raw) == expected
+    assert coercion.coerce(name, raw) == expected
 
 
 def test_coerce_monitor_keeps_unknown_fields_and_stringifies_the_id() -> None:
-    monitor = fields.coerce_monitor({"id": 123, "interval": "5", "brand_new_field": [1, 2]})
+    monitor = coercion.coerce_monitor({"id": 123, "interval": "5", "brand_new_field": [1, 2]})
     assert monitor == {"id": "123", "interval": 5, "brand_new_field": [1, 2]}
 
 
 def test_to_api_sends_only_set_fields_with_locations_as_objects() -> None:
-    body = fields.to_api({**VALID, "locations": [10, 20], "note": None, "extra_fields": {"x_flag": 1}})
+    body = coercion.to_api({**VALID, "locations": [10, 20], "note": None, "extra_fields": {"x_flag": 1}})
     assert body["locations"] == [{"id": 10}, {"id": 20}]
     assert "note" not in body
     assert body["x_flag"] == 1
 
 
 def test_field_equal_compares_after_coercion() -> None:
-    assert fields.field_equal("interval", "15", 15)
-    assert not fields.field_equal("interval", "15", 30)
-    assert fields.field_equal("locations", [{"id": "10"}], [10])
-    assert fields.field_equal("custom_properties", [{"id": 1, "value": "a"}], [{"id": "1", "value": "a"}])
+    assert coercion.field_equal("interval", "15", 15)
+    assert not coercion.field_equal("interval", "15", 30)
+    assert coercion.field_equal("locations", [{"id": "10"}], [10])
+    assert coercion.field_equal("custom_properties", [{"id": 1, "value": "a"}], [{"id": "1", "value": "a"}])
 
 
 def test_mask_secrets() -> None:
-    assert fields.mask_secrets({"email_password": "hunter2", "name": "x"}) == {
+    assert coercion.mask_secrets({"email_password": "hunter2", "name": "x"}) == {
         "email_password": "[secret]", "name": "x"}

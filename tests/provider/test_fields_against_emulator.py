@@ -22,15 +22,11 @@ import requests
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from alertsite_pulumi.coercion import normalize_inputs, to_api
 from alertsite_pulumi.emulator import EmulatorServer
-from alertsite_pulumi.fields import (
-    ALLOWED_INTERVALS,
-    ALLOWED_MODES,
-    normalize_inputs,
-    to_api,
-    validate_inputs,
-)
+from alertsite_pulumi.fields import validate_inputs
 from alertsite_pulumi.provider import changed_fields, outputs
+from alertsite_pulumi.rules import ALLOWED_INTERVALS, ALLOWED_MODES
 
 from .test_fields import VALID
 
