@@ -14,6 +14,7 @@ Modules: ``model`` (users, settings, the API error), ``monitor`` (validating, bu
 rendering a monitor), ``persistence`` (the SQLite file), ``store`` (the thread-safe state),
 ``routes`` (request, response, route matching), ``api_handlers`` and ``control_handlers``
 (stateless handlers and their route tables), ``app`` (dispatch, counting, faults),
+``framing`` (reading a request strictly: body framing, deadline, what may be logged),
 ``server`` (HTTP and :class:`EmulatorServer`), ``faults``, ``control`` (the control
 surface's client), ``__main__`` (the ``alertsite-emulator`` command).
 """
