@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pytest
 
 from alertsite_pulumi.emulator import EmulatorControl
@@ -18,38 +20,45 @@ OUT_OF_RANGE = [
 ]
 
 
-@pytest.mark.parametrize(("variable", "key", "value", "allowed"), OUT_OF_RANGE)
-def test_a_number_out_of_range_stops_monitors_list_with_one_line(
-    admin_env: EmulatorControl, run: Run, monkeypatch: pytest.MonkeyPatch,
-    variable: str, key: str, value: str, allowed: str,
-) -> None:
-    monkeypatch.setenv(variable, value)
-    admin_env.reset_requests()
+class BadSetting(NamedTuple):
+    variable: str
+    key: str
+    value: str
+    allowed: str
 
+
+@pytest.fixture(params=OUT_OF_RANGE, ids=lambda case: f"{case[0]}={case[2]}")
+def bad_setting(admin_env: EmulatorControl, monkeypatch: pytest.MonkeyPatch,
+                request: pytest.FixtureRequest) -> BadSetting:
+    """One ALERTSITE_* number out of its range, set in the environment; the counters reset."""
+    setting = BadSetting(*request.param)
+    monkeypatch.setenv(setting.variable, setting.value)
+    admin_env.reset_requests()
+    return setting
+
+
+def test_a_number_out_of_range_stops_monitors_list_with_one_line(
+    admin_env: EmulatorControl, run: Run, bad_setting: BadSetting
+) -> None:
     result = run("monitors", "list")
 
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert f"{key} / {variable} must be" in result.stderr and allowed in result.stderr
-    assert repr(value) in result.stderr
+    assert f"{bad_setting.key} / {bad_setting.variable} must be" in result.stderr
+    assert bad_setting.allowed in result.stderr and repr(bad_setting.value) in result.stderr
     assert result.stdout == ""
     assert admin_env.requests()["total"] == 0
 
 
-@pytest.mark.parametrize(("variable", "key", "value", "allowed"), OUT_OF_RANGE)
 def test_doctor_fails_the_settings_check_and_skips_the_rest(
-    admin_env: EmulatorControl, run: Run, monkeypatch: pytest.MonkeyPatch,
-    variable: str, key: str, value: str, allowed: str,
+    admin_env: EmulatorControl, run: Run, bad_setting: BadSetting
 ) -> None:
-    monkeypatch.setenv(variable, value)
-    admin_env.reset_requests()
-
     result = run("doctor")
 
     assert result.exit_code == 1
     settings = result.stdout.splitlines()[0]
-    assert settings.startswith("FAIL settings:") and f"{key} / {variable}" in settings
-    assert allowed in settings
+    assert settings.startswith("FAIL settings:")
+    assert f"{bad_setting.key} / {bad_setting.variable}" in settings and bad_setting.allowed in settings
     assert "skip login" in result.stdout
     assert admin_env.requests()["total"] == 0
 
