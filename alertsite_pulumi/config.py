@@ -24,29 +24,67 @@ def _keep(setting: Setting, raw: Any) -> Any:
     return raw
 
 
-def _number(setting: Setting, raw: Any, cast: type[float] | type[int]) -> float | int:
-    try:
-        value = cast(raw)
-    except (TypeError, ValueError):
-        raise ConfigurationError(
-            f"{setting.config_key} / {setting.env} must be a number, not {raw!r}"
-        ) from None
-    if value < 0:
-        raise ConfigurationError(f"{setting.config_key} / {setting.env} must not be negative")
+def _shown(raw: Any) -> str:
+    """A value for an error message: its repr, cut short (a value may be a whole file)."""
+    text = repr(raw)
+    return text if len(text) <= 60 else f"{text[:50]}... ({len(text)} characters)"
+
+
+def _bounded(setting: Setting, raw: Any, rule: str, low: float, high: float, *,
+             low_open: bool = False, whole: bool = False) -> float:
+    """``raw`` as a finite number within [low, high] (or (low, high]); else a ConfigurationError
+    that names the config key, the variable and the allowed range."""
+    value: float | None = None
+    if not isinstance(raw, bool):
+        try:
+            value = float(raw.strip() if isinstance(raw, str) else raw)
+        except (TypeError, ValueError, OverflowError):
+            value = None
+    # NaN fails every comparison below, so it is refused with infinities and out-of-range values.
+    in_range = value is not None and (low < value if low_open else low <= value) and value <= high
+    if value is None or not in_range or (whole and not value.is_integer()):
+        raise _refused(setting, rule, raw)
     return value
 
 
+def _refused(setting: Setting, rule: str, raw: Any) -> ConfigurationError:
+    return ConfigurationError(f"{setting.config_key} / {setting.env} must be {rule}, not {_shown(raw)}.")
+
+
+def _seconds_per_request(setting: Setting, raw: Any) -> float:
+    return _bounded(setting, raw, "a number of seconds above 0 and at most 3600", 0, 3600,
+                    low_open=True)
+
+
 def _seconds(setting: Setting, raw: Any) -> float:
-    return float(_number(setting, raw, float))
+    return _bounded(setting, raw, "a number of seconds from 0 to 3600", 0, 3600)
 
 
 def _count(setting: Setting, raw: Any) -> int:
-    return int(_number(setting, raw, int))
+    return int(_bounded(setting, raw, "a whole number from 0 to 100", 0, 100, whole=True))
 
 
 def _rate(setting: Setting, raw: Any) -> float | None:
-    # 0 means no limit, the same as not setting it.
-    return float(_number(setting, raw, float)) or None
+    rule = "0 (no limit) or a number of requests per second from 0.01 to 1000"
+    value = _bounded(setting, raw, rule, 0, 1000)
+    if value == 0:
+        return None  # the same as not setting it
+    if value < 0.01:
+        # A rate this low would hold each call for minutes: surely a typo, not a throttle.
+        raise _refused(setting, rule, raw)
+    return value
+
+
+def _url(setting: Setting, raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise _refused(setting, "a URL", raw)
+    if not raw.strip():
+        # Empty must not mean "the default": that default is the public API, and an empty value
+        # is most often a variable meant to name the emulator or a test account that was unset.
+        raise ConfigurationError(
+            f"{setting.config_key} / {setting.env} is set but empty; give the API root, or unset "
+            f"it to use {DEFAULT_BASE_URL}.")
+    return raw.strip()
 
 
 @dataclass(frozen=True)
@@ -60,15 +98,18 @@ class Setting:
     #: Turns the value found (text from stack config or the environment, or anything given
     #: explicitly) into the Settings attribute; raises ConfigurationError naming both sources.
     parse: Callable[[Setting, Any], Any] = _keep
+    #: Whether an empty text counts as not set (so the next source or the default applies).
+    empty_is_unset: bool = True
 
 
 # Values are parsed in this order: of several bad ones, the first here is the one reported.
 SETTINGS: Final = (
-    Setting("base_url", "alertsite:baseUrl", "ALERTSITE_BASE_URL"),
+    Setting("base_url", "alertsite:baseUrl", "ALERTSITE_BASE_URL", parse=_url, empty_is_unset=False),
     Setting("username", "alertsite:username", "ALERTSITE_USERNAME"),
     Setting("password", "alertsite:password", "ALERTSITE_PASSWORD", secret=True),
     Setting("access_token", "alertsite:accessToken", "ALERTSITE_ACCESS_TOKEN", secret=True),
-    Setting("request_timeout", "alertsite:requestTimeout", "ALERTSITE_REQUEST_TIMEOUT", parse=_seconds),
+    Setting("request_timeout", "alertsite:requestTimeout", "ALERTSITE_REQUEST_TIMEOUT",
+            parse=_seconds_per_request),
     Setting("retry_budget", "alertsite:retryBudget", "ALERTSITE_RETRY_BUDGET", parse=_seconds),
     Setting("max_retries", "alertsite:maxRetries", "ALERTSITE_MAX_RETRIES", parse=_count),
     Setting("max_requests_per_second", "alertsite:maxRequestsPerSecond",
@@ -127,19 +168,21 @@ class Settings:
 
 def check_base_url(url: str) -> str:
     """The base URL without a trailing slash; plain http only for loopback hosts."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigurationError(
-            f"alertsite:baseUrl / ALERTSITE_BASE_URL must be an https:// URL, not {url!r}"
-        )
+    names = "alertsite:baseUrl / ALERTSITE_BASE_URL"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number or out of range
+    except ValueError as error:
+        # The URL itself is not repeated: it may carry a password.
+        raise ConfigurationError(f"{names} is not a valid URL ({error}).") from None
     if parts.username or parts.password or parts.query:
-        raise ConfigurationError(
-            "alertsite:baseUrl / ALERTSITE_BASE_URL must not carry credentials or a query string"
-        )
+        raise ConfigurationError(f"{names} must not carry credentials or a query string.")
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigurationError(f"{names} must be an https:// URL, not {_shown(url)}.")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigurationError(
-            f"alertsite:baseUrl {url!r} uses plain http:// to a host that is not loopback; "
-            "only https:// is allowed there (plain http is for the local emulator)"
+            f"alertsite:baseUrl {_shown(url)} uses plain http:// to a host that is not loopback; "
+            "only https:// is allowed there (plain http is for the local emulator)."
         )
     return url.rstrip("/")
 
@@ -193,10 +236,10 @@ def resolve_settings(
 
 
 def _by_attr(source: Mapping[str, Any], key: Callable[[Setting], str]) -> dict[str, Any]:
-    """The values ``source`` sets (empty text counts as unset), keyed by Settings attribute."""
+    """The values ``source`` sets, keyed by Settings attribute (empty text is unset where allowed)."""
     found = {}
     for setting in SETTINGS:
         value = source.get(key(setting))
-        if value is not None and value != "":
+        if value is not None and (value != "" or not setting.empty_is_unset):
             found[setting.attr] = value
     return found
