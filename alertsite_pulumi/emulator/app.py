@@ -23,6 +23,8 @@ from .routes import Request, Response, Route, error_response, match
 from .store import Store
 
 CONTROL_PREFIX = "/_emulator"
+#: The answer of a ``commit_then_garble`` fault: a success that is not JSON.
+GARBLED_PAGE = b"<html><body>200 OK</body></html>"
 
 
 def normalize_prefix(prefix: str) -> str:
@@ -103,6 +105,8 @@ class EmulatorApp:
         response = _run(self, found, params, allowed, req)
         if decision.action == "commit_then_drop":
             return None
+        if decision.action == "commit_then_garble":
+            return Response(200, GARBLED_PAGE, {"Content-Type": "text/html"})
         return response
 
 
