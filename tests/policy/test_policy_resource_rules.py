@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from policy_testing import (
+from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
+from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_NUMBER_VALUE
+
+from .policy_testing import (
     DROP,
     OTHER_TYPE,
     UNKNOWN_STRING_VALUE,
@@ -15,9 +19,6 @@ from policy_testing import (
     resource_args,
     validate_resource,
 )
-from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
-from pulumi_policy.policy import _NotApplicableError
-from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_NUMBER_VALUE
 
 RESOURCE_POLICIES = [p for p in policies.ALL_POLICIES if isinstance(p, ResourceValidationPolicy)]
 PLAN_CONFIG = {"allowedPlanCodes": ["UBM - A/A", "UBM - B/B"]}
@@ -75,6 +76,8 @@ def test_rule_names_and_enforcement_levels() -> None:
         "alertsite-name-pattern": EnforcementLevel.ADVISORY,
         "alertsite-monitoring-enabled": EnforcementLevel.ADVISORY,
         "alertsite-mailbox-credentials": EnforcementLevel.ADVISORY,
+        "alertsite-pop3-microsoft365": EnforcementLevel.MANDATORY,
+        "alertsite-pop3-google": EnforcementLevel.ADVISORY,
         "alertsite-multi-location-modes": EnforcementLevel.MANDATORY,
         "alertsite-dedicated-mailbox": EnforcementLevel.MANDATORY,
         "alertsite-unique-names": EnforcementLevel.ADVISORY,
