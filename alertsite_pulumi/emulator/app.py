@@ -103,6 +103,10 @@ class EmulatorApp:
             reason = http.client.responses.get(decision.status, "Error")
             return error_response(ApiError(decision.status, reason, headers))
         response = _run(self, found, params, allowed, req)
+        if response.status >= 400:
+            # Nothing was done (an expired token, a bad value): there is no commit whose
+            # answer could be lost, so the error is answered as usual.
+            return response
         if decision.action == "commit_then_drop":
             return None
         if decision.action == "commit_then_garble":

@@ -39,7 +39,9 @@ class FaultRule:
     """``status`` (answer ``status``), ``latency`` (delay only), ``drop`` (close the
     connection without an answer), ``commit_then_drop`` (do the work, then drop) or
     ``commit_then_garble`` (do the work, then answer 200 with an HTML page, not JSON, as a
-    misbehaving proxy does)."""
+    misbehaving proxy does). The two ``commit_then_*`` kinds change only a successful
+    answer: a request that fails (an expired token, a bad value) did nothing, and gets its
+    error."""
     status: int = 503
     """The answer of a ``status`` rule (400..599)."""
     retry_after: int | None = None
