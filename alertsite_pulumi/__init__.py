@@ -14,6 +14,7 @@ from .errors import (
     RateLimited,
     ServerError,
     TransportError,
+    UnfinishedCreateError,
 )
 from .provider import EmailRoundTripMonitorProvider
 from .resource import (
@@ -46,6 +47,7 @@ __all__ = [
     "ServerError",
     "Settings",
     "TransportError",
+    "UnfinishedCreateError",
     "get_monitor",
     "list_monitors",
     "resolve_settings",
