@@ -26,10 +26,18 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import dynamic_host
 from .client import AlertSiteClient, shared_client
 from .coercion import coerce_monitor, field_equal, loosely_equal, normalize_inputs, to_api
 from .config import SETTINGS, Settings, resolve_settings
-from .errors import AdoptionError, AlertSiteError, AuthenticationError, NotFound, UnfinishedCreateError
+from .errors import (
+    AdoptionError,
+    AlertSiteError,
+    AuthenticationError,
+    ConfigurationError,
+    NotFound,
+    UnfinishedCreateError,
+)
 from .fields import (
     ADOPT_BY_NAME,
     ADOPT_MONITOR_ID,
@@ -83,6 +91,7 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         """Keep the ``alertsite:*`` stack config the engine hands over; see :meth:`_current_settings`."""
         log_to_stderr(os.environ.get(LOG_LEVEL_ENV))
+        dynamic_host.install()
         self._configured = {
             setting.config_key: value for setting in SETTINGS
             if (value := req.config.get(setting.config_key)) is not None
@@ -136,6 +145,12 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         # a secret's included (in clear), however large. The reason names the field instead.
         failures = [CheckFailure("", f"{name}: {message}")
                     for name, message in validate_inputs(inputs)]
+        try:
+            # A malformed setting is refused at preview, before any call; missing credentials
+            # are not (a preview needs none).
+            self._current_settings()
+        except ConfigurationError as wrong:
+            failures.append(CheckFailure("", str(wrong)))
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
