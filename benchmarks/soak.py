@@ -91,27 +91,43 @@ SCENARIOS: Final = {
 #: Rounds of the recipe (recover, then up) a scenario may take to converge.
 DEFAULT_ROUNDS: Final = {"default": 1, "harsh": 4}
 
-#: The last line of a provider error in pulumi's output: the exception's class and message.
-_PROVIDER_ERROR = re.compile(r"^\s*([A-Za-z_][\w.]*): (.*)$")
+#: In pulumi's "Diagnostics" section, the line of a provider traceback that names the exception
+#: (indented like the "error: Traceback" line that opens it; its File and code lines are deeper).
+_EXCEPTION_LINE = re.compile(r"^    ([A-Za-z_][\w.]*): (.*)$")
+_TRACEBACK_START = "error: Traceback (most recent call last):"
 
 
 def failure_summary(output: str) -> dict[str, Any]:
     """The errors a failed command reported, by class, and whether each is one of ours.
 
     Clean means every provider traceback ends in an AlertSite error (whose text says what to
-    do), not in some other exception.
+    do), not in some other exception. A traceback's error is its last exception line (an
+    earlier one is the exception it was raised while handling).
     """
-    tracebacks = output.count("Traceback (most recent call last)")
+    diagnostics = output.split("\nDiagnostics:\n", 1)[-1].split("\nResources:\n", 1)[0]
+    finals: list[tuple[str, str]] = []
+    current: tuple[str, str] | None = None
+    for line in diagnostics.splitlines():
+        if _TRACEBACK_START in line or not line.startswith("    "):
+            if current is not None:
+                finals.append(current)
+            current = None
+            if _TRACEBACK_START in line:
+                current = ("", "")
+            continue
+        found = _EXCEPTION_LINE.match(line)
+        if found and current is not None:
+            current = (found[1], found[2])
+    if current is not None:
+        finals.append(current)
     by_class: Counter[str] = Counter()
     examples: dict[str, str] = {}
-    for line in output.splitlines():
-        found = _PROVIDER_ERROR.match(line)
-        if found and found[1].startswith("alertsite_pulumi."):
-            kind = found[1].rsplit(".", 1)[-1]
-            by_class[kind] += 1
-            examples.setdefault(kind, found[2][:400])
+    for name, message in finals:
+        kind = name.rsplit(".", 1)[-1] if name.startswith("alertsite_pulumi.") else f"unclean {name or '?'}"
+        by_class[kind] += 1
+        examples.setdefault(kind, message[:400])
     return {"errors": dict(by_class), "examples": examples,
-            "clean": sum(by_class.values()) >= tracebacks}
+            "clean": not any(k.startswith("unclean") for k in by_class)}
 
 
 class CountingFaultPlan(FaultPlan):
