@@ -47,6 +47,7 @@ from .fields import (
     SECRET_FIELDS,
     validate_inputs,
 )
+from .mailbox_guard import MailboxGuard
 from .validators import is_unknown
 
 log = logging.getLogger("alertsite_pulumi.provider")
@@ -80,6 +81,8 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
     #: and then configure() got the current stack config.
     _program_running = False
     _settings_lock: Final = threading.Lock()
+    _mailboxes: MailboxGuard | None = None
+    _mailboxes_lock: Final = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
         # Whatever configure() learned (credentials included) stays out of every pickle.
@@ -136,6 +139,13 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
                 exc.hint = f"{exc.hint} {STALE_CREDENTIALS_HINT}"
             raise
 
+    def _mailbox_guard(self) -> MailboxGuard:
+        """This process's picture of which mailboxes are watched (one listing per process)."""
+        with self._mailboxes_lock:
+            if self._mailboxes is None:
+                self._mailboxes = MailboxGuard()
+            return self._mailboxes
+
     # -- preview-time work: no API calls ------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -172,7 +182,10 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
                 client.update_round_trip_monitor(monitor_id, body)
                 live = client.get_monitor(monitor_id)
             return CreateResult(monitor_id, outputs(live, inputs))
+        # AlertSite's one-monitor-per-mailbox rule, checked before any POST (fails closed).
+        mailbox = self._mailbox_guard().claim(client, inputs)
         monitor_id = client.create_round_trip_monitor(to_api(inputs))
+        mailbox.made(monitor_id)
         try:
             live = client.get_monitor(monitor_id)
             return CreateResult(monitor_id, outputs(live, inputs))
@@ -198,6 +211,10 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         # Already gone is success: the goal was for it not to exist.
         with self._stale_login_explained():
             self._client().delete_monitor(id, missing_ok=True)
+
+        client = self._client()
+        client.delete_monitor(id, missing_ok=True)
+        self._mailbox_guard().forget(client, id)
 
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:
         client = self._client()
