@@ -140,7 +140,7 @@ class AlertSiteClient:
         if replay_safe is None:
             replay_safe = method in IDEMPOTENT_METHODS
         ends = deadline if deadline is not None else self.retry.deadline(self.settings.request_timeout)
-        attempt = 0
+        attempt = relogins = 0
         last: Failure | None = None
         while True:
             token = self.tokens.get(lambda: self._login(ends)) if auth else None
@@ -161,12 +161,15 @@ class AlertSiteClient:
             wait = self.retry.delay(attempt=attempt, deadline=ends, status=result.status,
                                     sent=result.sent, unreachable=result.unreachable,
                                     replay_safe=replay_safe, retry_after=result.retry_after,
-                                    reauth=reauth, persistent=persistent)
+                                    reauth=reauth, relogins=relogins, persistent=persistent)
             if wait is None:
                 raise result.error
             if result.status is not None:  # a lost answer was logged by _attempt already
                 log.info("%s %s -> %s; retrying in %.2f s", method, path, result.status, wait)
-            attempt += 1
+            if reauth:
+                relogins += 1
+            else:
+                attempt += 1
             if wait:
                 self.retry.sleep(wait)
 
