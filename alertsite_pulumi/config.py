@@ -17,6 +17,9 @@ from .errors import ConfigurationError
 from .fields import SECRET_MASK
 
 DEFAULT_BASE_URL: Final = "https://api.alertsite.com/api/v3"
+#: Calls the native plugin serves at once by default, and at most (the dynamic host has 4 workers).
+DEFAULT_MAX_CONCURRENCY: Final = 32
+MAX_CONCURRENCY: Final = 256
 
 
 def _keep(setting: Setting, raw: Any) -> Any:
@@ -41,6 +44,14 @@ def _seconds(setting: Setting, raw: Any) -> float:
 
 def _count(setting: Setting, raw: Any) -> int:
     return int(_number(setting, raw, int))
+
+
+def _positive_count(setting: Setting, raw: Any) -> int:
+    value = _count(setting, raw)
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise ConfigurationError(
+            f"{setting.config_key} / {setting.env} must be 1 to {MAX_CONCURRENCY}, not {raw!r}")
+    return value
 
 
 def _rate(setting: Setting, raw: Any) -> float | None:
@@ -72,6 +83,8 @@ SETTINGS: Final = (
     Setting("max_retries", "alertsite:maxRetries", "ALERTSITE_MAX_RETRIES", parse=_count),
     Setting("max_requests_per_second", "alertsite:maxRequestsPerSecond",
             "ALERTSITE_MAX_REQUESTS_PER_SECOND", parse=_rate),
+    Setting("max_concurrency", "alertsite:maxConcurrency", "ALERTSITE_MAX_CONCURRENCY",
+            parse=_positive_count),
 )
 _SECRET_ATTRS: Final = frozenset(s.attr for s in SETTINGS if s.secret)
 
@@ -96,6 +109,8 @@ class Settings:
     """Seconds all retries of one call may take."""
     max_requests_per_second: float | None = None
     """Client-side throttle; None for no limit."""
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    """Calls the native plugin serves at once (the dynamic provider's host is fixed at 4)."""
 
     def __repr__(self) -> str:
         shown = []
