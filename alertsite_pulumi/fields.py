@@ -19,6 +19,9 @@ ALLOWED_INTERVALS: Final = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440
 #: Monitoring modes; the last two need at least two locations.
 ALLOWED_MODES: Final = ("Primary", "Global Notify", "Global Verify", "Round Robin", "SLA (MultiPOP)")
 MULTI_LOCATION_MODES: Final = ("Round Robin", "SLA (MultiPOP)")
+#: How many distinct locations a multi-location mode needs at the least.
+MULTI_LOCATION_MIN_LOCATIONS: Final = 2
+MIN_TIMEOUT_SECONDS: Final = 1
 MAX_TIMEOUT_SECONDS: Final = 300
 NOTE_MAX: Final = 255
 ALERT_NOTE_MAX: Final = 1000
@@ -104,8 +107,9 @@ def _validate_interval(value: Any) -> str | None:
 
 
 def _validate_timeout(value: Any) -> str | None:
-    if not _is_int(value) or not 1 <= value <= MAX_TIMEOUT_SECONDS:
-        return f"{value!r} is out of range; the timeout is 1 to {MAX_TIMEOUT_SECONDS} seconds"
+    if not _is_int(value) or not MIN_TIMEOUT_SECONDS <= value <= MAX_TIMEOUT_SECONDS:
+        return (f"{value!r} is out of range; the timeout is {MIN_TIMEOUT_SECONDS} to "
+                f"{MAX_TIMEOUT_SECONDS} seconds")
     return None
 
 
@@ -307,7 +311,8 @@ def _cross_field_problems(
         out.append(("home_location", f"{home} is not one of the monitor's locations {list(locations)}"))
     if (
         mode in MULTI_LOCATION_MODES and locations is not None
-        and "locations" not in bad and not _contains_unknown(locations) and len(locations) < 2
+        and "locations" not in bad and not _contains_unknown(locations)
+        and len(locations) < MULTI_LOCATION_MIN_LOCATIONS
     ):
         out.append(("locations", f"mode {mode!r} needs at least two locations; {len(locations)} given"))
     return out

@@ -1,7 +1,7 @@
 """Entry point of the ``alertsite-round-trip`` policy pack (run by ``pulumi --policy-pack``).
 
-The rules live in ``policies.py``; constructing ``PolicyPack`` starts the analyzer's gRPC
-server and blocks, so it happens here and nowhere else.
+The rules live in the ``policies`` package (one module a topic); constructing ``PolicyPack``
+starts the analyzer's gRPC server and blocks, so it happens here and nowhere else.
 """
 
 from __future__ import annotations

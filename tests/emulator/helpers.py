@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from monitor_factory import valid_monitor
 
 ADMIN = ("admin@example.com", "emulator-admin-password")
 VIEWER = ("viewer@example.com", "emulator-viewer-password")
@@ -18,18 +19,6 @@ AUTH_FAILED_BODY = {
 }
 NOT_FOUND_BODY = {"errors": [{"code": 404, "message": "Record not found"}]}
 
-
-def valid_monitor(**overrides: Any) -> dict[str, Any]:
-    """A create body with the required fields, plus ``overrides``."""
-    body: dict[str, Any] = {
-        "billing_plancode": "UBM - A/A",
-        "name": "mail round trip",
-        "smtp_hostname": "smtp://mail.example.com",
-        "pop3_hostname": "pop3s://mail.example.com:995",
-        "email": "probe@example.com",
-    }
-    body.update(overrides)
-    return body
 
 
 class Api:

@@ -7,10 +7,11 @@ import re
 from typing import Any
 
 import pytest
+from monitor_factory import valid_monitor
 
 from alertsite_pulumi.emulator import EmulatorControl
 
-from .helpers import NOT_FOUND_BODY, Api, valid_monitor
+from .helpers import NOT_FOUND_BODY, Api
 
 
 def test_create_answers_a_string_id_and_fills_account_defaults(api: Api) -> None:

@@ -18,6 +18,7 @@ if str(POLICY_DIR) not in sys.path:
     sys.path.insert(0, str(POLICY_DIR))
 
 import policies as policies  # noqa: E402  (needs POLICY_DIR on sys.path first)
+from monitor_factory import full_monitor  # noqa: E402
 from pulumi_policy import (  # noqa: E402
     Policy,
     PolicyCustomTimeouts,
@@ -53,21 +54,8 @@ OTHER_TYPE = "aws:s3/bucket:Bucket"
 
 def monitor_props(**overrides: Any) -> dict[str, Any]:
     """The inputs of a monitor that every rule accepts with its default config."""
-    props: dict[str, Any] = {
-        "billing_plancode": "UBM - A/A",
-        "name": "monitor-1",
-        "smtp_hostname": "smtps://mail.example.com:465",
-        "pop3_hostname": "pop3s://mail.example.com:995",
-        "email": "roundtrip-1@example.com",
-        "email_username": "roundtrip-1",
-        "email_password": "s3cret-pop3",
-        "interval": 15,
-        "timeout": 300,
-        "enabled": True,
-        "locations": [10, 20],
-        "mode": "Primary",
-        "__provider": "gASVKAAAAAAAAACMGWFsZXJ0c2l0ZV9wdWx1bWkucHJvdmlkZXI=",
-    }
+    props = full_monitor(1, name="monitor-1")
+    props["__provider"] = "gASVKAAAAAAAAACMGWFsZXJ0c2l0ZV9wdWx1bWkucHJvdmlkZXI="
     for key, value in overrides.items():
         if value is _DROP:
             props.pop(key, None)

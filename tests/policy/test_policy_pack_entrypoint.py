@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from policy_testing import POLICY_DIR, policies
 from pulumi.runtime.proto import analyzer_pb2_grpc
+
+from .policy_testing import POLICY_DIR, policies
 
 # grpc and protobuf ship no type stubs here.
 grpc: Any = importlib.import_module("grpc")

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from policy_testing import (
+from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
+from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_NUMBER_VALUE
+
+from .policy_testing import (
     DROP,
     OTHER_TYPE,
     UNKNOWN_STRING_VALUE,
@@ -15,9 +19,6 @@ from policy_testing import (
     resource_args,
     validate_resource,
 )
-from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
-from pulumi_policy.policy import _NotApplicableError
-from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_NUMBER_VALUE
 
 RESOURCE_POLICIES = [p for p in policies.ALL_POLICIES if isinstance(p, ResourceValidationPolicy)]
 PLAN_CONFIG = {"allowedPlanCodes": ["UBM - A/A", "UBM - B/B"]}

@@ -11,13 +11,14 @@ import importlib
 from typing import Any
 
 import pytest
-from policy_testing import UNKNOWN_STRING_VALUE, monitor_props, policies
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from alertsite_pulumi.tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE
+
+from .policy_testing import UNKNOWN_STRING_VALUE, monitor_props, policies
 
 PACK = "alertsite-round-trip"
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from policy_testing import (
+from pulumi_policy import PolicyResource
+
+from .policy_testing import (
     OTHER_TYPE,
     UNKNOWN_STRING_VALUE,
     default_config,
@@ -13,7 +15,6 @@ from policy_testing import (
     stack_resource,
     validate_stack,
 )
-from pulumi_policy import PolicyResource
 
 
 def monitor(resource_name: str, **overrides: Any) -> PolicyResource:

@@ -1,0 +1,55 @@
+"""The rules of the ``alertsite-round-trip`` policy pack, and :data:`ALL_POLICIES`.
+
+One module a topic; each resource rule is one function, guarded by
+:func:`~policies.monitors.monitors_only` so that it sees AlertSite round-trip monitors only.
+``__main__.py`` only builds the ``PolicyPack`` from :data:`ALL_POLICIES`, so this package can
+be imported (and every rule called in-process) without starting the analyzer.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pulumi_policy import Policy
+
+from .config import schema_defaults
+from .credentials import MAILBOX_CREDENTIALS
+from .enabled import MONITORING_ENABLED
+from .intervals import INTERVAL_BOUNDS
+from .mail_tls import MAIL_TLS
+from .multi_location import MULTI_LOCATION_MODES
+from .naming import NAME_PATTERN
+from .plans import ALLOWED_PLANS
+from .stack import DEDICATED_MAILBOX, MAX_MONITORS, UNIQUE_NAMES
+from .values import UNKNOWN, read_prop
+
+__all__ = [
+    "ALLOWED_PLANS",
+    "ALL_POLICIES",
+    "DEDICATED_MAILBOX",
+    "INTERVAL_BOUNDS",
+    "MAILBOX_CREDENTIALS",
+    "MAIL_TLS",
+    "MAX_MONITORS",
+    "MONITORING_ENABLED",
+    "MULTI_LOCATION_MODES",
+    "NAME_PATTERN",
+    "UNIQUE_NAMES",
+    "UNKNOWN",
+    "read_prop",
+    "schema_defaults",
+]
+
+#: Every policy of the pack, in the order the CLI lists them.
+ALL_POLICIES: Final[list[Policy]] = [
+    MAIL_TLS,
+    INTERVAL_BOUNDS,
+    ALLOWED_PLANS,
+    NAME_PATTERN,
+    MONITORING_ENABLED,
+    MAILBOX_CREDENTIALS,
+    MULTI_LOCATION_MODES,
+    DEDICATED_MAILBOX,
+    UNIQUE_NAMES,
+    MAX_MONITORS,
+]

@@ -1,0 +1,49 @@
+"""A rule's settings: what the user passed with ``--policy-pack-config``, else its schema default."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import Policy, PolicyConfigSchema
+
+from alertsite_pulumi.fields import as_int
+
+__all__ = ["int_setting", "schema_defaults", "setting", "str_list_setting"]
+
+
+def schema_defaults(policy: Policy) -> dict[str, Any]:
+    """The config a policy sees when the user sets nothing: its schema's defaults.
+
+    The CLI fills these in before ``Configure``; rules fall back to them too, so that a policy
+    called without config (a test, an older engine) behaves exactly as with the defaults.
+    """
+    schema = policy.config_schema
+    if schema is None:
+        return {}
+    return {key: prop["default"] for key, prop in schema.properties.items() if "default" in prop}
+
+
+def setting(config: Mapping[str, Any], schema: PolicyConfigSchema, key: str) -> Any:
+    """``config[key]``, or the schema's default when it is absent or null."""
+    if key in config and config[key] is not None:
+        return config[key]
+    return schema.properties[key]["default"]
+
+
+def int_setting(config: Mapping[str, Any], schema: PolicyConfigSchema, key: str) -> int:
+    """A whole-number setting; raises ValueError, naming the key, for anything else."""
+    # Config arrives through a protobuf Struct, where every number is a float.
+    raw = setting(config, schema, key)
+    value = as_int(raw)
+    if value is None:
+        raise ValueError(f"policy config {key}: expected a whole number, got {raw!r}")
+    return value
+
+
+def str_list_setting(config: Mapping[str, Any], schema: PolicyConfigSchema, key: str) -> list[str]:
+    """A list-of-strings setting; a single string counts as a list of one."""
+    value = setting(config, schema, key)
+    if isinstance(value, str):
+        return [value]
+    return [str(item) for item in value]

@@ -1,0 +1,40 @@
+"""Valid round-trip monitors for tests of every layer: one place that knows what AlertSite accepts.
+
+``valid_monitor()`` is a create body (the five required fields); ``full_monitor()`` also sets
+the usual optional fields. Both take overrides, so a test states only what it varies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def valid_monitor(index: int | None = None, **overrides: Any) -> dict[str, Any]:
+    """A create body with the required fields (varied by ``index`` when given), plus ``overrides``."""
+    suffix = "" if index is None else f"-{index}"
+    body: dict[str, Any] = {
+        "billing_plancode": "UBM - A/A",
+        "name": f"mail round trip{suffix}",
+        "smtp_hostname": "smtps://mail.example.com:465",
+        "pop3_hostname": "pop3s://mail.example.com:995",
+        "email": f"roundtrip{suffix}@example.com",
+    }
+    body.update(overrides)
+    return body
+
+
+def full_monitor(index: int | None = None, **overrides: Any) -> dict[str, Any]:
+    """A monitor with the usual optional fields too: login, schedule, two locations."""
+    suffix = "" if index is None else f"-{index}"
+    body = valid_monitor(index)
+    body.update({
+        "email_username": f"roundtrip{suffix}",
+        "email_password": "s3cret-pop3",
+        "interval": 15,
+        "timeout": 300,
+        "enabled": True,
+        "locations": [10, 20],
+        "mode": "Primary",
+    })
+    body.update(overrides)
+    return body
