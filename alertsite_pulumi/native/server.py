@@ -31,7 +31,8 @@ SPARE_THREADS: Final = 8
 _MESSAGE_BYTES: Final = 400 * 1024 * 1024
 
 
-def serve(servicer: AlertSiteProviderServicer, *, address: str = "127.0.0.1:0") -> tuple[grpc.Server, int]:
+def serve(servicer: provider_pb2_grpc.ResourceProviderServicer, *,
+          address: str = "127.0.0.1:0") -> tuple[grpc.Server, int]:
     """A started server for ``servicer`` and its port."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=MAX_CONCURRENCY + SPARE_THREADS,
