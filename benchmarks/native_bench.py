@@ -60,12 +60,18 @@ for entry in spec["monitors"]:
 '''
 
 NATIVE_FLOOR_PROGRAM = _SAME_PAYLOAD_HEAD + '''
+
+class Floor(pulumi.CustomResource):
+    # A class of its own, as an SDK's: the engine then keeps the same stack trace in state.
+    def __init__(self, name, props):
+        opts = pulumi.ResourceOptions(additional_secret_outputs=["email_password"])
+        super().__init__("benchfloor:index:Floor", name, props, opts)
+
+
 for entry in spec["monitors"]:
     args = dict(entry)
     name = args.pop("resource_name")
-    props = {**{k: None for k in OUTPUT_KEYS}, **args, "email_password": password}
-    pulumi.CustomResource("benchfloor:index:Floor", name, props,
-                          opts=pulumi.ResourceOptions(additional_secret_outputs=["email_password"]))
+    Floor(name, {**{k: None for k in OUTPUT_KEYS}, **args, "email_password": password})
 '''
 
 #: kind -> (program, needs the emulator, uses the native floor plugin)
