@@ -12,6 +12,7 @@ For N monitors (default 300):
 from __future__ import annotations
 
 import os
+import resource
 import stat
 import sys
 import time
@@ -109,6 +110,11 @@ def make_project(kind: str, root: Path, bin_dir: Path, api_url: str, work: Path)
     return project
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def api_calls(calls: dict[str, int]) -> int:
     return sum(calls.get(e, 0) for e in API_ENDPOINTS)
 
@@ -122,9 +128,11 @@ def up_at_latency(kind: str, n: int, root: Path, bin_dir: Path, server: Emulator
     project = make_project(kind, root, bin_dir, server.api_url, work)
     project.set_monitors([monitor_args(i) for i in range(n)])
     control.reset_requests()
+    cpu = children_cpu()
     started = time.perf_counter()
     project.up("--parallel", str(parallel))
     seconds = time.perf_counter() - started
+    cpu = children_cpu() - cpu
     calls = dict(control.requests()["by_endpoint"])
     concurrency = min(parallel, DEFAULT_MAX_CONCURRENCY if kind == "ours-native" else DYNAMIC_WORKERS)
     # Each login is a call nothing else overlaps; the rest spread over the calls in flight.
@@ -133,8 +141,9 @@ def up_at_latency(kind: str, n: int, root: Path, bin_dir: Path, server: Emulator
           f"(bound {bound:.2f} s at concurrency {concurrency})", file=sys.stderr, flush=True)
     control.clear_faults()
     project.destroy("--parallel", str(parallel))
-    return {"seconds": round(seconds, 3), "calls": calls, "concurrency": concurrency,
-            "bound_s": round(bound, 3), "ratio_to_bound": round(seconds / bound, 3)}
+    return {"seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3), "calls": calls,
+            "concurrency": concurrency, "bound_s": round(bound, 3),
+            "ratio_to_bound": round(seconds / bound, 3)}
 
 
 def run_native(n: int, work: Path, bin_dir: Path, server: EmulatorServer, *, repeat: int,
@@ -187,17 +196,27 @@ def native_markdown(results: dict[str, Any], latency_ms: float, parallel: int) -
     for kind, run in zero.items():
         cells = [f"{run['seconds'][op]:.2f}" for op in ops]
         lines.append(f"| {kind} | " + " | ".join(cells) + f" | {round(run['state_bytes'] / n)} |")
-    for ours, floor in (("ours-dynamic", "floor-dynamic-same-payload"), ("ours-dynamic", "floor"),
-                        ("ours-native", "floor-native-same-payload")):
+    pairs = (("ours-dynamic", "floor-dynamic-same-payload"), ("ours-dynamic", "floor"),
+             ("ours-native", "floor-native-same-payload"))
+    for ours, floor in pairs:
         cells = [f"{zero[ours]['seconds'][op] / zero[floor]['seconds'][op]:.2f}" for op in ops]
         lines.append(f"| {ours} / {floor} | " + " | ".join(cells) + " | |")
+    lines += ["", "CPU seconds of the commands' processes (CLI, language host, plugins):", "",
+              "| scenario | " + " | ".join(ops) + " |", "|---|" + "---:|" * len(ops)]
+    for kind, run in zero.items():
+        lines.append(f"| {kind} | " + " | ".join(f"{run['cpu_seconds'][op]:.2f}" for op in ops) + " |")
+    for ours, floor in pairs:
+        cells = [f"{zero[ours]['cpu_seconds'][op] / zero[floor]['cpu_seconds'][op]:.2f}" for op in ops]
+        lines.append(f"| {ours} / {floor} | " + " | ".join(cells) + " |")
     lines += ["", f"`pulumi up --parallel {parallel}` of N={n} with {latency_ms:g} ms per API call:", "",
-              "| resource | up s | logins | API calls | concurrency | bound s | up/bound |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+              "| resource | up s | CPU s | logins | API calls | concurrency | bound s | up/bound "
+              "| (up - up at zero latency)/bound |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for kind, run in lat.items():
-        lines.append(f"| {kind} | {run['seconds']:.2f} | {run['calls'].get('login', 0)} | "
-                     f"{api_calls(run['calls'])} | {run['concurrency']} | {run['bound_s']:.2f} | "
-                     f"{run['ratio_to_bound']:.2f} |")
+        added = (run["seconds"] - zero[kind]["seconds"]["up"]) / run["bound_s"]
+        lines.append(f"| {kind} | {run['seconds']:.2f} | {run['cpu_seconds']:.2f} | "
+                     f"{run['calls'].get('login', 0)} | {api_calls(run['calls'])} | {run['concurrency']} | "
+                     f"{run['bound_s']:.2f} | {run['ratio_to_bound']:.2f} | {added:.2f} |")
     lines += ["", "| target | value | limit | met |", "|---|---:|---:|---|"]
     for t in native_targets(results):
         lines.append(f"| {t['target']} | {t['value']} | {t['limit']} | {'yes' if t['met'] else 'NO'} |")

@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -104,6 +105,12 @@ def machine(bin_dir: Path) -> dict[str, Any]:
 # --- one scenario ----------------------------------------------------------------------------
 
 
+def children_cpu() -> float:
+    """User + system CPU seconds of every finished child process (the commands run so far)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
@@ -124,7 +131,11 @@ def run_scenario(project: SpecProject, n: int,
     def step(name: str, action: Callable[[], object]) -> None:
         if control is not None:
             control.reset_requests()
+        cpu = children_cpu()
         result["seconds"][name] = round(timed(action), 3)
+        # CPU of the CLI, language host and plugins: unlike wall time, not inflated by
+        # whatever else the machine runs.
+        result.setdefault("cpu_seconds", {})[name] = round(children_cpu() - cpu, 3)
         if control is not None:
             result["calls"][name] = dict(control.requests()["by_endpoint"])
         print(f"  {name:8} {result['seconds'][name]:8.2f} s", file=sys.stderr, flush=True)
