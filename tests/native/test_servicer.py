@@ -8,7 +8,7 @@ import grpc
 import pytest
 from google.protobuf import empty_pb2
 from google.protobuf.struct_pb2 import Struct
-from pulumi.runtime.proto import provider_pb2
+from pulumi.runtime.proto import plugin_pb2, provider_pb2
 
 from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.native import package_version
@@ -135,3 +135,9 @@ def test_errors_reach_the_engine_as_text_without_secrets(plugin: Plugin, emulato
     details = str(caught.value.details())
     assert "POST /access-tokens" in details and "alertsite:password" in details
     assert "wrong-pw-9" not in details
+
+
+def test_attach_records_the_engine_address(plugin: Plugin) -> None:
+    # PULUMI_DEBUG_PROVIDERS=alertsite:<port>: the engine attaches to a plugin started by hand.
+    plugin.stub.Attach(plugin_pb2.PluginAttach(address="127.0.0.1:12345"))
+    assert plugin.servicer.engine_address == "127.0.0.1:12345"
