@@ -164,8 +164,9 @@ def apply(deployment: dict[str, Any], pending: Sequence[PendingCreate], mode: st
 # --- the pulumi CLI ---------------------------------------------------------------------------
 
 
-def pulumi(args: Sequence[str], *, cwd: Path, stack: str) -> subprocess.CompletedProcess[str]:
-    argv = ["pulumi", *args, "--stack", stack, "--non-interactive"]
+def pulumi(args: Sequence[str], *, cwd: Path, stack: str | None) -> subprocess.CompletedProcess[str]:
+    """Run the pulumi CLI in ``cwd`` on ``stack`` (None: the selected stack)."""
+    argv = ["pulumi", *args, *(["--stack", stack] if stack else []), "--non-interactive"]
     try:
         done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False,  # noqa: S603
                               env={**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"})
@@ -177,8 +178,9 @@ def pulumi(args: Sequence[str], *, cwd: Path, stack: str) -> subprocess.Complete
     return done
 
 
-def export_stack(cwd: Path, stack: str) -> dict[str, Any]:
-    exported: dict[str, Any] = json.loads(pulumi(["stack", "export"], cwd=cwd, stack=stack).stdout)
+def export_stack(cwd: Path, stack: str | None, *, show_secrets: bool = False) -> dict[str, Any]:
+    args = ["stack", "export", *(["--show-secrets"] if show_secrets else [])]
+    exported: dict[str, Any] = json.loads(pulumi(args, cwd=cwd, stack=stack).stdout)
     return exported
 
 

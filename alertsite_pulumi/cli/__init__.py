@@ -1,4 +1,5 @@
-"""``alertsite-pulumi``: list an account's monitors, export them as Pulumi code, check a setup, recover.
+"""``alertsite-pulumi``: list an account's monitors, export them as Pulumi code, check a setup,
+recover, and make a round trip through a monitor's mail servers.
 
 One module per command group; ``common`` holds the global options and the error handling.
 """
@@ -7,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import doctor, export, monitors, recover
+from . import doctor, export, monitors, recover, round_trip
 from .common import cli
 
 # The modules, not their commands, are imported: a command of the same name would hide its module.
-for _command in (monitors.monitors, export.export, doctor.doctor, recover.recover):
+for _command in (monitors.monitors, export.export, doctor.doctor, recover.recover, round_trip.round_trip):
     cli.add_command(_command)
 
 

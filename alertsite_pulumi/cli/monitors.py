@@ -1,4 +1,5 @@
-"""``alertsite-pulumi monitors list``: the account's round-trip monitors as a table or JSON."""
+"""``alertsite-pulumi monitors list``: the account's round-trip monitors as a table or JSON,
+with each monitor's last status (``last_status``: code, description, failed step)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ..fields import SECRET_FIELDS
 from .common import Options, client_for, pass_options
 
 TABLE_COLUMNS: Final = ("id", "name", "enabled", "interval", "timeout", "smtp_hostname",
-                        "pop3_hostname", "email", "locations")
+                        "pop3_hostname", "email", "locations", "status")
 
 
 @click.group()
@@ -43,6 +44,18 @@ def _public(monitor: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in monitor.items() if k not in SECRET_FIELDS}
 
 
+def status_cell(last_status: Any) -> str | None:
+    """``0 OK``, or ``9104 POP3 login failed at pop3.login``: the code, the cause's title, the
+    step (an emulator extension); the whole description is in ``--format json``."""
+    if not isinstance(last_status, Mapping) or last_status.get("code") is None:
+        return None
+    title = str(last_status.get("description") or "").partition(":")[0]
+    text = f"{last_status['code']} {title}".strip()
+    if last_status.get("failed_step"):
+        text += f" at {last_status['failed_step']}"
+    return text
+
+
 @monitors.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
@@ -55,5 +68,6 @@ def list_command(options: Options, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
-    click.echo(format_table(found, TABLE_COLUMNS))
+    rows = [{**m, "status": status_cell(m.get("last_status"))} for m in found]
+    click.echo(format_table(rows, TABLE_COLUMNS))
     click.echo(f"{len(found)} round-trip monitor{'s' if len(found) != 1 else ''}", err=True)

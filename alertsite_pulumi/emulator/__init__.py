@@ -15,13 +15,16 @@ rendering a monitor), ``persistence`` (the SQLite file), ``store`` (the thread-s
 ``routes`` (request, response, route matching), ``api_handlers`` and ``control_handlers``
 (stateless handlers and their route tables), ``app`` (dispatch, counting, faults),
 ``server`` (HTTP and :class:`EmulatorServer`), ``faults``, ``control`` (the control
-surface's client), ``__main__`` (the ``alertsite-emulator`` command).
+surface's client), ``runner`` (``--run-monitors``: real round trips with
+:mod:`alertsite_pulumi.mail`, the one other part of this package it imports), ``__main__``
+(the ``alertsite-emulator`` command).
 """
 
 from __future__ import annotations
 
 from .control import EmulatorControl
 from .model import DEFAULT_USERS, EmulatorSettings, User
+from .runner import MonitorRunner
 from .server import EmulatorServer
 
-__all__ = ["DEFAULT_USERS", "EmulatorControl", "EmulatorServer", "EmulatorSettings", "User"]
+__all__ = ["DEFAULT_USERS", "EmulatorControl", "EmulatorServer", "EmulatorSettings", "MonitorRunner", "User"]

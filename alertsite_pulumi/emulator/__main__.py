@@ -2,7 +2,8 @@
 
 Prints the API root (``http://127.0.0.1:PORT/api/v3``) alone on one line once ready, then
 logs one line per request on stderr (method, path, status, time; never a body, password or
-token).
+token). With ``--run-monitors`` it also runs the monitors (:mod:`.runner`) and logs one line
+per run (monitor id, code, description, time).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime, timezone
 from types import FrameType
 
 from .model import EmulatorSettings, User, parse_user
+from .runner import MonitorRunner
 from .server import EmulatorServer
 
 
@@ -53,6 +55,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, help="seed of the fault RNG")
     parser.add_argument("--quiet", action="store_true", help="no request log")
+    runs = parser.add_argument_group("running monitors (real round trips, as AlertSite does)")
+    runs.add_argument(
+        "--run-monitors",
+        action="store_true",
+        help="run each enabled monitor on its interval against its mail servers; the outcome "
+        "is its last_status and GET /report-sitestatus",
+    )
+    runs.add_argument(
+        "--time-scale", type=_positive, default=1.0, metavar="N",
+        help="run intervals N times faster (demos, tests); trip timeouts stay real",
+    )
+    runs.add_argument(
+        "--run-monitors-anywhere", action="store_true",
+        help="also run monitors whose mail servers are not on loopback (default: skip them)",
+    )
+    runs.add_argument(
+        "--mail-cafile", metavar="PEM",
+        help="trust only this CA for the mail servers' TLS (default: the system's CAs)",
+    )
     return parser
 
 
@@ -85,11 +106,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     server.start()
+    runner = None
+    if args.run_monitors:
+        runner = MonitorRunner(
+            server.store,
+            time_scale=args.time_scale,
+            allow_remote=args.run_monitors_anywhere,
+            cafile=args.mail_cafile,
+            log=None if args.quiet else _stderr_line,
+        ).start()
     try:
         print(server.api_url, flush=True)
         while not stop.wait(0.5):
             pass
     finally:
+        if runner is not None:
+            runner.stop()
         server.stop()
     if not args.quiet:
         _stderr_line("stopped")

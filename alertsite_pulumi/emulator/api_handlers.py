@@ -2,7 +2,8 @@
 
 Paths are relative to the API prefix (``/api/v3`` by default). Each handler checks the
 bearer token and role, then asks the store; the endpoint names (``login``, ``create``, ...)
-are what the request counters and fault rules use.
+are what the request counters and fault rules use. ``GET /report-sitestatus`` shows what
+``--run-monitors`` recorded (its answer's shape is assumed: ``docs/alertsite-api.md``).
 """
 
 from __future__ import annotations
@@ -82,6 +83,13 @@ def delete_monitor(app: EmulatorApp, req: Request, params: dict[str, str]) -> Re
     return Response(204)
 
 
+def site_status(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    app.store.authenticate(req.bearer_token())
+    raw = req.query_one("monitors")
+    ids = [m.strip() for m in raw.split(",") if m.strip()] if raw else None
+    return ok({"results": app.store.site_status(ids)})
+
+
 ALERTSITE_ROUTES = (
     route("POST", "/access-tokens", "login", login),
     route("POST", "/monitors/email-round-trip", "create", create_monitor),
@@ -89,4 +97,5 @@ ALERTSITE_ROUTES = (
     route("GET", "/monitors", "list", list_monitors),
     route("GET", "/monitors/{id}", "get", get_monitor),
     route("DELETE", "/monitors/{id}", "delete", delete_monitor),
+    route("GET", "/report-sitestatus", "report", site_status),
 )

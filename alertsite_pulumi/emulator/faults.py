@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-FAULT_ENDPOINTS = ("login", "create", "update", "get", "list", "delete", "*")
+FAULT_ENDPOINTS = ("login", "create", "update", "get", "list", "delete", "report", "*")
 FAULT_KINDS = ("status", "latency", "drop", "commit_then_drop")
 _RULE_KEYS = frozenset(
     {"endpoint", "kind", "status", "retry_after", "latency_ms", "probability", "count"}

@@ -28,7 +28,7 @@ from .model import DEFAULT_USERS, ApiError, EmulatorSettings, JsonObject, User, 
 from .monitor import MONITOR_TYPE, build_monitor, monitor_defaults, render_monitor, select_fields
 from .persistence import SqliteFile
 
-ENDPOINTS = ("login", "create", "update", "get", "list", "delete", "other")
+ENDPOINTS = ("login", "create", "update", "get", "list", "delete", "report", "other")
 FIRST_MONITOR_ID = 100001
 
 MSG_AUTH_FAILED = "invalid_request - User authentication failed."
@@ -315,6 +315,53 @@ class Store:
             monitor_id = self._take_id()
             self._save(monitor_id, record)
             return str(monitor_id)
+
+    def record_status(self, monitor_id: str, status: Mapping[str, Any]) -> bool:
+        """Keep a run's outcome as the monitor's ``last_status``; False when the monitor is gone.
+
+        The time of the last error is carried from one status to the next, as the site
+        status report shows it.
+        """
+        with self._lock:
+            try:
+                key = self._lookup(monitor_id)
+            except ApiError:
+                return False
+            record = dict(self._monitors[key])
+            previous = record.get("last_status")
+            new = dict(status)
+            if new.get("code") != "0":
+                new["last_error_time"] = new.get("time")
+            elif isinstance(previous, dict) and previous.get("last_error_time"):
+                new["last_error_time"] = previous["last_error_time"]
+            record["last_status"] = new
+            self._save(key, record)
+            return True
+
+    def site_status(self, monitor_ids: Iterable[str] | None = None) -> list[JsonObject]:
+        """``GET /report-sitestatus``: each monitor's last status (the shape is assumed)."""
+        wanted = set(monitor_ids) if monitor_ids is not None else None
+        with self._lock:
+            rows = []
+            for key, record in self._monitors.items():
+                if wanted is not None and str(key) not in wanted:
+                    continue
+                status = record.get("last_status")
+                status = status if isinstance(status, dict) else {}
+                rows.append({
+                    "monitor_id": str(key),
+                    "monitor_name": record.get("name", ""),
+                    "monitor_type": MONITOR_TYPE,
+                    "enabled": record.get("enabled", True),
+                    "last_status_code": status.get("code"),
+                    "last_status_description": status.get("description"),
+                    "dt_last_status": status.get("time"),
+                    "dt_last_error": status.get("last_error_time"),
+                    "response_time_ms": status.get("response_time_ms"),
+                    "failed_step": status.get("failed_step"),
+                    "code_origin": status.get("code_origin", "alertsite"),
+                })
+            return rows
 
     def monitor_count(self) -> int:
         with self._lock:

@@ -17,6 +17,7 @@ from .credentials import MAILBOX_CREDENTIALS
 from .enabled import MONITORING_ENABLED
 from .intervals import INTERVAL_BOUNDS
 from .mail_tls import MAIL_TLS
+from .mailbox_providers import POP3_GOOGLE, POP3_MICROSOFT365
 from .multi_location import MULTI_LOCATION_MODES
 from .naming import NAME_PATTERN
 from .plans import ALLOWED_PLANS
@@ -34,6 +35,8 @@ __all__ = [
     "MONITORING_ENABLED",
     "MULTI_LOCATION_MODES",
     "NAME_PATTERN",
+    "POP3_GOOGLE",
+    "POP3_MICROSOFT365",
     "UNIQUE_NAMES",
     "UNKNOWN",
     "read_prop",
@@ -48,6 +51,8 @@ ALL_POLICIES: Final[list[Policy]] = [
     NAME_PATTERN,
     MONITORING_ENABLED,
     MAILBOX_CREDENTIALS,
+    POP3_MICROSOFT365,
+    POP3_GOOGLE,
     MULTI_LOCATION_MODES,
     DEDICATED_MAILBOX,
     UNIQUE_NAMES,

@@ -46,16 +46,18 @@ def test_request_counters(emulator: EmulatorControl, api: Api) -> None:
     monitor_id = api.create_id()
     api.get(monitor_id)
     api.list_monitors()
+    api.request("GET", "/report-sitestatus")
     api.patch(monitor_id, {"name": "x"})
     api.delete(monitor_id)
     api.request("GET", "/nowhere")
     emulator.monitors()  # the control surface is not counted
     counts = emulator.requests()
-    assert counts["total"] == 7
+    assert counts["total"] == 8
     assert counts["by_endpoint"] == {
-        "login": 1, "create": 1, "update": 1, "get": 1, "list": 1, "delete": 1, "other": 1,
+        "login": 1, "create": 1, "update": 1, "get": 1, "list": 1, "delete": 1, "report": 1,
+        "other": 1,
     }
-    assert counts["by_token"] == {api.token[:6] + "\u2026": 6}
+    assert counts["by_token"] == {api.token[:6] + "\u2026": 7}
     assert counts["by_method_path"]["GET /api/v3/monitors/{id}"] == 1
     assert counts["by_method_path"]["PATCH /api/v3/monitors/email-round-trip/{id}"] == 1
     emulator.reset_requests()
@@ -106,6 +108,7 @@ def test_openapi_is_served_with_the_prefix(emulator: EmulatorControl) -> None:
         "/monitors/email-round-trip",
         "/monitors/email-round-trip/{id}",
         "/monitors",
+        "/report-sitestatus",
         "/monitors/{id}",
     }
 

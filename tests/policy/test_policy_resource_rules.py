@@ -76,6 +76,8 @@ def test_rule_names_and_enforcement_levels() -> None:
         "alertsite-name-pattern": EnforcementLevel.ADVISORY,
         "alertsite-monitoring-enabled": EnforcementLevel.ADVISORY,
         "alertsite-mailbox-credentials": EnforcementLevel.ADVISORY,
+        "alertsite-pop3-microsoft365": EnforcementLevel.MANDATORY,
+        "alertsite-pop3-google": EnforcementLevel.ADVISORY,
         "alertsite-multi-location-modes": EnforcementLevel.MANDATORY,
         "alertsite-dedicated-mailbox": EnforcementLevel.MANDATORY,
         "alertsite-unique-names": EnforcementLevel.ADVISORY,

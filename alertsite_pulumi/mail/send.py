@@ -1,0 +1,174 @@
+"""The SMTP half of the trip: one probe message to the monitor's own address, without AUTH.
+
+AlertSite's monitor has no SMTP login fields, so the server must take the message as a
+relay or as its final destination without one. A ``530`` or a relay refusal therefore
+means "this server needs a login, which AlertSite cannot give", and is reported so.
+
+``smtplib`` is given a socket that :func:`.net.open_channel` connected (and, for
+``smtps://``, wrapped in verified TLS), so every step has its own time. ``STARTTLS`` gets
+the same verified context; ``smtplib.SMTP_SSL`` is never used (its default context does not
+verify) and the debug output is never switched on.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import socket
+import ssl
+from typing import Literal
+
+from .net import Deadline, Recorder, arm, check_certificate, greeting, guard, open_channel
+from .result import TripFailure
+from .target import Mailbox
+
+StartTls = Literal["auto", "always", "never"]
+
+_NEEDS_LOGIN = re.compile(r"\b5\.7\.\d+\b|relay|auth|not permitted|not allowed", re.IGNORECASE)
+
+
+class _PreconnectedSMTP(smtplib.SMTP):
+    """smtplib on a socket that is already connected (so that DNS/TCP/TLS are steps of their own)."""
+
+    def __init__(self, sock: socket.socket, local_hostname: str) -> None:
+        self._ready_socket = sock
+        super().__init__(local_hostname=local_hostname)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        # STARTTLS verifies the certificate against _host, which only __init__ would set.
+        self._host = host
+        return self._ready_socket
+
+
+def _ehlo_name(sock: socket.socket) -> str:
+    # An address literal (RFC 5321 4.1.3): getfqdn() could spend seconds on a reverse lookup.
+    address = sock.getsockname()[0]
+    return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    lines = text.strip().splitlines()
+    return f"{code} {lines[0] if lines else ''}".strip()[:200]
+
+
+def _refusal(command: str, code: int, text: bytes | str, where: str) -> TripFailure:
+    reply = _reply(code, text)
+    if code == 530 or (code >= 500 and _NEEDS_LOGIN.search(reply)):
+        return TripFailure(
+            "smtp-login-needed",
+            f"{where} refused {command} without a login ({reply}): this server needs a login, "
+            "which AlertSite cannot give; let it take mail for this address without AUTH",
+        )
+    if 400 <= code < 500:
+        return TripFailure("smtp-refused", f"{where} refused {command} for now ({reply})")
+    return TripFailure("smtp-refused", f"{where} refused {command} ({reply})")
+
+
+class SmtpSend:
+    """Sends the one probe message; ``maybe_sent`` turns true once DATA has been issued."""
+
+    def __init__(
+        self,
+        mailbox: Mailbox,
+        deadline: Deadline,
+        context: ssl.SSLContext,
+        recorder: Recorder,
+        *,
+        starttls: StartTls,
+        warn_days: float,
+        warnings: list[str],
+    ) -> None:
+        self.mailbox = mailbox
+        self.deadline = deadline
+        self.context = context
+        self.recorder = recorder
+        self.starttls = starttls
+        self.warn_days = warn_days
+        self.warnings = warnings
+        self.maybe_sent = False
+
+    def send(self, message: bytes) -> None:
+        server = self.mailbox.smtp
+        sock = open_channel(server, self.deadline, self.context, self.recorder, self.warn_days, self.warnings)
+        client = _PreconnectedSMTP(sock, _ehlo_name(sock))
+        try:
+            self._converse(client, message)
+        finally:
+            client.close()
+            sock.close()
+
+    def _converse(self, client: _PreconnectedSMTP, message: bytes) -> None:
+        server, deadline, rec, where = self.mailbox.smtp, self.deadline, self.recorder, self.mailbox.smtp.url
+        address = self.mailbox.email
+        with rec.step("smtp.banner") as step, greeting(server), guard(server, deadline):
+            arm(client._ready_socket, deadline)
+            code, text = client.connect(server.host, server.port)
+            if code != 220:
+                raise TripFailure("protocol", f"{where} greeted with {_reply(code, text)} instead of 220")
+            step.detail = _reply(code, text)
+        with rec.step("smtp.ehlo") as step, guard(server, deadline):
+            self._hello(client)
+            step.detail = "STARTTLS offered" if client.has_extn("starttls") else "no STARTTLS offered"
+        if not server.implicit_tls:
+            self._maybe_starttls(client)
+        with rec.step("smtp.mail") as step, guard(server, deadline):
+            arm(client.sock, deadline)
+            code, text = client.mail(address)
+            if code != 250:
+                raise _refusal(f"MAIL FROM:<{address}>", code, text, where)
+            step.detail = _reply(code, text)
+        with rec.step("smtp.rcpt") as step, guard(server, deadline):
+            arm(client.sock, deadline)
+            code, text = client.rcpt(address)
+            if code not in (250, 251):
+                raise _refusal(f"RCPT TO:<{address}>", code, text, where)
+            step.detail = _reply(code, text)
+        with rec.step("smtp.data") as step, guard(server, deadline):
+            arm(client.sock, deadline)
+            self.maybe_sent = True
+            try:
+                code, text = client.data(message)
+            except smtplib.SMTPDataError as exc:
+                raise _refusal("DATA", exc.smtp_code, exc.smtp_error, where) from None
+            if code != 250:
+                raise _refusal("the message", code, text, where)
+            step.detail = _reply(code, text)
+        with rec.step("smtp.quit") as step:
+            try:
+                arm(client.sock, deadline)
+                code, text = client.quit()
+                step.detail = _reply(code, text)
+            except (OSError, smtplib.SMTPException, TripFailure):
+                # The message was accepted already; a lost QUIT changes nothing for delivery.
+                step.detail = "no answer to QUIT (the message was accepted before)"
+
+    def _hello(self, client: _PreconnectedSMTP) -> None:
+        arm(client.sock, self.deadline)
+        code, text = client.ehlo()
+        if code != 250:
+            arm(client.sock, self.deadline)
+            code, text = client.helo()
+            if code != 250:
+                where = self.mailbox.smtp.url
+                raise TripFailure("protocol", f"{where} refused EHLO and HELO ({_reply(code, text)})")
+
+    def _maybe_starttls(self, client: _PreconnectedSMTP) -> None:
+        server, deadline = self.mailbox.smtp, self.deadline
+        offered = client.has_extn("starttls")
+        if self.starttls == "never" or (self.starttls == "auto" and not offered):
+            return
+        with self.recorder.step("smtp.starttls") as step, guard(server, deadline):
+            if not offered:
+                raise TripFailure(
+                    "tls", f"{server.url} does not offer STARTTLS, and the probe was told to require it"
+                )
+            arm(client.sock, deadline)
+            code, text = client.starttls(context=self.context)
+            if code != 220:
+                raise TripFailure("tls", f"{server.url} refused STARTTLS ({_reply(code, text)})")
+            assert isinstance(client.sock, ssl.SSLSocket)
+            step.detail, found = check_certificate(client.sock, server, self.warn_days)
+            self.warnings.extend(found)
+            self._hello(client)

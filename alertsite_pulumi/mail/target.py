@@ -1,0 +1,151 @@
+"""What a round trip is aimed at: the two mail servers (from a monitor's URLs) and the mailbox.
+
+A monitor names its servers as ``smtp://host[:port]`` (25), ``smtps://host[:port]`` (465),
+``pop3://host[:port]`` (110) or ``pop3s://host[:port]`` (995); :func:`parse_server` reads
+them. :class:`Mailbox` holds the mailbox password as a :class:`Secret`, which prints as
+``[secret]`` in every repr, str and f-string, so that no log line or exception text can
+carry it by accident.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["smtp", "pop3"]
+
+DEFAULT_PORTS = {"smtp": 25, "smtps": 465, "pop3": 110, "pop3s": 995}
+SCHEMES: dict[Kind, tuple[str, str]] = {"smtp": ("smtp", "smtps"), "pop3": ("pop3", "pop3s")}
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_URL = re.compile(
+    rf"(?P<scheme>[A-Za-z0-9]+)://(?P<host>{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]+\])"
+    r"(?::(?P<port>\d{1,5}))?/?"
+)
+_EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
+
+
+class Secret:
+    """A string that never shows itself: ``repr``, ``str`` and formatting give ``[secret]``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The value itself, for the one place that must send it (POP3 ``PASS``)."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "[secret]"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return "[secret]"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: object) -> Secret:
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickling would write the value out in clear; nothing here needs it.
+        raise TypeError("a Secret cannot be pickled")
+
+
+@dataclass(frozen=True)
+class MailServer:
+    """One mail server as a monitor names it."""
+
+    scheme: str
+    host: str
+    port: int
+
+    @property
+    def implicit_tls(self) -> bool:
+        """True for ``smtps``/``pop3s``: TLS from the first byte."""
+        return self.scheme.endswith("s")
+
+    @property
+    def address(self) -> str:
+        """``host:port`` for messages (IPv6 in brackets)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{self.address}"
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback_host(self.host)
+
+
+def parse_server(url: str, kind: Kind) -> MailServer:
+    """``smtps://mail.example.com:465`` as a :class:`MailServer`; ValueError names what is wrong."""
+    schemes = SCHEMES[kind]
+    form = f"{schemes[0]}://host[:port] or {schemes[1]}://host[:port]"
+    found = _URL.fullmatch(url.strip())
+    if not found or found.group("scheme").lower() not in schemes:
+        raise ValueError(f"{kind} server {url!r} must be a URL of the form {form}")
+    scheme = found.group("scheme").lower()
+    host = found.group("host").strip("[]").rstrip(".")
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise ValueError(f"{kind} server {url!r}: {host!r} is not an IPv6 address") from None
+    port = int(found.group("port") or DEFAULT_PORTS[scheme])
+    if not 1 <= port <= 65535:
+        raise ValueError(f"{kind} server {url!r}: port {port} must be between 1 and 65535")
+    return MailServer(scheme, host, port)
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost``, ``*.localhost`` (RFC 6761) or a loopback address; no DNS lookup."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """A monitor's mail path: where to send, where to read, and the POP3 login."""
+
+    smtp: MailServer
+    pop3: MailServer
+    email: str
+    username: str
+    password: Secret
+
+    @classmethod
+    def from_urls(cls, smtp: str, pop3: str, email: str, username: str, password: str) -> Mailbox:
+        """Build and check a mailbox; ValueError (never showing the password) when invalid."""
+        if not _EMAIL.fullmatch(email):
+            raise ValueError(f"email {email!r} is not an email address")
+        if not username or any(c in username for c in "\r\n\0"):
+            raise ValueError("the POP3 username must be set and fit on one line")
+        if not password:
+            raise ValueError("the mailbox password is empty")
+        if any(c in password for c in "\r\n\0"):
+            raise ValueError("the mailbox password contains a line break or NUL, which POP3 cannot send")
+        return cls(parse_server(smtp, "smtp"), parse_server(pop3, "pop3"), email, username, Secret(password))
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.smtp.is_loopback and self.pop3.is_loopback

@@ -1,0 +1,138 @@
+"""The probe's guard rails through real servers: it cleans up after Ctrl-C, deletes only
+messages carrying its header, never shows the password, and never trusts unverified TLS."""
+
+from __future__ import annotations
+
+import json
+import logging
+import mailbox
+import ssl
+import time
+from email.message import EmailMessage
+
+import pytest
+
+from alertsite_pulumi.mail import (
+    PROBE_HEADER,
+    Mailbox,
+    ProbeOptions,
+    Step,
+    TripInterrupted,
+    run_trip,
+)
+
+from .conftest import MailServers, MailUser, mailbox_for
+
+
+def _options(servers: MailServers, timeout: float = 10) -> ProbeOptions:
+    return ProbeOptions(timeout=timeout, context=servers.client_context())
+
+
+def test_ctrl_c_after_sending_still_deletes_the_message(
+    mail_servers: MailServers, mail_user: MailUser
+) -> None:
+    def interrupt_once_sent(step: Step) -> None:
+        if step.name == "smtp.quit":
+            assert len(mail_user.messages()) == 1  # delivered: there is something to clean
+            raise KeyboardInterrupt
+
+    box = mailbox_for(mail_user, mail_servers.plain.url(), mail_servers.pop3)
+    with pytest.raises(TripInterrupted) as caught:
+        run_trip(box, _options(mail_servers), on_step=interrupt_once_sent)
+    assert isinstance(caught.value, KeyboardInterrupt)
+    result = caught.value.result
+    assert result.kind == "interrupted" and result.code_origin == "own"
+    assert result.cleanup == "deleted"
+    assert mail_user.messages() == []
+
+
+def _put(user: MailUser, header: str | None, subject: str) -> None:
+    msg = EmailMessage()
+    msg["From"] = msg["To"] = user.email
+    msg["Subject"] = subject
+    if header is not None:
+        msg[PROBE_HEADER] = header
+    msg.set_content("x")
+    mailbox.Maildir(user.maildir, create=False).add(msg)
+
+
+def test_only_messages_with_the_probe_header_are_deleted(
+    mail_servers: MailServers, mail_user: MailUser
+) -> None:
+    now = int(time.time())
+    _put(mail_user, f"{'a' * 24}; sent={now - 3600}", "leftover of an earlier trip")
+    _put(mail_user, f"{'b' * 24}; sent={now - 5}", "another trip, maybe still running")
+    _put(mail_user, None, "somebody's real mail")
+    _put(mail_user, "not-a-probe-value", "a look-alike header")
+    box = mailbox_for(mail_user, mail_servers.plain.url(), mail_servers.pop3)
+    result = run_trip(box, _options(mail_servers))
+    assert result.ok, result.cause
+    scan = next(s for s in result.steps if s.name == "pop3.scan")
+    assert "1 leftover" in scan.detail
+    left = sorted(str(m["Subject"]) for m in mailbox.Maildir(mail_user.maildir, create=False))
+    assert left == ["a look-alike header", "another trip, maybe still running", "somebody's real mail"]
+
+
+def test_no_password_in_any_output(
+    mail_servers: MailServers, mail_user: MailUser, caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    wrong = "Wrong-Pw-0f9e8d7c"
+    texts: list[str] = []
+    cases = [
+        (mail_servers.plain.url(), mail_servers.pop3, mail_user.password),
+        (mail_servers.starttls.url(), mail_servers.pop3s, mail_user.password),
+        (mail_servers.plain.url(), mail_servers.pop3, wrong),
+        (mail_servers.auth.url(), mail_servers.pop3, mail_user.password),
+        (mail_servers.blackhole.url(), mail_servers.pop3, mail_user.password),
+    ]
+    def keep(step: Step) -> None:
+        texts.append(repr(step))
+
+    for smtp, pop3, password in cases:
+        box = mailbox_for(mail_user, smtp, pop3, password)
+        result = run_trip(box, _options(mail_servers, timeout=2), on_step=keep)
+        texts += [repr(box), str(box), repr(result), json.dumps(result.to_json()), result.description]
+    with pytest.raises(ValueError) as bad:
+        Mailbox.from_urls("smtp://x", "pop3://y", mail_user.email, mail_user.name, mail_user.password + "\n")
+    texts.append(str(bad.value))
+    out, err = capsys.readouterr()
+    texts += [out, err, caplog.text]
+    everything = "\n".join(texts)
+    assert "send:" not in err and "*cmd*" not in err  # no smtplib/poplib debug output
+    for secret in (mail_user.password, wrong):
+        assert secret not in everything
+    assert "[secret]" in repr(box)
+    assert mail_user.messages() == []
+
+
+def test_an_unverified_tls_context_is_refused(mail_servers: MailServers, mail_user: MailUser) -> None:
+    box = mailbox_for(mail_user, mail_servers.smtps.url("smtps"), mail_servers.pop3s)
+    lax = ssl.create_default_context()
+    lax.check_hostname = False
+    lax.verify_mode = ssl.CERT_NONE
+    with pytest.raises(ValueError, match="verify"):
+        run_trip(box, ProbeOptions(timeout=5, context=lax))
+
+
+@pytest.mark.parametrize(
+    ("smtp", "pop3", "email", "message"),
+    [
+        ("http://mail.example.com", "pop3://p", "a@example.com", "smtp server"),
+        ("smtp://mail.example.com", "pop3s://p:70000", "a@example.com", "port 70000"),
+        ("smtps://mail.example.com", "imap://p", "a@example.com", "pop3 server"),
+        ("smtp://mail.example.com", "pop3://p", "not-an-address", "email"),
+    ],
+)
+def test_a_mailbox_is_checked_before_anything_is_sent(smtp: str, pop3: str, email: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Mailbox.from_urls(smtp, pop3, email, "user", "pw")
+
+
+def test_default_ports_and_loopback() -> None:
+    box = Mailbox.from_urls("smtps://localhost", "pop3://[::1]", "a@example.com", "u", "pw")
+    assert (box.smtp.port, box.pop3.port) == (465, 110)
+    assert box.is_loopback and box.pop3.url == "pop3://[::1]:110"
+    remote = Mailbox.from_urls("smtp://mail.example.com", "pop3://127.0.0.1", "a@example.com", "u", "pw")
+    assert not remote.is_loopback
