@@ -12,7 +12,6 @@ For N monitors (default 300):
 from __future__ import annotations
 
 import os
-import resource
 import stat
 import sys
 import time
@@ -30,14 +29,12 @@ from engine.support import (
     SpecProject,
     monitor_args,
 )
+from measure import SERVICER_WORKERS, api_calls, children_cpu
 
 from alertsite_pulumi.config import DEFAULT_MAX_CONCURRENCY
 from alertsite_pulumi.emulator import EmulatorServer
 
 HERE = Path(__file__).resolve().parent
-#: The Python servicer of dynamic providers runs methods on ThreadPoolExecutor(max_workers=4).
-DYNAMIC_WORKERS = 4
-API_ENDPOINTS = ("create", "update", "get", "list", "delete")
 
 _SAME_PAYLOAD_HEAD = '''
 import json
@@ -110,15 +107,6 @@ def make_project(kind: str, root: Path, bin_dir: Path, api_url: str, work: Path)
     return project
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def api_calls(calls: dict[str, int]) -> int:
-    return sum(calls.get(e, 0) for e in API_ENDPOINTS)
-
-
 def up_at_latency(kind: str, n: int, root: Path, bin_dir: Path, server: EmulatorServer,
                   latency_ms: float, parallel: int, work: Path) -> dict[str, Any]:
     """``pulumi up --parallel P`` of N monitors with every API call delayed; its bound."""
@@ -134,7 +122,7 @@ def up_at_latency(kind: str, n: int, root: Path, bin_dir: Path, server: Emulator
     seconds = time.perf_counter() - started
     cpu = children_cpu() - cpu
     calls = dict(control.requests()["by_endpoint"])
-    concurrency = min(parallel, DEFAULT_MAX_CONCURRENCY if kind == "ours-native" else DYNAMIC_WORKERS)
+    concurrency = min(parallel, DEFAULT_MAX_CONCURRENCY if kind == "ours-native" else SERVICER_WORKERS)
     # Each login is a call nothing else overlaps; the rest spread over the calls in flight.
     bound = (calls.get("login", 0) + api_calls(calls) / concurrency) * latency_ms / 1000
     print(f"  up@{latency_ms:g}ms --parallel {parallel} {kind:28} {seconds:8.2f} s "

@@ -21,7 +21,6 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -46,15 +45,13 @@ from engine.support import (  # noqa: E402
     SpecProject,
     monitor_args,
 )
+from measure import SERVICER_WORKERS, api_calls, children_cpu  # noqa: E402
 
 from alertsite_pulumi.emulator import EmulatorControl, EmulatorServer  # noqa: E402
 
-#: The Python servicer of dynamic providers runs methods on ThreadPoolExecutor(max_workers=4).
-SERVICER_WORKERS = 4
 OPERATIONS = ("up", "preview", "refresh", "update", "destroy")
 DEFAULT_SIZES = "10,100,300"
 DEFAULT_LATENCY_MS = 50.0
-API_ENDPOINTS = ("create", "update", "get", "list", "delete")
 
 FLOOR_PROGRAM = '''
 import json
@@ -103,12 +100,6 @@ def machine(bin_dir: Path) -> dict[str, Any]:
 
 
 # --- one scenario ----------------------------------------------------------------------------
-
-
-def children_cpu() -> float:
-    """User + system CPU seconds of every finished child process (the commands run so far)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -206,11 +197,6 @@ def best_of(repeat: int, scenario: Callable[[int], dict[str, Any]], label: str) 
 
 
 # --- figures ---------------------------------------------------------------------------------
-
-
-def api_calls(calls: dict[str, int]) -> int:
-    """Calls of an operation other than logins."""
-    return sum(calls.get(e, 0) for e in API_ENDPOINTS)
 
 
 def derive(n: int, floor: dict[str, Any], ours: dict[str, Any], lat: dict[str, Any] | None,
