@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pulumi_alertsite
@@ -69,3 +72,14 @@ def test_schema_marks_secrets_and_makes_name_optional() -> None:
     assert {"billing_plancode", "email", "smtp_hostname", "pop3_hostname"} <= set(RESOURCE["requiredInputs"])
     assert SCHEMA["config"]["variables"]["password"]["secret"] is True
     assert "password" not in SCHEMA["provider"]["properties"]  # never an output of the provider
+
+
+def test_the_checked_in_sdk_is_what_the_schema_generates() -> None:
+    # scripts/gen-sdk builds the pinned release's Python code generator (engine/sdkgen) with
+    # `go`, which the engine's own build needs too, and compares its output with pulumi_alertsite/.
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run(["bash", str(repo / "scripts" / "gen-sdk"), "--check"], capture_output=True,
+                          text=True, timeout=900, check=False,
+                          env={**os.environ, "PYTHON": sys.executable})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "matches the schema" in done.stdout
