@@ -9,6 +9,7 @@ import pytest
 
 from alertsite_pulumi.emulator import EmulatorControl
 
+from .harness import REPO
 from .native_support import NATIVE_SPEC_PROGRAM, NativeProject
 from .support import ADMIN_PASSWORD, ADMIN_USER, MAILBOX_PASSWORD, monitor_args
 
@@ -98,3 +99,15 @@ def test_import_by_cli_and_by_import_option(native: NativeProject, emulator: Emu
     assert {m["id"] for m in native.monitors()} == {by_cli, by_option}
     native.destroy()
     assert emulator.monitors() == []
+
+
+def test_policy_pack_gates_native_monitors(native: NativeProject, emulator: EmulatorControl) -> None:
+    launcher = REPO / "policy" / "run-policy-pack"
+    native.set_spec([monitor_args(0, smtp_hostname="smtp://smtp.example.com:25")])
+    emulator.reset_requests()
+    preview = native.preview("--policy-pack", str(launcher), check=False)
+    assert preview.returncode != 0, preview.output[-4000:]
+    assert "[mandatory]  alertsite-mail-tls" in preview.output
+    assert "use smtps://smtp.example.com:465" in preview.output
+    up = native.up("--policy-pack", str(launcher), check=False)
+    assert up.returncode != 0 and emulator.monitors() == []
