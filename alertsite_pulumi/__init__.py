@@ -14,12 +14,14 @@ from .errors import (
     RateLimited,
     ServerError,
     TransportError,
+    UnfinishedCreateError,
 )
 from .provider import EmailRoundTripMonitorProvider
 from .resource import (
     EMAIL_ROUND_TRIP_MONITOR_TYPE,
     EmailRoundTripMonitor,
     EmailRoundTripMonitorArgs,
+    InvalidArgumentError,
     get_monitor,
     list_monitors,
 )
@@ -36,6 +38,7 @@ __all__ = [
     "EmailRoundTripMonitor",
     "EmailRoundTripMonitorArgs",
     "EmailRoundTripMonitorProvider",
+    "InvalidArgumentError",
     "InvalidRequest",
     "NotFound",
     "PermissionDenied",
@@ -44,6 +47,7 @@ __all__ = [
     "ServerError",
     "Settings",
     "TransportError",
+    "UnfinishedCreateError",
     "get_monitor",
     "list_monitors",
     "resolve_settings",

@@ -14,13 +14,14 @@ from .helpers import Api
 
 def test_latency_is_added_to_the_chosen_endpoint_only(emulator: EmulatorControl, api: Api) -> None:
     monitor_id = api.create_id()
-    emulator.set_faults([{"endpoint": "get", "kind": "latency", "latency_ms": 300}])
+    # The rule's own count tells whether it fired: it goes down by one each time it does.
+    emulator.set_faults([{"endpoint": "get", "kind": "latency", "latency_ms": 300, "count": 100}])
+    assert api.list_monitors().status_code == 200
+    assert emulator.faults()["rules"][0]["count"] == 100  # not fired for the list call
     started = time.monotonic()
     assert api.get(monitor_id).status_code == 200
-    assert time.monotonic() - started >= 0.3
-    started = time.monotonic()
-    assert api.list_monitors().status_code == 200
-    assert time.monotonic() - started < 0.25
+    assert time.monotonic() - started >= 0.3  # a lower bound: a loaded runner only adds to it
+    assert emulator.faults()["rules"][0]["count"] == 99
 
 
 def test_latency_then_status_rules_compose(emulator: EmulatorControl, api: Api) -> None:
@@ -88,6 +89,30 @@ def test_commit_then_drop_on_delete(emulator: EmulatorControl, api: Api) -> None
     with pytest.raises(requests.ConnectionError):
         api.delete(monitor_id)
     assert emulator.monitors() == []
+
+
+@pytest.mark.parametrize("kind", ["commit_then_drop", "commit_then_garble"])
+def test_a_commit_fault_on_a_request_that_fails_answers_its_error(
+    emulator: EmulatorControl, api: Api, kind: str
+) -> None:
+    # An expired token: nothing is committed, so there is no answer to lose or garble.
+    api.login()
+    emulator.expire_tokens()
+    emulator.set_faults([{"endpoint": "create", "kind": kind}])
+    assert api.create().status_code == 401
+    assert emulator.monitors() == []
+
+
+def test_commit_then_garble_applies_the_change_and_answers_a_page(
+    emulator: EmulatorControl, api: Api
+) -> None:
+    api.login()
+    emulator.set_faults([{"endpoint": "create", "kind": "commit_then_garble", "count": 1}])
+    answer = api.create(name="made anyway")
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "text/html"
+    with pytest.raises(ValueError):
+        answer.json()
+    assert [m["name"] for m in emulator.monitors()] == ["made anyway"]
 
 
 def test_count_limits_how_often_a_rule_fires(emulator: EmulatorControl, api: Api) -> None:
