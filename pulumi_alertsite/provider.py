@@ -20,6 +20,7 @@ __all__ = ['ProviderArgs', 'Provider']
 class ProviderArgs:
     def __init__(__self__, *,
                  access_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 allow_shared_mailbox: pulumi.Input[Optional[_builtins.bool]] = None,
                  base_url: pulumi.Input[Optional[_builtins.str]] = None,
                  max_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
                  max_requests_per_second: pulumi.Input[Optional[_builtins.float]] = None,
@@ -32,6 +33,7 @@ class ProviderArgs:
         The set of arguments for constructing a Provider resource.
 
         :param pulumi.Input[_builtins.str] access_token: A ready access token instead of username and password. Stack config `alertsite:accessToken`, environment `ALERTSITE_ACCESS_TOKEN`.
+        :param pulumi.Input[_builtins.bool] allow_shared_mailbox: Create a monitor even when another round-trip monitor watches the same mailbox (default false). Stack config `alertsite:allowSharedMailbox`, environment `ALERTSITE_ALLOW_SHARED_MAILBOX`.
         :param pulumi.Input[_builtins.str] base_url: API root (default https://api.alertsite.com/api/v3); plain http:// only for loopback hosts. Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
         :param pulumi.Input[_builtins.int] max_concurrency: API calls the plugin serves at once (default 32). Stack config `alertsite:maxConcurrency`, environment `ALERTSITE_MAX_CONCURRENCY`.
         :param pulumi.Input[_builtins.float] max_requests_per_second: Client-side throttle per provider process (default: none). Stack config `alertsite:maxRequestsPerSecond`, environment `ALERTSITE_MAX_REQUESTS_PER_SECOND`.
@@ -43,6 +45,8 @@ class ProviderArgs:
         """
         if access_token is not None:
             pulumi.set(__self__, "access_token", access_token)
+        if allow_shared_mailbox is not None:
+            pulumi.set(__self__, "allow_shared_mailbox", allow_shared_mailbox)
         if base_url is not None:
             pulumi.set(__self__, "base_url", base_url)
         if max_concurrency is not None:
@@ -71,6 +75,18 @@ class ProviderArgs:
     @access_token.setter
     def access_token(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "access_token", value)
+
+    @_builtins.property
+    @pulumi.getter(name="allowSharedMailbox")
+    def allow_shared_mailbox(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Create a monitor even when another round-trip monitor watches the same mailbox (default false). Stack config `alertsite:allowSharedMailbox`, environment `ALERTSITE_ALLOW_SHARED_MAILBOX`.
+        """
+        return pulumi.get(self, "allow_shared_mailbox")
+
+    @allow_shared_mailbox.setter
+    def allow_shared_mailbox(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "allow_shared_mailbox", value)
 
     @_builtins.property
     @pulumi.getter(name="baseUrl")
@@ -176,6 +192,7 @@ class Provider(pulumi.ProviderResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  access_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 allow_shared_mailbox: pulumi.Input[Optional[_builtins.bool]] = None,
                  base_url: pulumi.Input[Optional[_builtins.str]] = None,
                  max_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
                  max_requests_per_second: pulumi.Input[Optional[_builtins.float]] = None,
@@ -191,6 +208,7 @@ class Provider(pulumi.ProviderResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] access_token: A ready access token instead of username and password. Stack config `alertsite:accessToken`, environment `ALERTSITE_ACCESS_TOKEN`.
+        :param pulumi.Input[_builtins.bool] allow_shared_mailbox: Create a monitor even when another round-trip monitor watches the same mailbox (default false). Stack config `alertsite:allowSharedMailbox`, environment `ALERTSITE_ALLOW_SHARED_MAILBOX`.
         :param pulumi.Input[_builtins.str] base_url: API root (default https://api.alertsite.com/api/v3); plain http:// only for loopback hosts. Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
         :param pulumi.Input[_builtins.int] max_concurrency: API calls the plugin serves at once (default 32). Stack config `alertsite:maxConcurrency`, environment `ALERTSITE_MAX_CONCURRENCY`.
         :param pulumi.Input[_builtins.float] max_requests_per_second: Client-side throttle per provider process (default: none). Stack config `alertsite:maxRequestsPerSecond`, environment `ALERTSITE_MAX_REQUESTS_PER_SECOND`.
@@ -225,6 +243,7 @@ class Provider(pulumi.ProviderResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  access_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 allow_shared_mailbox: pulumi.Input[Optional[_builtins.bool]] = None,
                  base_url: pulumi.Input[Optional[_builtins.str]] = None,
                  max_concurrency: pulumi.Input[Optional[_builtins.int]] = None,
                  max_requests_per_second: pulumi.Input[Optional[_builtins.float]] = None,
@@ -243,6 +262,7 @@ class Provider(pulumi.ProviderResource):
             __props__ = ProviderArgs.__new__(ProviderArgs)
 
             __props__.__dict__["access_token"] = None if access_token is None else pulumi.Output.secret(access_token)
+            __props__.__dict__["allow_shared_mailbox"] = pulumi.Output.from_input(allow_shared_mailbox).apply(pulumi.runtime.to_json) if allow_shared_mailbox is not None else None
             __props__.__dict__["base_url"] = base_url
             __props__.__dict__["max_concurrency"] = pulumi.Output.from_input(max_concurrency).apply(pulumi.runtime.to_json) if max_concurrency is not None else None
             __props__.__dict__["max_requests_per_second"] = pulumi.Output.from_input(max_requests_per_second).apply(pulumi.runtime.to_json) if max_requests_per_second is not None else None

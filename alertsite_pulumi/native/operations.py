@@ -119,12 +119,15 @@ class NativeMonitorProvider(EmailRoundTripMonitorProvider):
     """The same provider logic, with the plugin's settings and clients (never pickled)."""
 
     def __init__(self, settings: Settings, clients: SharedClients[AlertSiteClient]) -> None:
-        self._settings = settings
+        self._plugin_settings = settings
         self._clients = clients
 
+    def _current_settings(self) -> tuple[Settings, bool]:
+        # Resolved once per process by the servicer (native.settings): never stale here.
+        return self._plugin_settings, False
+
     def _client(self) -> AlertSiteClient:
-        settings = self._settings
-        assert settings is not None
+        settings = self._plugin_settings
         settings.require_credentials()
         return self._clients.get(settings)
 

@@ -59,10 +59,12 @@ _SETTING_DOCS: Final = {
     "max_retries": "Retries of a transient failure (default 6).",
     "max_requests_per_second": "Client-side throttle per provider process (default: none).",
     "max_concurrency": f"API calls the plugin serves at once (default {DEFAULT_MAX_CONCURRENCY}).",
+    "allow_shared_mailbox": "Create a monitor even when another round-trip monitor watches the same "
+                            "mailbox (default false).",
 }
 _SETTING_TYPES: Final = {
     "request_timeout": "number", "retry_budget": "number", "max_retries": "integer",
-    "max_requests_per_second": "number", "max_concurrency": "integer",
+    "max_requests_per_second": "number", "max_concurrency": "integer", "allow_shared_mailbox": "boolean",
 }
 
 

@@ -71,11 +71,10 @@ def provider_settings(
     given = settings_from_args(args)
     if not default_provider:
         return resolve_settings(explicit=given, environ=environ)
-    # What the inputs carry counts below the environment: as if they were ALERTSITE_* values
-    # that the real environment overrides.
-    stored_env = {s.env: str(given[s.attr]) for s in SETTINGS if s.attr in given}
-    return resolve_settings(stack_config=current_stack_config(environ),
-                            environ={**stored_env, **environ})
+    # The inputs are the stack config as the engine last saw it: stale on refresh and destroy.
+    stored = {s.config_key: given[s.attr] for s in SETTINGS if s.attr in given}
+    return resolve_settings(stack_config=current_stack_config(environ), environ=environ,
+                            stored_config=stored)
 
 
 def check_provider_args(args: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -19,6 +19,11 @@ accessToken: Optional[str]
 A ready access token instead of username and password. Stack config `alertsite:accessToken`, environment `ALERTSITE_ACCESS_TOKEN`.
 """
 
+allowSharedMailbox: Optional[bool]
+"""
+Create a monitor even when another round-trip monitor watches the same mailbox (default false). Stack config `alertsite:allowSharedMailbox`, environment `ALERTSITE_ALLOW_SHARED_MAILBOX`.
+"""
+
 baseUrl: Optional[str]
 """
 API root (default https://api.alertsite.com/api/v3); plain http:// only for loopback hosts. Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.

@@ -28,6 +28,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('accessToken')
 
     @_builtins.property
+    def allow_shared_mailbox(self) -> Optional[bool]:
+        """
+        Create a monitor even when another round-trip monitor watches the same mailbox (default false). Stack config `alertsite:allowSharedMailbox`, environment `ALERTSITE_ALLOW_SHARED_MAILBOX`.
+        """
+        return __config__.get_bool('allowSharedMailbox')
+
+    @_builtins.property
     def base_url(self) -> Optional[str]:
         """
         API root (default https://api.alertsite.com/api/v3); plain http:// only for loopback hosts. Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.

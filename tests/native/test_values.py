@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from alertsite_pulumi.fields import is_unknown
 from alertsite_pulumi.native.values import UNKNOWN_SENTINEL, from_struct, secret, to_struct, unknown
+from alertsite_pulumi.validators import is_unknown
 
 
 def test_secrets_are_unwrapped_remembered_and_wrapped_again() -> None:
