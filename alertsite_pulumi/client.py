@@ -94,7 +94,9 @@ class AlertSiteClient:
         self.settle_window = settings.request_timeout if settle_window is None else settle_window
         self.retry = retry or RetryPolicy(max_retries=settings.max_retries, budget=settings.retry_budget)
         self.session = session or requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64)
+        # One kept-alive connection per call in flight: the native plugin serves up to
+        # max_concurrency calls at once, and a smaller pool would close and reopen connections.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(64, settings.max_concurrency))
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self.session.headers.update({"Accept": "application/json",
