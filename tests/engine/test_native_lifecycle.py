@@ -111,3 +111,17 @@ def test_policy_pack_gates_native_monitors(native: NativeProject, emulator: Emul
     assert "use smtps://smtp.example.com:465" in preview.output
     up = native.up("--policy-pack", str(launcher), check=False)
     assert up.returncode != 0 and emulator.monitors() == []
+
+
+def test_a_password_rotated_in_stack_config_serves_plain_refresh_and_destroy(
+        native: NativeProject, emulator: EmulatorControl) -> None:
+    # Unlike a dynamic provider, the native default provider gets the current alertsite:*
+    # config in PULUMI_CONFIG: no --run-program and no environment variable is needed.
+    native.set_spec([monitor_args(0)])
+    native.up()
+    rotated = "rotated-admin-password-native"
+    emulator.add_user(ADMIN_USER, rotated)  # the old password is refused from now on
+    native.run("config", "set", "--secret", "alertsite:password", rotated)
+    native.refresh("--expect-no-changes")
+    native.destroy()
+    assert emulator.monitors() == [] and native.monitors() == []
