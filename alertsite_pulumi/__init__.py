@@ -24,6 +24,7 @@ from .resource import (
     list_monitors,
 )
 from .transport import RetryPolicy
+from .version import __version__
 
 __all__ = [
     "EMAIL_ROUND_TRIP_MONITOR_TYPE",
@@ -44,6 +45,7 @@ __all__ = [
     "ServerError",
     "Settings",
     "TransportError",
+    "__version__",
     "get_monitor",
     "list_monitors",
     "resolve_settings",
