@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from engine.harness import EngineMissing, PulumiProject, engine_bin_dir
+from engine.harness import PulumiProject
 from mail.emulator_process import ADMIN, Emulator, emulator_process
 from packaging.version import Version
 
@@ -151,14 +151,6 @@ def installed(dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Installed
     before = pulumi_version()
     run([python, *PIP, "install", "--quiet", f"{dist.wheel}[policy]"], root, clean_env())
     return Installed(venv, root, before, pulumi_version())
-
-
-@pytest.fixture(scope="module")
-def engine_bin() -> Path:
-    try:
-        return engine_bin_dir()
-    except EngineMissing as exc:
-        pytest.fail(f"The Pulumi engine is required: {exc}")
 
 
 @pytest.fixture
