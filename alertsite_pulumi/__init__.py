@@ -20,6 +20,7 @@ from .resource import (
     EMAIL_ROUND_TRIP_MONITOR_TYPE,
     EmailRoundTripMonitor,
     EmailRoundTripMonitorArgs,
+    InvalidArgumentError,
     get_monitor,
     list_monitors,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "EmailRoundTripMonitor",
     "EmailRoundTripMonitorArgs",
     "EmailRoundTripMonitorProvider",
+    "InvalidArgumentError",
     "InvalidRequest",
     "NotFound",
     "PermissionDenied",

@@ -21,9 +21,9 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from .auth import SharedClients, TokenManager, read_login_answer, shared_token_manager
+from .coercion import coerce_monitor
 from .config import Settings
 from .errors import AlertSiteError, AmbiguousCreateError, NotFound
-from .fields import coerce_monitor
 from .transport import (
     IDEMPOTENT_METHODS,
     Failure,

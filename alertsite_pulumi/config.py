@@ -1,4 +1,5 @@
-"""Where settings come from: explicit > stack config (alertsite:*) > environment (ALERTSITE_*) > default.
+"""Where settings come from: explicit > stack config (alertsite:*) > environment (ALERTSITE_*) >
+stack config stored in the state > default.
 
 Settings are resolved when the provider is configured (or a client is built), never at
 import time. Secrets in a Settings object print as ``[secret]``.
@@ -14,7 +15,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
-from .fields import SECRET_MASK
+from .rules import SECRET_MASK
 
 DEFAULT_BASE_URL: Final = "https://api.alertsite.com/api/v3"
 
@@ -23,29 +24,67 @@ def _keep(setting: Setting, raw: Any) -> Any:
     return raw
 
 
-def _number(setting: Setting, raw: Any, cast: type[float] | type[int]) -> float | int:
-    try:
-        value = cast(raw)
-    except (TypeError, ValueError):
-        raise ConfigurationError(
-            f"{setting.config_key} / {setting.env} must be a number, not {raw!r}"
-        ) from None
-    if value < 0:
-        raise ConfigurationError(f"{setting.config_key} / {setting.env} must not be negative")
+def _shown(raw: Any) -> str:
+    """A value for an error message: its repr, cut short (a value may be a whole file)."""
+    text = repr(raw)
+    return text if len(text) <= 60 else f"{text[:50]}... ({len(text)} characters)"
+
+
+def _bounded(setting: Setting, raw: Any, rule: str, low: float, high: float, *,
+             low_open: bool = False, whole: bool = False) -> float:
+    """``raw`` as a finite number within [low, high] (or (low, high]); else a ConfigurationError
+    that names the config key, the variable and the allowed range."""
+    value: float | None = None
+    if not isinstance(raw, bool):
+        try:
+            value = float(raw.strip() if isinstance(raw, str) else raw)
+        except (TypeError, ValueError, OverflowError):
+            value = None
+    # NaN fails every comparison below, so it is refused with infinities and out-of-range values.
+    in_range = value is not None and (low < value if low_open else low <= value) and value <= high
+    if value is None or not in_range or (whole and not value.is_integer()):
+        raise _refused(setting, rule, raw)
     return value
 
 
+def _refused(setting: Setting, rule: str, raw: Any) -> ConfigurationError:
+    return ConfigurationError(f"{setting.config_key} / {setting.env} must be {rule}, not {_shown(raw)}.")
+
+
+def _seconds_per_request(setting: Setting, raw: Any) -> float:
+    return _bounded(setting, raw, "a number of seconds above 0 and at most 3600", 0, 3600,
+                    low_open=True)
+
+
 def _seconds(setting: Setting, raw: Any) -> float:
-    return float(_number(setting, raw, float))
+    return _bounded(setting, raw, "a number of seconds from 0 to 3600", 0, 3600)
 
 
 def _count(setting: Setting, raw: Any) -> int:
-    return int(_number(setting, raw, int))
+    return int(_bounded(setting, raw, "a whole number from 0 to 100", 0, 100, whole=True))
 
 
 def _rate(setting: Setting, raw: Any) -> float | None:
-    # 0 means no limit, the same as not setting it.
-    return float(_number(setting, raw, float)) or None
+    rule = "0 (no limit) or a number of requests per second from 0.01 to 1000"
+    value = _bounded(setting, raw, rule, 0, 1000)
+    if value == 0:
+        return None  # the same as not setting it
+    if value < 0.01:
+        # A rate this low would hold each call for minutes: surely a typo, not a throttle.
+        raise _refused(setting, rule, raw)
+    return value
+
+
+def _url(setting: Setting, raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise _refused(setting, "a URL", raw)
+    if not raw.strip():
+        # Empty must not mean "the default": that default is the public API, and an empty value
+        # is most often a variable meant to name the emulator or a test account that was unset.
+        raise ConfigurationError(
+            f"{setting.config_key} / {setting.env} is set but empty; give the API root, or unset "
+            f"it to use {DEFAULT_BASE_URL}.")
+    return raw.strip()
 
 
 @dataclass(frozen=True)
@@ -59,15 +98,18 @@ class Setting:
     #: Turns the value found (text from stack config or the environment, or anything given
     #: explicitly) into the Settings attribute; raises ConfigurationError naming both sources.
     parse: Callable[[Setting, Any], Any] = _keep
+    #: Whether an empty text counts as not set (so the next source or the default applies).
+    empty_is_unset: bool = True
 
 
 # Values are parsed in this order: of several bad ones, the first here is the one reported.
 SETTINGS: Final = (
-    Setting("base_url", "alertsite:baseUrl", "ALERTSITE_BASE_URL"),
+    Setting("base_url", "alertsite:baseUrl", "ALERTSITE_BASE_URL", parse=_url, empty_is_unset=False),
     Setting("username", "alertsite:username", "ALERTSITE_USERNAME"),
     Setting("password", "alertsite:password", "ALERTSITE_PASSWORD", secret=True),
     Setting("access_token", "alertsite:accessToken", "ALERTSITE_ACCESS_TOKEN", secret=True),
-    Setting("request_timeout", "alertsite:requestTimeout", "ALERTSITE_REQUEST_TIMEOUT", parse=_seconds),
+    Setting("request_timeout", "alertsite:requestTimeout", "ALERTSITE_REQUEST_TIMEOUT",
+            parse=_seconds_per_request),
     Setting("retry_budget", "alertsite:retryBudget", "ALERTSITE_RETRY_BUDGET", parse=_seconds),
     Setting("max_retries", "alertsite:maxRetries", "ALERTSITE_MAX_RETRIES", parse=_count),
     Setting("max_requests_per_second", "alertsite:maxRequestsPerSecond",
@@ -126,19 +168,21 @@ class Settings:
 
 def check_base_url(url: str) -> str:
     """The base URL without a trailing slash; plain http only for loopback hosts."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigurationError(
-            f"alertsite:baseUrl / ALERTSITE_BASE_URL must be an https:// URL, not {url!r}"
-        )
+    names = "alertsite:baseUrl / ALERTSITE_BASE_URL"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number or out of range
+    except ValueError as error:
+        # The URL itself is not repeated: it may carry a password.
+        raise ConfigurationError(f"{names} is not a valid URL ({error}).") from None
     if parts.username or parts.password or parts.query:
-        raise ConfigurationError(
-            "alertsite:baseUrl / ALERTSITE_BASE_URL must not carry credentials or a query string"
-        )
+        raise ConfigurationError(f"{names} must not carry credentials or a query string.")
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigurationError(f"{names} must be an https:// URL, not {_shown(url)}.")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigurationError(
-            f"alertsite:baseUrl {url!r} uses plain http:// to a host that is not loopback; "
-            "only https:// is allowed there (plain http is for the local emulator)"
+            f"alertsite:baseUrl {_shown(url)} uses plain http:// to a host that is not loopback; "
+            "only https:// is allowed there (plain http is for the local emulator)."
         )
     return url.rstrip("/")
 
@@ -156,17 +200,46 @@ def resolve_settings(
     explicit: Mapping[str, Any] | None = None,
     stack_config: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    stored_config: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Settings from explicit values, then stack config keys, then the environment, then defaults."""
-    explicit = explicit or {}
-    stack_config = stack_config or {}
+    """Settings from explicit values, then stack config, then the environment, then stored config.
+
+    ``stored_config`` is the stack config the engine saved at the last ``pulumi up`` (all that
+    ``refresh`` and ``destroy`` get): it may be stale, so anything current wins over it.
+    An access token is used only when no source ranking above it completes a username and
+    password, and never a stored token beside a login: a token lives one hour and cannot be
+    renewed, so a stale one must not shadow a login given (or rotated) elsewhere.
+    """
     environ = os.environ if environ is None else environ
+    sources = [
+        _by_attr(explicit or {}, lambda s: s.attr),
+        _by_attr(stack_config or {}, lambda s: s.config_key),
+        _by_attr(environ, lambda s: s.env),
+        _by_attr(stored_config or {}, lambda s: s.config_key),
+    ]
+    rank: dict[str, int] = {}
     values: dict[str, Any] = {}
     for setting in SETTINGS:
-        for source in (explicit.get(setting.attr), stack_config.get(setting.config_key),
-                       environ.get(setting.env)):
-            if source is not None and source != "":
-                values[setting.attr] = setting.parse(setting, source)
+        for index, source in enumerate(sources):
+            if setting.attr in source:
+                rank[setting.attr] = index
+                values[setting.attr] = setting.parse(setting, source[setting.attr])
                 break
+    if "access_token" in rank and "username" in rank and "password" in rank:
+        login_rank = max(rank["username"], rank["password"])
+        stored = len(sources) - 1
+        if login_rank < rank["access_token"] or login_rank == rank["access_token"] == stored:
+            del values["access_token"]
     settings = replace(Settings(), **values)
     return replace(settings, base_url=check_base_url(settings.base_url))
+
+
+def _by_attr(source: Mapping[str, Any], key: Callable[[Setting], str]) -> dict[str, Any]:
+    """The values ``source`` sets, keyed by Settings attribute (empty text is unset where allowed)."""
+    found = {}
+    for setting in SETTINGS:
+        value = source.get(key(setting))
+        if value is not None and (value != "" or not setting.empty_is_unset):
+            found[setting.attr] = value
+    return found

@@ -19,8 +19,9 @@ from typing import Any, Final
 import yaml
 
 from .client import AlertSiteClient
+from .coercion import coerce
 from .errors import NotFound
-from .fields import ADOPT_MONITOR_ID, FIELDS, SECRET_FIELDS, coerce, validate_inputs
+from .fields import ADOPT_MONITOR_ID, FIELDS, SECRET_FIELDS, validate_inputs
 from .tokens import MONITORS_KEY, PASSWORDS_KEY
 
 DEFAULT_PROJECT: Final = "alertsite-monitors"

@@ -8,8 +8,11 @@ holds a connection, a lock or a credential is built at run time (see ``_client``
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Final
 
 from pulumi.dynamic import (
@@ -24,8 +27,9 @@ from pulumi.dynamic import (
 )
 
 from .client import AlertSiteClient, shared_client
+from .coercion import coerce_monitor, field_equal, loosely_equal, normalize_inputs, to_api
 from .config import SETTINGS, Settings, resolve_settings
-from .errors import AdoptionError, AlertSiteError, NotFound
+from .errors import AdoptionError, AlertSiteError, AuthenticationError, NotFound
 from .fields import (
     ADOPT_BY_NAME,
     ADOPT_MONITOR_ID,
@@ -33,14 +37,9 @@ from .fields import (
     EXTRA_FIELDS,
     FIELDS,
     SECRET_FIELDS,
-    coerce_monitor,
-    field_equal,
-    is_unknown,
-    loosely_equal,
-    normalize_inputs,
-    to_api,
     validate_inputs,
 )
+from .validators import is_unknown
 
 log = logging.getLogger("alertsite_pulumi.provider")
 
@@ -48,6 +47,15 @@ log = logging.getLogger("alertsite_pulumi.provider")
 #: are left out so that a refresh right after an update finds nothing to report.
 COMPUTED_OUTPUTS: Final = ("monitor_id", "monitor_type", "access_type")
 _PROVIDER_KEY: Final = "__provider"
+#: Turns on the provider's own log lines (see log_to_stderr).
+LOG_LEVEL_ENV: Final = "ALERTSITE_LOG_LEVEL"
+_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
+STALE_CREDENTIALS_HINT: Final = (
+    "`pulumi refresh` and `pulumi destroy` use the alertsite:* config stored at the last "
+    "`pulumi up`; after a password change, run them with --run-program (or "
+    "PULUMI_RUN_PROGRAM=true) so that they use the current stack config, or set the new "
+    "password in ALERTSITE_PASSWORD."
+)
 
 
 class EmailRoundTripMonitorProvider(ResourceProvider):
@@ -58,7 +66,11 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     # Set in the provider process only, after unpickling; never part of the pickle.
-    _settings: Settings | None = None
+    _configured: Mapping[str, Any] | None = None
+    _resolved: dict[bool, Settings]
+    #: Set by the first check or diff: the engine calls them only while the program runs,
+    #: and then configure() got the current stack config.
+    _program_running = False
     _settings_lock: Final = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -69,33 +81,65 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         self.__dict__.update(state)
 
     def configure(self, req: ConfigureRequest) -> None:
-        """Settings from stack config (``alertsite:*``), then ``ALERTSITE_*``, then defaults."""
-        stack_config = {}
-        for setting in SETTINGS:
-            value = req.config.get(setting.config_key)
-            if value is not None:
-                stack_config[setting.config_key] = value
-        self._settings = resolve_settings(stack_config=stack_config)
+        """Keep the ``alertsite:*`` stack config the engine hands over; see :meth:`_current_settings`."""
+        log_to_stderr(os.environ.get(LOG_LEVEL_ENV))
+        self._configured = {
+            setting.config_key: value for setting in SETTINGS
+            if (value := req.config.get(setting.config_key)) is not None
+        }
+        with self._settings_lock:
+            self._resolved = {}
+
+    def _current_settings(self) -> tuple[Settings, bool]:
+        """The settings for a call, and whether they may be the stale ones stored in the state.
+
+        The engine configures the provider with the current stack config only when the
+        program runs (``up``, ``preview``, ``--run-program``); ``refresh`` and ``destroy``
+        get the config stored at the last ``up``, and the provider process gets no other
+        sight of the current ``alertsite:*`` keys (``PULUMI_CONFIG`` holds only the
+        ``pulumi-python:*`` namespace). A check or diff call is the sign that the program
+        runs: until one arrives, the environment wins over the config received.
+        """
+        current = self._program_running
+        with self._settings_lock:
+            # Not set when configure() was never called (the environment alone then applies).
+            resolved: dict[bool, Settings] = self.__dict__.setdefault("_resolved", {})
+            settings = resolved.get(current)
+            if settings is None:
+                configured = self._configured or {}
+                settings = (resolve_settings(stack_config=configured) if current
+                            else resolve_settings(stored_config=configured))
+                resolved[current] = settings
+        return settings, not current and _uses_stored_credentials(settings, self._configured)
 
     def _client(self) -> AlertSiteClient:
-        settings = self._settings
-        if settings is None:
-            with self._settings_lock:
-                if self._settings is None:
-                    self._settings = resolve_settings()
-                settings = self._settings
+        settings, _ = self._current_settings()
         settings.require_credentials()
         return shared_client(settings)
+
+    @contextmanager
+    def _stale_login_explained(self) -> Iterator[None]:
+        """Add to a refused login, met with stored credentials, how to pass the current ones."""
+        try:
+            yield
+        except AuthenticationError as exc:
+            if self._current_settings()[1]:
+                exc.hint = f"{exc.hint} {STALE_CREDENTIALS_HINT}"
+            raise
 
     # -- preview-time work: no API calls ------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        self._program_running = True
         inputs = normalize_inputs({k: v for k, v in news.items() if v is not None})
-        failures = [CheckFailure(name, f"{name}: {message}")
+        # No failure names a property: the engine would print the property's value beside it,
+        # a secret's included (in clear), however large. The reason names the field instead.
+        failures = [CheckFailure("", f"{name}: {message}")
                     for name, message in validate_inputs(inputs)]
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        self._program_running = True
         changed = changed_fields(olds, news)
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
@@ -136,12 +180,14 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
 
     def delete(self, id: str, _props: dict[str, Any]) -> None:
         # Already gone is success: the goal was for it not to exist.
-        self._client().delete_monitor(id, missing_ok=True)
+        with self._stale_login_explained():
+            self._client().delete_monitor(id, missing_ok=True)
 
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:
         client = self._client()
         try:
-            live = client.get_monitor(id)
+            with self._stale_login_explained():
+                live = client.get_monitor(id)
         except NotFound:
             return ReadResult(None, {})
         return ReadResult(id, outputs(live, _user_inputs(props), previous=props))
@@ -169,6 +215,37 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
                     f"found {found}")
             return str(matches[0]["id"]), matches[0]
         return None
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler log_to_stderr adds (told apart so that it is added once)."""
+
+
+def log_to_stderr(level: str | None) -> None:
+    """Send this package's log lines at ``level`` (``DEBUG``, ``INFO``...) to stderr, once.
+
+    The engine prints a provider's stderr with the command's output. The lines name calls,
+    statuses, timings and the login user, never a secret, a body or a query string.
+    """
+    if not level:
+        return
+    package = logging.getLogger("alertsite_pulumi")
+    if not any(isinstance(h, _StderrHandler) for h in package.handlers):
+        handler = _StderrHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("alertsite %(levelname)s %(name)s: %(message)s"))
+        package.addHandler(handler)
+    name = level.strip().upper()
+    package.setLevel(name if name in _LEVELS else "DEBUG")
+
+
+def _uses_stored_credentials(settings: Settings, stored: Mapping[str, Any] | None) -> bool:
+    """Whether the credentials in ``settings`` are the ones of the stored config."""
+    stored = stored or {}
+    return any(
+        getattr(settings, setting.attr) is not None
+        and getattr(settings, setting.attr) == stored.get(setting.config_key)
+        for setting in SETTINGS if setting.secret
+    )
 
 
 def _user_inputs(props: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import pulumi
 from pulumi import dynamic
 
 from .client import AlertSiteClient, shared_client
 from .config import SETTINGS, Settings, resolve_settings
-from .fields import ADOPT_BY_NAME, ADOPT_MONITOR_ID, CONTROL_INPUTS, EXTRA_FIELDS, FIELDS, SECRET_FIELDS
+from .fields import (
+    ADOPT_BY_NAME,
+    ADOPT_MONITOR_ID,
+    CONTROL_INPUTS,
+    EXTRA_FIELDS,
+    FIELDS,
+    SECRET_FIELDS,
+    URL_FIELDS,
+)
 from .provider import COMPUTED_OUTPUTS, EmailRoundTripMonitorProvider
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE
+from .validators import holds, unsendable
 
 __all__ = [
     "EMAIL_ROUND_TRIP_MONITOR_TYPE",
     "EmailRoundTripMonitor",
     "EmailRoundTripMonitorArgs",
+    "InvalidArgumentError",
     "get_monitor",
     "list_monitors",
     "program_settings",
@@ -71,6 +82,9 @@ class EmailRoundTripMonitorArgs:
         extra_fields: pulumi.Input[Mapping[str, Any]] | None = None,
         adopt_monitor_id: pulumi.Input[str] | None = None,
         adopt_by_name: pulumi.Input[bool] | None = None,
+        # Typed NoReturn so that a type checker refuses any other keyword, while a program
+        # run without one still gets a clean Pulumi error rather than a traceback.
+        **unknown: NoReturn,
     ) -> None:
         """Each argument is an AlertSite field (see the README's resource reference).
 
@@ -78,6 +92,7 @@ class EmailRoundTripMonitorArgs:
         ``adopt_monitor_id`` takes over an existing monitor instead of creating one;
         ``adopt_by_name`` takes over the one monitor with this ``name``.
         """
+        _refuse_unknown("EmailRoundTripMonitorArgs", unknown)
         self.billing_plancode = billing_plancode
         self.name = name
         self.smtp_hostname = smtp_hostname
@@ -142,14 +157,18 @@ class EmailRoundTripMonitor(dynamic.Resource, module="alertsite", name="EmailRou
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        unknown = sorted(set(kwargs) - set(FIELDS) - set(CONTROL_INPUTS))
-        if unknown:
-            allowed = ", ".join((*FIELDS, *CONTROL_INPUTS))
-            raise TypeError(f"EmailRoundTripMonitor got unknown arguments {unknown}; allowed: {allowed}")
+        _refuse_unknown(f"EmailRoundTripMonitor {resource_name!r}", kwargs)
+        if args is not None and not isinstance(args, EmailRoundTripMonitorArgs):
+            raise InvalidArgumentError(
+                f"EmailRoundTripMonitor {resource_name!r}: args must be an EmailRoundTripMonitorArgs, "
+                f"not {type(args).__name__}; or give the fields as keyword arguments")
         props = args.to_props() if args is not None else {}
         props.update({k: v for k, v in kwargs.items() if v is not None})
         if props.get("name") is None:
             props["name"] = resource_name
+        for name in (*FIELDS, *CONTROL_INPUTS):
+            if props.get(name) is not None:
+                props[name] = _carried(resource_name, name, props[name])
         for secret in SECRET_FIELDS:
             if props.get(secret) is not None:
                 props[secret] = pulumi.Output.secret(props[secret])
@@ -161,6 +180,41 @@ class EmailRoundTripMonitor(dynamic.Resource, module="alertsite", name="EmailRou
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_FIELDS))
         super().__init__(EmailRoundTripMonitorProvider(), resource_name, props,
                          pulumi.ResourceOptions.merge(secret_opts, opts))
+
+
+class InvalidArgumentError(pulumi.RunError, TypeError):
+    """An argument no EmailRoundTripMonitor takes, or a value Pulumi cannot carry.
+
+    A ``pulumi.RunError``, so that ``pulumi preview`` prints the message alone (no traceback).
+    """
+
+
+def _refuse_unknown(what: str, given: Mapping[str, Any]) -> None:
+    unknown = sorted(set(given) - set(FIELDS) - set(CONTROL_INPUTS))
+    if unknown:
+        allowed = ", ".join((*FIELDS, *CONTROL_INPUTS))
+        raise InvalidArgumentError(f"{what} got unknown arguments {unknown}; allowed: {allowed}")
+
+
+def _carried(resource_name: str, name: str, value: Any) -> Any:
+    """``value`` as it may travel to the engine, checked (once known) for what Pulumi cannot carry.
+
+    The SDK fails with a traceback on such values (a lone surrogate, a set, bytes), so they
+    are refused here, naming the field. A mail server URL that carries credentials becomes a
+    secret: it is refused at check, but the engine must never hold it in clear.
+    """
+
+    def checked(known: Any) -> Any:
+        problem = unsendable(known)
+        if problem:
+            raise InvalidArgumentError(f"EmailRoundTripMonitor {resource_name!r}: {name}: {problem}")
+        if name in URL_FIELDS and isinstance(known, str) and "@" in known:
+            return pulumi.Output.secret(known)
+        return known
+
+    if holds(value, lambda v: isinstance(v, pulumi.Output) or inspect.isawaitable(v)):
+        return pulumi.Output.from_input(value).apply(checked)
+    return checked(value)
 
 
 # --- look-ups for programs -------------------------------------------------------------

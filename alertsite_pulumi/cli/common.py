@@ -18,7 +18,7 @@ import click
 
 from ..client import AlertSiteClient
 from ..config import SETTINGS, Settings, resolve_settings
-from ..errors import AlertSiteError
+from ..errors import AlertSiteError, ConfigurationError
 from ..version import __version__
 
 _SETTING: Final = {s.attr: s for s in SETTINGS}
@@ -59,6 +59,26 @@ def client_for(settings: Settings) -> AlertSiteClient:
     return AlertSiteClient(settings, share_login=False)
 
 
+def _timeout(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    # The setting's own parser, so that the option accepts exactly what the variable does.
+    if value is None:
+        return None
+    setting = _SETTING["request_timeout"]
+    try:
+        seconds: float = setting.parse(setting, value)
+    except ConfigurationError as error:
+        raise click.BadParameter(str(error.args[0])) from None
+    return seconds
+
+
+def _not_empty(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # An empty --base-url would otherwise mean the default: the public API, not what was meant.
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty (leave the option out for "
+                                 "ALERTSITE_BASE_URL or the public API)")
+    return value
+
+
 class _Group(click.Group):
     """Turns an AlertSiteError anywhere below into a one-line message and exit code 1."""
 
@@ -70,13 +90,13 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--base-url", metavar="URL",
+@click.option("--base-url", metavar="URL", callback=_not_empty,
               help="AlertSite API root (else ALERTSITE_BASE_URL, else https://api.alertsite.com/api/v3).")
 @click.option("--username", metavar="EMAIL", help="AlertSite login (else ALERTSITE_USERNAME).")
 @click.option("--password-stdin", is_flag=True,
               help="Read the password from the first line of stdin (else ALERTSITE_PASSWORD).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              help="Seconds per request (else ALERTSITE_REQUEST_TIMEOUT, else 30).")
+@click.option("--timeout", callback=_timeout, metavar="SECONDS",
+              help="Seconds per request, up to 3600 (else ALERTSITE_REQUEST_TIMEOUT, else 30).")
 @click.version_option(__version__, prog_name="alertsite-pulumi")
 @click.pass_context
 def cli(ctx: click.Context, base_url: str | None, username: str | None, password_stdin: bool,

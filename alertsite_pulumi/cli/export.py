@@ -11,6 +11,7 @@ from typing import Any, Final
 
 import click
 
+from ..config import Settings
 from ..export import DEFAULT_PROJECT, FORMATS, check_project_name, fetch_monitors, prepare, render
 from .common import Options, client_for, pass_options
 
@@ -28,22 +29,54 @@ def _output_path(output: Path | None, fmt: str, stack: str | None, force: bool) 
                 f"--output {output} is a directory: name the stack with --stack "
                 "(the file is Pulumi.<stack>.yaml)")
         output = output / (f"Pulumi.{stack}.yaml" if fmt == "stack-config" else "__main__.py")
-    if output.exists() and not force:
-        raise click.ClickException(f"{output} exists; pass --force to overwrite it")
+    if output.is_symlink():
+        # Written through the link: replacing the link itself would cut it from its file.
+        output = output.resolve()
+    if output.exists():
+        if not output.is_file():
+            raise click.ClickException(
+                f"{output} exists and is not a regular file; name a file, or leave out --output "
+                "to write to stdout")
+        if not force:
+            raise click.ClickException(f"{output} exists; pass --force to overwrite it")
     if not output.parent.is_dir():
         raise click.ClickException(f"{output.parent} is not a directory")
     return output
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+class _PendingFile:
+    """A temporary file next to ``path``, renamed over it once complete, removed otherwise.
+
+    It is created before AlertSite is read, so that a place that cannot be written fails at
+    once, and the target is never left half written.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        except OSError as error:
+            raise _cannot_write(path, error) from None
+        os.close(fd)
+        self.temp = Path(temp)
+
+    def commit(self, text: str) -> None:
+        try:
+            with self.temp.open("w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            os.replace(self.temp, self.path)
+        except OSError as error:
+            raise _cannot_write(self.path, error) from None
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        self.temp.unlink(missing_ok=True)
+
+
+def _cannot_write(path: Path, error: OSError) -> click.ClickException:
+    reason = error.strerror or type(error).__name__
+    return click.ClickException(f"cannot write {path}: {reason}; nothing was written")
 
 
 class Progress:
@@ -100,7 +133,23 @@ def export(options: Options, fmt: str, output: Path | None, force: bool, project
     if stack is None and target is not None and fmt == "stack-config":
         named = re.fullmatch(r"Pulumi\.(.+)\.yaml", target.name)
         stack = named.group(1) if named else None
-    client = client_for(options.settings())
+    settings = options.settings()
+    pending = _PendingFile(target) if target is not None else None
+    try:
+        text = _export_text(settings, fmt, project, stack, parallel)
+        if pending is None:
+            click.echo(text, nl=False)
+            return
+        pending.commit(text)
+    finally:
+        if pending is not None:
+            pending.discard()
+    click.echo(f"wrote {target}", err=True)
+
+
+def _export_text(settings: Settings, fmt: str, project: str, stack: str | None, parallel: int) -> str:
+    """Every round-trip monitor of the account, rendered; progress and warnings on stderr."""
+    client = client_for(settings)
     progress: list[Progress] = []
     try:
         found = fetch_monitors(
@@ -116,9 +165,4 @@ def export(options: Options, fmt: str, output: Path | None, force: bool, project
         for name, why in monitor.left_out:
             click.echo(f"warning: {monitor.resource_name} (monitor {monitor.monitor_id}): left out "
                        f"{name} {why}; AlertSite keeps it", err=True)
-    text = render(exported, fmt, project=project, stack=stack)
-    if target is None:
-        click.echo(text, nl=False)
-        return
-    _write_atomically(target, text)
-    click.echo(f"wrote {target}", err=True)
+    return render(exported, fmt, project=project, stack=stack)

@@ -23,8 +23,8 @@ from typing import Any, Final, cast
 import click
 
 from .. import recover as stack_cli
+from ..coercion import as_int
 from ..errors import AlertSiteError
-from ..fields import as_int
 from ..mail import CODES, Mailbox, ProbeOptions, Step, TripInterrupted, TripResult, run_trip, tls_context
 from ..mail.send import StartTls
 from ..tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE

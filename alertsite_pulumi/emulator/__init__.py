@@ -14,6 +14,7 @@ Modules: ``model`` (users, settings, the API error), ``monitor`` (validating, bu
 rendering a monitor), ``persistence`` (the SQLite file), ``store`` (the thread-safe state),
 ``routes`` (request, response, route matching), ``api_handlers`` and ``control_handlers``
 (stateless handlers and their route tables), ``app`` (dispatch, counting, faults),
+``framing`` (reading a request strictly: body framing, deadline, what may be logged),
 ``server`` (HTTP and :class:`EmulatorServer`), ``faults``, ``control`` (the control
 surface's client), ``runner`` (``--run-monitors``: real round trips with
 :mod:`alertsite_pulumi.mail`, the one other part of this package it imports), ``__main__``

@@ -9,6 +9,7 @@ per run (monitor id, code, description, time).
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import threading
@@ -17,6 +18,7 @@ from datetime import datetime, timezone
 from types import FrameType
 
 from ..version import __version__
+from .framing import DEFAULT_READ_TIMEOUT
 from .model import EmulatorSettings, User, parse_user
 from .runner import MonitorRunner
 from .server import EmulatorServer
@@ -31,8 +33,8 @@ def _user(spec: str) -> User:
 
 def _positive(text: str) -> float:
     value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be above 0")
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError("must be a number of seconds above 0")
     return value
 
 
@@ -56,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--token-lifetime", type=_positive, metavar="S", help="access token lifetime in seconds"
     )
     parser.add_argument("--seed", type=int, help="seed of the fault RNG")
+    parser.add_argument(
+        "--read-timeout", type=_positive, default=DEFAULT_READ_TIMEOUT, metavar="S",
+        help="seconds a client has to send a whole request once begun (default: %(default)s); "
+        "a slower one is answered 408",
+    )
     parser.add_argument("--quiet", action="store_true", help="no request log")
     runs = parser.add_argument_group("running monitors (real round trips, as AlertSite does)")
     runs.add_argument(
@@ -99,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings=settings,
         seed=args.seed,
         log=None if args.quiet else _stderr_line,
+        read_timeout=args.read_timeout,
     )
     stop = threading.Event()
 

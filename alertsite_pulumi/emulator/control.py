@@ -85,11 +85,12 @@ class EmulatorControl:
         return result
 
     def monitors(self) -> list[JsonObject]:
-        """``GET /_emulator/monitors``: stored monitors, canonical values, password included."""
+        """``GET /_emulator/monitors``: stored monitors, canonical values; a password set shows
+        as ``[secret]`` (see :meth:`password_matches`)."""
         return list(self._call("GET", "/monitors")["monitors"])
 
     def monitor(self, monitor_id: str) -> JsonObject:
-        """``GET /_emulator/monitors/{id}``: one stored monitor."""
+        """``GET /_emulator/monitors/{id}``: one stored monitor, its password ``[secret]``."""
         result: JsonObject = self._call("GET", f"/monitors/{monitor_id}")
         return result
 
@@ -98,6 +99,12 @@ class EmulatorControl:
         value removes the field)."""
         result: JsonObject = self._call("PATCH", f"/monitors/{monitor_id}", fields)
         return result
+
+    def password_matches(self, monitor_id: str, password: str) -> bool:
+        """``POST /_emulator/monitors/{id}/password-check``: whether the stored mailbox password
+        is ``password`` (the control surface never shows it)."""
+        return bool(self._call("POST", f"/monitors/{monitor_id}/password-check",
+                               {"email_password": password})["matches"])
 
     def delete_monitor(self, monitor_id: str) -> None:
         """``DELETE /_emulator/monitors/{id}``: an out-of-band delete."""

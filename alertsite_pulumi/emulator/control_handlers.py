@@ -3,18 +3,36 @@
 Never part of the AlertSite API: reset, faults, settings, out-of-band monitor edits,
 request counters, users and the OpenAPI description. :class:`.control.EmulatorControl` is
 its client.
+
+No answer shows a secret: a stored mailbox password is shown as ``[secret]``; whether it
+is a given value can be asked (``POST /monitors/{id}/password-check``), never read.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+import secrets
+from typing import TYPE_CHECKING, Any, Final
 
 from .faults import FaultConfigError, parse_fault_config
-from .model import ApiError
+from .model import ApiError, JsonObject
 from .routes import Request, Response, ok, route
 
 if TYPE_CHECKING:
     from .app import EmulatorApp
+
+
+#: What a control answer shows in place of a stored secret.
+SECRET_MASK: Final = "[secret]"  # noqa: S105 - a mask, not a password
+# Any field of a stored monitor whose name says it holds a secret (fields the emulator does not
+# model pass through a create, so the name is all there is to go by).
+_SECRET_NAME = re.compile(r"(?i)password|secret|token")
+
+
+def masked(monitor: JsonObject) -> JsonObject:
+    """A stored monitor for a control answer: every secret set is ``[secret]``."""
+    return {name: SECRET_MASK if _SECRET_NAME.search(name) and value not in (None, "") else value
+            for name, value in monitor.items()}
 
 
 def control_health(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
@@ -57,7 +75,7 @@ def control_patch_settings(app: EmulatorApp, req: Request, params: dict[str, str
 
 
 def control_list_monitors(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
-    return ok({"monitors": app.store.raw_monitors()})
+    return ok({"monitors": [masked(m) for m in app.store.raw_monitors()]})
 
 
 def control_seed_monitor(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
@@ -65,11 +83,20 @@ def control_seed_monitor(app: EmulatorApp, req: Request, params: dict[str, str])
 
 
 def control_get_monitor(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
-    return ok(app.store.raw_monitor(params["id"]))
+    return ok(masked(app.store.raw_monitor(params["id"])))
 
 
 def control_edit_monitor(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
-    return ok(app.store.edit_monitor_raw(params["id"], req.json_object()))
+    return ok(masked(app.store.edit_monitor_raw(params["id"], req.json_object())))
+
+
+def control_password_check(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+    given: Any = req.json_object().get("email_password")
+    if not isinstance(given, str):
+        raise ApiError(400, "email_password: give the password to compare, as a string")
+    stored = app.store.raw_monitor(params["id"]).get("email_password")
+    matches = isinstance(stored, str) and secrets.compare_digest(stored.encode(), given.encode())
+    return ok({"matches": matches})
 
 
 def control_delete_monitor(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
@@ -114,6 +141,7 @@ CONTROL_ROUTES = (
     route("GET", "/monitors/{id}", "control", control_get_monitor),
     route("PATCH", "/monitors/{id}", "control", control_edit_monitor),
     route("DELETE", "/monitors/{id}", "control", control_delete_monitor),
+    route("POST", "/monitors/{id}/password-check", "control", control_password_check),
     route("GET", "/requests", "control", control_requests),
     route("DELETE", "/requests", "control", control_reset_requests),
     route("GET", "/users", "control", control_users),

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import re
 import socket
@@ -20,14 +21,14 @@ from urllib.parse import parse_qs, urlsplit
 
 from .app import CONTROL_PREFIX, EmulatorApp
 from .faults import FaultPlan
-from .model import ApiError, EmulatorSettings, User, as_int, parse_user
+from .framing import DEFAULT_READ_TIMEOUT, DeadlineReader, check_method, printable, read_body
+from .model import ApiError, EmulatorSettings, User, parse_user
 from .routes import Request, Response, error_response
 from .store import Store
 
 if TYPE_CHECKING:
     from .control import EmulatorControl
 
-MAX_BODY_BYTES = 1 << 20
 LogFunction = Callable[[str], None]
 
 _SECRET_QUERY = re.compile(r"(?i)token|password|secret|key|auth|sig")
@@ -50,7 +51,8 @@ def _safe_target(target: str) -> str:
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "AlertSiteEmulator/1.0"
-    # Idle keep-alive connections are closed after this; each holds one thread.
+    # Idle keep-alive connections are closed after this; each holds one thread. A request, once
+    # begun, has the server's read_timeout to arrive whole (see framing.DeadlineReader).
     timeout = 300
     # Headers and body go out in two writes: without this, Nagle's algorithm and delayed
     # ACKs add ~40 ms to every answer.
@@ -59,6 +61,38 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # only the socket's file; the socket stays open
+        self._reader = DeadlineReader(self.connection, self.server.read_timeout, self.timeout)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        # Nothing of the previous request on this connection may show in this one's answer or log.
+        self.command, self.path, self.request_version = "", "", "HTTP/1.0"
+        super().handle_one_request()
+        if self._reader.timed_out:
+            # The request began but did not arrive whole in time: say so, then close.
+            self._reader.request_read()
+            self.send_error(408, f"the request did not arrive within {self.server.read_timeout:g} s")
+
+    def parse_request(self) -> bool:
+        if len(self.raw_requestline.split()) != 3:
+            # HTTP/0.9 (no version) and garbage: no headers follow that could be trusted.
+            self.send_error(400, "the request line must be METHOD TARGET HTTP/1.x")
+            return False
+        if not super().parse_request():
+            return False
+        try:
+            check_method(self.command)
+        except ApiError as exc:
+            self.send_error(exc.status, exc.messages[0])
+            return False
+        return True
+
+    def log_error(self, format: str, *args: Any) -> None:
+        pass  # a timed-out request is answered (408) and logged by handle_one_request
 
     def __getattr__(self, name: str) -> Any:
         # Any method (GET, PURGE, FOO) reaches the router, which answers 405 with an
@@ -71,7 +105,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         response: Response | None
         try:
-            body = self._read_body()
+            try:
+                body = read_body(self.headers, self.rfile, self.server.read_timeout)
+            finally:
+                self._reader.request_read()  # read, or refused here: either way answered below
             split = urlsplit(self.path)
             req = Request(
                 method=self.command,
@@ -93,38 +130,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         self._send(response)
         self._log_line(str(response.status), started)
-
-    def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return self._read_chunked()
-        raw = self.headers.get("Content-Length")
-        if raw is None:
-            return b""
-        length = as_int(raw)
-        if length is None or length < 0:
-            raise ApiError(400, "Content-Length must be a whole number")
-        if length > MAX_BODY_BYTES:
-            raise ApiError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
-        return self.rfile.read(length)
-
-    def _read_chunked(self) -> bytes:
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-            try:
-                size = int(line, 16)
-            except ValueError:
-                raise ApiError(400, "malformed chunked body") from None
-            if size == 0:
-                while self.rfile.readline(1024).strip():
-                    pass
-                return b"".join(chunks)
-            total += size
-            if total > MAX_BODY_BYTES:
-                raise ApiError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(1024)
 
     def _send(self, response: Response) -> None:
         payload = b""
@@ -149,7 +154,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.request_version == "HTTP/0.9":
             # parse_request stops before it records the version; answer with a status line.
             self.request_version = "HTTP/1.0"
-        text = message or http.client.responses.get(code, "Error")
+        text = printable(message or http.client.responses.get(code, "Error"))
         self._send(error_response(ApiError(code, text)))
         self._log_line(str(code), time.perf_counter())
 
@@ -159,15 +164,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log = self.server.log
         if log is not None:
-            log(f"{self.client_address[0]} {format % args}")
+            log(f"{self.client_address[0]} {printable(format % args, 400)}")
 
     def _log_line(self, outcome: str, started: float) -> None:
         log = self.server.log
         if log is None:
             return
         elapsed = (time.perf_counter() - started) * 1000
-        target = _safe_target(self.path) if getattr(self, "path", None) else "-"
-        log(f"{self.client_address[0]} {self.command or '-'} {target} {outcome} {elapsed:.1f}ms")
+        # What the client sent is escaped and cut short: a line per request, whatever it sent.
+        target = printable(_safe_target(self.path)) if self.path else "-"
+        method = printable(self.command, 20) if self.command else "-"
+        log(f"{self.client_address[0]} {method} {target} {outcome} {elapsed:.1f}ms")
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -175,9 +182,11 @@ class _HTTPServer(ThreadingHTTPServer):
     request_queue_size = 128
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app: EmulatorApp, log: LogFunction | None) -> None:
+    def __init__(self, address: tuple[str, int], app: EmulatorApp, log: LogFunction | None,
+                 read_timeout: float = DEFAULT_READ_TIMEOUT) -> None:
         self.app = app
         self.log = log
+        self.read_timeout = read_timeout
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         if ":" in address[0]:
@@ -239,6 +248,8 @@ class EmulatorServer:
     read-only ``viewer@example.com`` / ``emulator-viewer-password``. ``settings`` is an
     :class:`EmulatorSettings` or a dict of changes to the defaults. With ``db``, users,
     monitors and the id counter are kept in that SQLite file across restarts.
+    ``read_timeout`` is how long a client has to send a whole request once it began one;
+    a slower request is answered 408 and its connection closed.
     """
 
     def __init__(
@@ -252,7 +263,10 @@ class EmulatorServer:
         *,
         seed: int | None = None,
         log: LogFunction | None = None,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
     ) -> None:
+        if not 0 < read_timeout < float("inf"):
+            raise ValueError("read_timeout must be a number of seconds above 0")
         if settings is None or isinstance(settings, EmulatorSettings):
             resolved = settings or EmulatorSettings()
         else:
@@ -262,6 +276,7 @@ class EmulatorServer:
         self.store = Store(resolved, [_user(u) for u in users] if users is not None else None, db)
         self.app = EmulatorApp(self.store, FaultPlan(seed), prefix)
         self._log = log
+        self.read_timeout = read_timeout
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopped = False
@@ -269,7 +284,7 @@ class EmulatorServer:
     def start(self, ready_timeout: float = 10.0) -> EmulatorServer:
         if self._httpd is not None or self._stopped:
             raise RuntimeError("an EmulatorServer starts once")
-        self._httpd = _HTTPServer((self.host, self.port), self.app, self._log)
+        self._httpd = _HTTPServer((self.host, self.port), self.app, self._log, self.read_timeout)
         self.port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,

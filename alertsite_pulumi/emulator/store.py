@@ -30,6 +30,7 @@ from .persistence import SqliteFile
 
 ENDPOINTS = ("login", "create", "update", "get", "list", "delete", "report", "other")
 FIRST_MONITOR_ID = 100001
+MAX_ID_DIGITS = 18
 
 MSG_AUTH_FAILED = "invalid_request - User authentication failed."
 MSG_INVALID_TOKEN = "invalid_token - The access token is invalid or has expired."  # noqa: S105
@@ -204,7 +205,9 @@ class Store:
             self._file.put_monitor(monitor_id, record, self._next_id)
 
     def _lookup(self, monitor_id: str) -> int:
-        key = int(monitor_id) if monitor_id.isascii() and monitor_id.isdigit() else None
+        # No id has more digits than this; int() of thousands of digits is refused by Python.
+        well_formed = monitor_id.isascii() and monitor_id.isdigit() and len(monitor_id) <= MAX_ID_DIGITS
+        key = int(monitor_id) if well_formed else None
         if key is None or key not in self._monitors:
             raise ApiError(404, MSG_NOT_FOUND)
         return key

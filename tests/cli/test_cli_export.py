@@ -243,3 +243,71 @@ def test_progress_lines_for_a_large_account(admin_env: EmulatorControl, run: Run
     progress = [line for line in result.stderr.splitlines() if line.startswith("exported ")]
     assert progress == ["exported 50/120", "exported 100/120", "exported 120/120 round-trip monitors"]
     assert len(stack_entries(result.stdout)) == 120
+
+
+def unwritable_targets(tmp_path: Path) -> dict[str, list[str]]:
+    """Output places the export cannot write to, even as root, with the options naming them."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a directory\n")
+    (tmp_path / "project" / "__main__.py").mkdir(parents=True)
+    targets = {
+        "under a regular file": ["-o", str(a_file / "Pulumi.dev.yaml")],
+        "in a missing directory": ["-o", str(tmp_path / "missing" / "Pulumi.dev.yaml")],
+        "a directory where the file goes": ["--format", "python", "-o", str(tmp_path / "project"),
+                                            "--force"],
+    }
+    if Path("/proc/self").is_dir():
+        # procfs takes no new file, whoever asks: a place whose parent exists and is not writable.
+        targets["a directory that takes no file"] = ["-o", "/proc/alertsite-export-test.yaml"]
+    return targets
+
+
+@pytest.mark.parametrize("case", ["under a regular file", "in a missing directory",
+                                  "a directory where the file goes", "a directory that takes no file"])
+def test_an_unwritable_output_is_one_line_before_any_request(admin_env: EmulatorControl, run: Run,
+                                                             tmp_path: Path, case: str) -> None:
+    seed(admin_env, [monitor_body(1)])
+    targets = unwritable_targets(tmp_path)
+    if case not in targets:
+        pytest.skip("no procfs on this system")
+    before = sorted(tmp_path.rglob("*"))
+    admin_env.reset_requests()
+
+    result = run("export", *targets[case])
+
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+    assert result.stdout == ""
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written, no temporary file left
+    assert admin_env.requests()["total"] == 0  # refused before reading the account
+
+
+def test_a_failed_export_leaves_the_existing_file_whole(admin_env: EmulatorControl, run: Run,
+                                                        tmp_path: Path) -> None:
+    seed(admin_env, [monitor_body(1)])
+    target = tmp_path / "Pulumi.dev.yaml"
+    target.write_text("keep me\n")
+    admin_env.set_faults([{"endpoint": "list", "kind": "status", "status": 403}])
+
+    result = run("export", "-o", str(target), "--force")
+
+    assert result.exit_code == 1
+    assert target.read_text() == "keep me\n"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_an_output_through_a_symlink_writes_the_linked_file(admin_env: EmulatorControl, run: Run,
+                                                            tmp_path: Path) -> None:
+    seed(admin_env, [monitor_body(1)])
+    real = tmp_path / "shared" / "Pulumi.dev.yaml"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "Pulumi.dev.yaml"
+    link.symlink_to(real)
+
+    result = run("export", "-o", str(link), "--force")
+
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert [e["name"] for e in stack_entries(real.read_text())] == ["Mailbox 001"]

@@ -103,12 +103,27 @@ def test_an_unreachable_url_is_reported_without_a_traceback(
 
 
 def test_plain_http_to_a_remote_host_is_refused_before_any_request(
-    admin_env: EmulatorControl, run: Run
+    admin_env: EmulatorControl, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The emulator is the proxy for every host, so a request sent to any host reaches it and is
+    # counted: a client that let the plain-http URL through would be seen.
+    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    for name in ("http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, admin_env.base_url)
+    monkeypatch.setenv("ALERTSITE_MAX_RETRIES", "0")
+    remote = "alertsite.example.com/api/v3"
+    admin_env.reset_requests()
+    # The control: https to the same host is allowed, goes out through the proxy and is counted.
+    allowed = run("--base-url", f"https://{remote}", "monitors", "list")
+    assert allowed.exit_code == 1 and "only https:// is allowed" not in allowed.stderr
+    assert admin_env.requests()["total"] >= 1
     admin_env.reset_requests()
 
-    result = run("--base-url", "http://alertsite.example.com/api/v3", "monitors", "list")
+    result = run("--base-url", f"http://{remote}", "monitors", "list")
 
     assert result.exit_code == 1
+    assert f"'http://{remote}' uses plain http://" in result.stderr
     assert "only https:// is allowed" in result.stderr
     assert admin_env.requests()["total"] == 0

@@ -13,6 +13,7 @@ from pathlib import Path
 import requests
 
 from .helpers import Api
+from .raw_http import exchange, one_error, request
 
 USER = "ops@example.com"
 PASSWORD = "cli-user-Pa55word"
@@ -97,3 +98,32 @@ def test_bad_user_spec_is_refused() -> None:
     )
     assert result.returncode == 2
     assert "EMAIL:PASSWORD" in result.stderr
+
+
+def test_malformed_requests_leave_no_traceback_and_short_lines_in_the_log() -> None:
+    with cli("--read-timeout", "0.5") as server:
+        base = server.api_url.removesuffix("/api/v3")
+        port = int(base.rsplit(":", 1)[1])
+        huge_id = requests.get(f"{base}/_emulator/monitors/{'7' * 5000}", timeout=5)
+        assert huge_id.status_code == 404
+        for raw, status in ((request("X" * 10_000, "/api/v3/monitors"), 400),
+                            (request("POST", "/api/v3/access-tokens", "Content-Length: 5",
+                                     "Transfer-Encoding: chunked", body=b"0\r\n\r\n"), 400),
+                            (request("POST", "/api/v3/access-tokens", "Content-Length: 50"), 408)):
+            one_error(exchange(port, raw), status)
+        assert requests.get(f"{base}/_emulator/health", timeout=5).status_code == 200
+        assert server.stop() == 0
+    log = server.stderr
+    assert "Traceback" not in log
+    assert " 408 " in log and "...(10000 chars)" in log and "...(5020 chars)" in log
+    assert max(len(line) for line in log.splitlines()) < 400
+
+
+def test_a_read_timeout_that_is_no_number_of_seconds_is_refused() -> None:
+    for value in ("0", "-1", "inf", "nan", "soon"):
+        result = subprocess.run(
+            [sys.executable, "-m", "alertsite_pulumi.emulator", "--read-timeout", value],
+            capture_output=True, text=True, timeout=15,
+        )
+        assert result.returncode == 2, value
+        assert "--read-timeout" in result.stderr and "Traceback" not in result.stderr

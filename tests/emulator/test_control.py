@@ -117,3 +117,38 @@ def test_unknown_control_path_is_404_json(emulator: EmulatorControl) -> None:
     response = requests.get(f"{emulator.base_url}/_emulator/nothing", timeout=5)
     assert response.status_code == 404
     assert response.json()["errors"][0]["code"] == 404
+
+
+def test_no_control_answer_shows_a_mailbox_password(emulator: EmulatorControl, api: Api) -> None:
+    created = api.create_id(email_password="mailbox-secret-1")
+    seeded = emulator.seed_monitor({"name": "seeded", "email": "old@example.com",
+                                    "email_password": "mailbox-secret-2", "api_token": "tok-secret-3"})
+    unset = emulator.seed_monitor({"name": "no password", "email": "none@example.com"})
+    edited = emulator.edit_monitor(created, email_password="mailbox-secret-4")
+
+    answers = [edited, emulator.monitor(created), emulator.monitor(seeded), *emulator.monitors()]
+    for path in ("/monitors", f"/monitors/{created}", f"/monitors/{seeded}"):
+        answers.append(requests.get(f"{emulator.base_url}/_emulator{path}", timeout=5).json())
+    text = repr(answers)
+    for secret in ("mailbox-secret-1", "mailbox-secret-2", "tok-secret-3", "mailbox-secret-4"):
+        assert secret not in text
+    assert edited["email_password"] == "[secret]"
+    assert emulator.monitor(seeded)["api_token"] == "[secret]"
+    assert "email_password" not in emulator.monitor(unset)  # none set: nothing to mask
+
+
+def test_a_password_can_be_checked_not_read(emulator: EmulatorControl, api: Api) -> None:
+    monitor_id = api.create_id(email_password="mailbox-secret-5")
+    unset = emulator.seed_monitor({"name": "no password", "email": "none@example.com"})
+
+    assert emulator.password_matches(monitor_id, "mailbox-secret-5")
+    assert not emulator.password_matches(monitor_id, "mailbox-secret-")
+    assert not emulator.password_matches(unset, "")
+    emulator.edit_monitor(monitor_id, email_password="rotated")
+    assert emulator.password_matches(monitor_id, "rotated")
+    url = f"{emulator.base_url}/_emulator/monitors/{monitor_id}/password-check"
+    refused = requests.post(url, json={"email_password": 5}, timeout=5)
+    assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == 400
+    gone = requests.post(f"{emulator.base_url}/_emulator/monitors/999999999/password-check",
+                         json={"email_password": "x"}, timeout=5)
+    assert gone.json() == NOT_FOUND_BODY

@@ -53,7 +53,7 @@ def test_create_stores_every_field_and_account_defaults(spec_project: Callable[.
     project.up()
     (monitor,) = emulator.monitors()
     assert monitor["name"] == "Round trip 0"
-    assert monitor["email_password"] == MAILBOX_PASSWORD
+    assert emulator.password_matches(str(monitor["id"]), MAILBOX_PASSWORD)
     (state,) = monitor_states(project)
     assert state["id"] == str(monitor["id"])
     outputs = state["outputs"]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from alertsite_pulumi import fields
+from alertsite_pulumi import coercion, fields
 
 from .preview import unknown
 
@@ -63,6 +63,21 @@ def test_adoption_by_id_needs_no_required_fields() -> None:
         ("custom_properties", [{"bogus": 1}], "unknown keys"),
         ("extra_fields", {"interval": 5}, "must not repeat modelled fields"),
         ("name", "", "must not be empty"),
+        # What AlertSite refuses at `up`, refused at preview instead.
+        ("smtp_hostname", "smtp://smtp.exa\nmple.com", "line break"),
+        ("smtp_hostname", "smtp://smtp.example.com\t", "tab"),
+        ("smtp_hostname", "SMTPS://smtp.example.com", "upper case; write smtps://"),
+        ("smtp_hostname", "smtps://smtp.example.com/", "not even '/'"),
+        ("pop3_hostname", "pop3s://mail.example.com:", "':' with no port"),
+        ("pop3_hostname", "pop3s://mail.example.com:\u0669\u0669\u0665", "not a number"),
+        ("email", "roundtrip@example.com\n", "is not an email address"),
+        ("extra_fields", {"created": "2026-01-01"}, "read-only fields ['created']"),
+        ("extra_fields", {"access_type": "Edit"}, "read-only fields"),
+        ("extra_fields", {"x_ratio": float("nan")}, "not a finite number"),
+        ("name", "bad\ud800name", "lone surrogate"),
+        ("email_password", 12345678.0, "must be text, not a number"),
+        ("custom_properties", [{"name": b"bytes"}], "a value of type bytes cannot be sent"),
+        ("note", {1: "x"}, "keys must be text"),
     ],
 )
 def test_each_bad_value_is_refused_naming_what_is_allowed(field: str, value: Any, fragment: str) -> None:
@@ -74,6 +89,17 @@ def test_each_bad_value_is_refused_naming_what_is_allowed(field: str, value: Any
 def test_a_url_with_credentials_is_refused_without_repeating_them() -> None:
     message = problems(smtp_hostname="smtp://user:hunter2@smtp.example.com:99999")["smtp_hostname"]
     assert "must not carry credentials" in message and "hunter2" not in message
+    # Nor is a URL repeated that holds more than a host URL may hold (a query, say).
+    message = problems(pop3_hostname="pop3://mail.example.com/?pass=hunter2")["pop3_hostname"]
+    assert "hunter2" not in message and "the URL must name only a host" in message
+
+
+def test_messages_repeat_at_most_a_short_part_of_a_value() -> None:
+    found = problems(email="x" * 1_000_000, mode="m" * 1_000_000, interval=10**30, name="n" * 1_000_000)
+    assert found["name"] == "is 1000000 characters long; at most 255 are allowed"
+    for message in found.values():
+        assert len(message) < 300, message
+    assert "(1000000 characters)" in found["email"]
 
 
 def test_interval_must_exceed_timeout() -> None:
@@ -116,28 +142,28 @@ def test_unknown_values_pass_unvalidated() -> None:
     ],
 )
 def test_values_read_back_are_coerced(name: str, raw: Any, expected: Any) -> None:
-    assert fields.coerce(name, raw) == expected
+    assert coercion.coerce(name, raw) == expected
 
 
 def test_coerce_monitor_keeps_unknown_fields_and_stringifies_the_id() -> None:
-    monitor = fields.coerce_monitor({"id": 123, "interval": "5", "brand_new_field": [1, 2]})
+    monitor = coercion.coerce_monitor({"id": 123, "interval": "5", "brand_new_field": [1, 2]})
     assert monitor == {"id": "123", "interval": 5, "brand_new_field": [1, 2]}
 
 
 def test_to_api_sends_only_set_fields_with_locations_as_objects() -> None:
-    body = fields.to_api({**VALID, "locations": [10, 20], "note": None, "extra_fields": {"x_flag": 1}})
+    body = coercion.to_api({**VALID, "locations": [10, 20], "note": None, "extra_fields": {"x_flag": 1}})
     assert body["locations"] == [{"id": 10}, {"id": 20}]
     assert "note" not in body
     assert body["x_flag"] == 1
 
 
 def test_field_equal_compares_after_coercion() -> None:
-    assert fields.field_equal("interval", "15", 15)
-    assert not fields.field_equal("interval", "15", 30)
-    assert fields.field_equal("locations", [{"id": "10"}], [10])
-    assert fields.field_equal("custom_properties", [{"id": 1, "value": "a"}], [{"id": "1", "value": "a"}])
+    assert coercion.field_equal("interval", "15", 15)
+    assert not coercion.field_equal("interval", "15", 30)
+    assert coercion.field_equal("locations", [{"id": "10"}], [10])
+    assert coercion.field_equal("custom_properties", [{"id": 1, "value": "a"}], [{"id": "1", "value": "a"}])
 
 
 def test_mask_secrets() -> None:
-    assert fields.mask_secrets({"email_password": "hunter2", "name": "x"}) == {
+    assert coercion.mask_secrets({"email_password": "hunter2", "name": "x"}) == {
         "email_password": "[secret]", "name": "x"}

@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import Policy, PolicyConfigSchema
 
-from alertsite_pulumi.fields import as_int
+from alertsite_pulumi.coercion import as_int
 
 __all__ = ["int_setting", "schema_defaults", "setting", "str_list_setting"]
 

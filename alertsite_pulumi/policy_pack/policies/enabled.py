@@ -6,7 +6,7 @@ from typing import Final
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from alertsite_pulumi.fields import as_bool
+from alertsite_pulumi.coercion import as_bool
 
 from .monitors import monitors_only, where
 from .values import UNKNOWN, read_prop

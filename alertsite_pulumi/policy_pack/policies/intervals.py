@@ -17,13 +17,13 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from alertsite_pulumi.fields import (
+from alertsite_pulumi.coercion import as_int
+from alertsite_pulumi.rules import (
     ACCOUNT_DEFAULT_INTERVAL,
     ACCOUNT_DEFAULT_TIMEOUT,
     ALLOWED_INTERVALS,
     MAX_TIMEOUT_SECONDS,
     MIN_TIMEOUT_SECONDS,
-    as_int,
 )
 
 from .config import int_setting

@@ -16,7 +16,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from alertsite_pulumi.fields import DEFAULT_PORTS
+from alertsite_pulumi.rules import DEFAULT_PORTS
 
 from .config import str_list_setting
 from .monitors import monitors_only, where

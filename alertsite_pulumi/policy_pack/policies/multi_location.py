@@ -7,8 +7,9 @@ from typing import Any, Final
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from alertsite_pulumi.fields import ALLOWED_MODES, MULTI_LOCATION_MIN_LOCATIONS, as_int
-from alertsite_pulumi.fields import MULTI_LOCATION_MODES as FIELD_MULTI_LOCATION_MODES
+from alertsite_pulumi.coercion import as_int
+from alertsite_pulumi.rules import ALLOWED_MODES, MULTI_LOCATION_MIN_LOCATIONS
+from alertsite_pulumi.rules import MULTI_LOCATION_MODES as FIELD_MULTI_LOCATION_MODES
 
 from .monitors import monitors_only, where
 from .values import UNKNOWN, read_items, read_prop

@@ -21,7 +21,7 @@ from .values import UNKNOWN, read_prop
 __all__ = ["DEFAULT_NAME_PATTERN", "NAME_PATTERN", "NAME_PATTERN_CONFIG", "validate_name_pattern"]
 
 #: A house convention (at most 100 characters, no leading punctuation), stricter than what
-#: AlertSite itself accepts (fields.NAME_MAX): a default for teams to replace, not AlertSite's rule.
+#: AlertSite itself accepts (rules.NAME_MAX): a default for teams to replace, not AlertSite's rule.
 DEFAULT_NAME_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$"
 
 NAME_PATTERN_CONFIG: Final = PolicyConfigSchema(

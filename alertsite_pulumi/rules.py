@@ -1,0 +1,43 @@
+"""AlertSite's rules for round-trip monitors, as numbers and names: one place for each fact.
+
+The field table (``fields.py``), its validators and the policy pack take their thresholds
+from here. The emulator keeps its own copy on purpose (see its package docstring).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: Interval values (minutes) AlertSite accepts for round-trip monitors.
+ALLOWED_INTERVALS: Final = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440)
+#: Monitoring modes; the last two need at least two locations.
+ALLOWED_MODES: Final = ("Primary", "Global Notify", "Global Verify", "Round Robin", "SLA (MultiPOP)")
+MULTI_LOCATION_MODES: Final = ("Round Robin", "SLA (MultiPOP)")
+#: How many distinct locations a multi-location mode needs at the least.
+MULTI_LOCATION_MIN_LOCATIONS: Final = 2
+MIN_TIMEOUT_SECONDS: Final = 1
+MAX_TIMEOUT_SECONDS: Final = 300
+NOTE_MAX: Final = 255
+ALERT_NOTE_MAX: Final = 1000
+NAME_MAX: Final = 255
+DEFAULT_PORTS: Final = {"smtp": 25, "smtps": 465, "pop3": 110, "pop3s": 995}
+#: What the account fills in when a field is omitted (AlertSite's documented or assumed defaults).
+ACCOUNT_DEFAULT_INTERVAL: Final = 15
+ACCOUNT_DEFAULT_TIMEOUT: Final = 300
+
+SECRET_MASK: Final = "[secret]"  # noqa: S105 - a mask, not a password
+
+#: Fields AlertSite computes. It ignores them in a create or update, so setting one through
+#: extra_fields would leave a difference that no `pulumi up` can clear.
+READ_ONLY_FIELDS: Final = ("id", "type", "access_type", "created", "last_status")
+#: The engine carries every number as a double: a larger integer would not arrive intact.
+MAX_EXACT_INTEGER: Final = 2**53
+#: How deep lists and mappings may nest in a value (custom properties and extra fields).
+MAX_DEPTH: Final = 16
+#: How much of a refused value a message repeats.
+SHOWN_MAX: Final = 60
+EMAIL_MAX: Final = 254
+PLAN_CODE_MAX: Final = 255
+#: Free-form values (custom properties, extra fields) as JSON, so that a request stays far
+#: below what AlertSite (and the emulator, 1 MiB) accept in one body.
+JSON_MAX: Final = 64 * 1024
