@@ -14,6 +14,7 @@ from .errors import (
     RateLimited,
     ServerError,
     TransportError,
+    UnfinishedCreateError,
 )
 from .provider import EmailRoundTripMonitorProvider
 from .resource import (
@@ -47,6 +48,7 @@ __all__ = [
     "ServerError",
     "Settings",
     "TransportError",
+    "UnfinishedCreateError",
     "__version__",
     "get_monitor",
     "list_monitors",

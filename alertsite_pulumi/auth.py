@@ -2,8 +2,8 @@
 
 The provider serves a whole stack from one process with a small thread pool (and may build
 more than one client for the same account); sharing the token means a 401 costs one
-re-login for every thread, not one each. Nothing here sends a request: the client hands
-the token manager its login call, and the client registry the function that builds one.
+re-login for every thread, not one each. Nothing here sends a request: each caller hands
+the token manager its own login call, and the client registry the function that builds one.
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ class TokenManager:
     """One access token for every thread and client that share the same credentials.
 
     A token is renewed ahead of its lifetime; after a 401 the first thread to report the
-    failed token logs in again and the others reuse the new one (one login, not ten).
+    failed token logs in again and the others reuse the new one (one login, not ten). The
+    manager holds the token only: whoever needs one passes its own login call, so that a
+    login runs with the caller's session, timeout and budget, not those of the client that
+    happened to create the manager.
     """
 
-    def __init__(self, login: Callable[[], tuple[str, float]], *,
-                 clock: Callable[[], float] = time.monotonic, fixed_token: str | None = None) -> None:
-        self._login = login
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic,
+                 fixed_token: str | None = None) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._token: str | None = fixed_token
@@ -45,10 +47,11 @@ class TokenManager:
     def __repr__(self) -> str:
         return f"TokenManager(logins={self.logins}, has_token={self._token is not None})"
 
-    def get(self) -> str:
+    def get(self, login: Callable[[], tuple[str, float]]) -> str:
+        """The current token; ``login`` (returning a token and its lifetime) makes a new one."""
         with self._lock:
             if self._token is None or self._clock() >= self._expires - self._margin:
-                self._renew()
+                self._renew(login)
             assert self._token is not None
             return self._token
 
@@ -64,8 +67,8 @@ class TokenManager:
                 self._token = None
             return True
 
-    def _renew(self) -> None:
-        token, lifetime = self._login()
+    def _renew(self, login: Callable[[], tuple[str, float]]) -> None:
+        token, lifetime = login()
         self.logins += 1
         self._token = token
         self._expires = self._clock() + lifetime

@@ -22,24 +22,33 @@ class AlertSiteError(Exception):
         path: str | None = None,
         status: int | None = None,
         messages: Sequence[str] = (),
+        hint: str | None = None,
     ) -> None:
         self.method = method
         self.path = path
         self.status = status
         self.messages: tuple[str, ...] = tuple(messages)
+        if hint is not None:
+            # What to do can depend on what happened, not only on the class (see ServerError).
+            self.hint = hint
         super().__init__(message)
 
     def __str__(self) -> str:
-        where = f"{self.method} {self.path}" if self.method and self.path else None
-        parts = [str(self.args[0]) if self.args else type(self).__name__]
-        if where:
-            status = f" -> HTTP {self.status}" if self.status is not None else ""
-            parts.append(f"({where}{status})")
+        parts = [self.brief()]
         if self.messages:
             parts.append("AlertSite said: " + "; ".join(m.rstrip(". ") for m in self.messages) + ".")
         if self.hint:
             parts.append(self.hint)
         return " ".join(parts)
+
+    def brief(self) -> str:
+        """The message and the call, without AlertSite's messages or the hint (for quoting)."""
+        where = f"{self.method} {self.path}" if self.method and self.path else None
+        text = str(self.args[0]) if self.args else type(self).__name__
+        if where:
+            status = f" -> HTTP {self.status}" if self.status is not None else ""
+            text += f" ({where}{status})"
+        return text
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.method!r}, {self.path!r}, status={self.status!r})"
@@ -89,7 +98,9 @@ class RateLimited(AlertSiteError):
 class ServerError(AlertSiteError):
     """5xx after every retry the budget allowed."""
 
-    hint = "AlertSite had a server problem; run the command again later. Nothing was duplicated."
+    # Whether a create made anything is known only where it was looked up (the client says
+    # so then, per error); the class itself promises nothing.
+    hint = "AlertSite had a server problem; run the command again later."
 
 
 class TransportError(AlertSiteError):
@@ -108,6 +119,25 @@ class AmbiguousCreateError(AlertSiteError):
         "Delete the duplicates in AlertSite (or adopt one with adopt_monitor_id), then run "
         "`pulumi up` again."
     )
+
+
+class UnfinishedCreateError(AlertSiteError):
+    """A create failed, and a monitor it made is, or may be, in AlertSite but not in the stack.
+
+    ``monitor_id`` is the monitor left behind when it is known (it was made, and deleting it
+    again failed too); None when whether the create made one is unknown (its answer was lost,
+    and the monitor did not appear in time or could not be looked for).
+    """
+
+    hint = (
+        "Run `pulumi up` again: before a create it looks for a monitor already on the same "
+        "mailbox, so it does not make a second one; `alertsite-pulumi recover --stack STACK` "
+        "takes a monitor left this way into the stack (or `adopt_monitor_id` does)."
+    )
+
+    def __init__(self, message: str, *, monitor_id: str | None = None, **kwargs: object) -> None:
+        self.monitor_id = monitor_id
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 
 class ConfigurationError(AlertSiteError):
@@ -144,6 +174,13 @@ def error_for_status(
     if is_login and status in (400, 401):
         return AuthenticationError("AlertSite refused the login", method=method, path=path,
                                    status=status, messages=messages)
+    if is_login and status in (404, 405):
+        # No login there: the base URL is wrong; NotFound would say a monitor was deleted,
+        # and a refresh would then drop monitors from the stack.
+        return ConfigurationError(
+            "There is no AlertSite login at this address: alertsite:baseUrl (ALERTSITE_BASE_URL) "
+            "must be the API root, such as https://api.alertsite.com/api/v3",
+            method=method, path=path, status=status, messages=messages)
     if status >= 500:
         return ServerError(f"AlertSite answered {status}", method=method, path=path,
                            status=status, messages=messages)

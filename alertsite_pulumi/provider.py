@@ -29,7 +29,7 @@ from pulumi.dynamic import (
 from .client import AlertSiteClient, shared_client
 from .coercion import coerce_monitor, field_equal, loosely_equal, normalize_inputs, to_api
 from .config import SETTINGS, Settings, resolve_settings
-from .errors import AdoptionError, AlertSiteError, AuthenticationError, NotFound
+from .errors import AdoptionError, AlertSiteError, AuthenticationError, NotFound, UnfinishedCreateError
 from .fields import (
     ADOPT_BY_NAME,
     ADOPT_MONITOR_ID,
@@ -160,11 +160,12 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         monitor_id = client.create_round_trip_monitor(to_api(inputs))
         try:
             live = client.get_monitor(monitor_id)
-        except BaseException:
-            # All or nothing: a monitor we made but cannot describe must not leak.
-            _delete_quietly(client, monitor_id)
+            return CreateResult(monitor_id, outputs(live, inputs))
+        except BaseException as failed:
+            # All or nothing: whatever fails once the monitor exists, it must not be left in
+            # AlertSite outside the stack.
+            _undo_create(client, monitor_id, inputs.get("name"), failed)
             raise
-        return CreateResult(monitor_id, outputs(live, inputs))
 
     def update(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = self._client()
@@ -314,8 +315,14 @@ def outputs(live: Mapping[str, Any], inputs: Mapping[str, Any],
     return out
 
 
-def _delete_quietly(client: AlertSiteClient, monitor_id: str) -> None:
+def _undo_create(client: AlertSiteClient, monitor_id: str, name: object, failed: BaseException) -> None:
+    """Delete the monitor a failed create made; UnfinishedCreateError naming it if that fails."""
     try:
-        client.delete_monitor(monitor_id, missing_ok=True)
-    except AlertSiteError as exc:
-        log.error("could not delete monitor %s after a failed create: %s", monitor_id, exc)
+        client.discard_monitor(monitor_id)
+    except AlertSiteError as cleanup:
+        what = failed.brief() if isinstance(failed, AlertSiteError) else type(failed).__name__
+        raise UnfinishedCreateError(
+            f"Monitor {monitor_id} ({name!r}) was created, then the create failed ({what}), and "
+            f"deleting the monitor again failed too ({cleanup.brief()}): it is in AlertSite but "
+            "not in the stack", monitor_id=monitor_id) from failed
+    log.warning("deleted monitor %s again after its create failed", monitor_id)

@@ -23,6 +23,8 @@ from .routes import Request, Response, Route, error_response, match
 from .store import Store
 
 CONTROL_PREFIX = "/_emulator"
+#: The answer of a ``commit_then_garble`` fault: a success that is not JSON.
+GARBLED_PAGE = b"<html><body>200 OK</body></html>"
 
 
 def normalize_prefix(prefix: str) -> str:
@@ -101,8 +103,14 @@ class EmulatorApp:
             reason = http.client.responses.get(decision.status, "Error")
             return error_response(ApiError(decision.status, reason, headers))
         response = _run(self, found, params, allowed, req)
+        if response.status >= 400:
+            # Nothing was done (an expired token, a bad value): there is no commit whose
+            # answer could be lost, so the error is answered as usual.
+            return response
         if decision.action == "commit_then_drop":
             return None
+        if decision.action == "commit_then_garble":
+            return Response(200, GARBLED_PAGE, {"Content-Type": "text/html"})
         return response
 
 

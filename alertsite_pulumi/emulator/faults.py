@@ -2,7 +2,8 @@
 
 A rule names an endpoint (or ``*``), a kind and a probability; the rules are tried in
 order for every AlertSite request. ``latency`` rules add a delay and let later rules run;
-the first ``status``, ``drop`` or ``commit_then_drop`` rule that fires decides the answer.
+the first ``status``, ``drop``, ``commit_then_drop`` or ``commit_then_garble`` rule that
+fires decides the answer.
 Rolls come from one seeded RNG, so the same seed and the same request sequence give the
 same faults.
 """
@@ -16,7 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 FAULT_ENDPOINTS = ("login", "create", "update", "get", "list", "delete", "report", "*")
-FAULT_KINDS = ("status", "latency", "drop", "commit_then_drop")
+FAULT_KINDS = ("status", "latency", "drop", "commit_then_drop", "commit_then_garble")
 _RULE_KEYS = frozenset(
     {"endpoint", "kind", "status", "retry_after", "latency_ms", "probability", "count"}
 )
@@ -36,7 +37,11 @@ class FaultRule:
     """One of login, create, update, get, list, delete, or ``*`` for every request."""
     kind: str = "status"
     """``status`` (answer ``status``), ``latency`` (delay only), ``drop`` (close the
-    connection without an answer) or ``commit_then_drop`` (do the work, then drop)."""
+    connection without an answer), ``commit_then_drop`` (do the work, then drop) or
+    ``commit_then_garble`` (do the work, then answer 200 with an HTML page, not JSON, as a
+    misbehaving proxy does). The two ``commit_then_*`` kinds change only a successful
+    answer: a request that fails (an expired token, a bad value) did nothing, and gets its
+    error."""
     status: int = 503
     """The answer of a ``status`` rule (400..599)."""
     retry_after: int | None = None
@@ -115,7 +120,8 @@ class FaultDecision:
 
     latency_ms: float = 0.0
     action: str | None = None
-    """None (answer normally), ``status``, ``drop`` or ``commit_then_drop``."""
+    """None (answer normally), ``status``, ``drop``, ``commit_then_drop`` or
+    ``commit_then_garble``."""
     status: int = 0
     retry_after: int | None = None
 

@@ -133,10 +133,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _send(self, response: Response) -> None:
         payload = b""
-        if response.body is not None:
+        raw = isinstance(response.body, bytes)  # sent as it is (a fault's non-JSON answer)
+        if raw:
+            payload = response.body
+        elif response.body is not None:
             payload = json.dumps(response.body, allow_nan=False, separators=(",", ":")).encode()
         self.send_response(response.status)
-        if response.body is not None:
+        if response.body is not None and not raw:
             self.send_header("Content-Type", "application/json")
         if response.status != 204:
             self.send_header("Content-Length", str(len(payload)))

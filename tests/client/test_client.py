@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -24,77 +22,10 @@ from alertsite_pulumi.errors import (
     RateLimited,
     ServerError,
     TransportError,
+    UnfinishedCreateError,
 )
-from alertsite_pulumi.transport import RetryPolicy
 
-ADMIN = ("admin@example.com", "emulator-admin-password")
-VIEWER = ("viewer@example.com", "emulator-viewer-password")
-
-
-class FakeClock:
-    """Monotonic time that only moves when the client sleeps (or a test says so)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.slept.append(seconds)
-            self.now += seconds
-
-
-def body(index: int = 0, **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "billing_plancode": "UBM - A/A", "name": f"Round trip {index}",
-        "smtp_hostname": "smtps://smtp.example.com:465", "pop3_hostname": "pop3s://pop.example.com:995",
-        "email": f"rt-{index}@example.com", "email_password": "mailbox-secret-55", "interval": 15,
-    }
-    data.update(overrides)
-    return data
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def make_client(emulator: EmulatorControl, clock: FakeClock) -> Iterator[Any]:
-    made: list[AlertSiteClient] = []
-
-    def make(user: tuple[str, str] = ADMIN, *, max_retries: int = 4, token: str | None = None,
-             base_url: str | None = None, timeout: float = 5.0) -> AlertSiteClient:
-        settings = Settings(base_url=base_url or emulator.api_url, username=None if token else user[0],
-                            password=None if token else user[1], access_token=token,
-                            request_timeout=timeout)
-        client = AlertSiteClient(settings, share_login=False,
-                                 retry=RetryPolicy(max_retries=max_retries, budget=600,
-                                                   sleep=clock.sleep, clock=clock))
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.session.close()
-
-
-@pytest.fixture(autouse=True)
-def no_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    caplog.set_level(logging.DEBUG, logger="alertsite_pulumi")
-    yield
-    text = caplog.text
-    for secret in (ADMIN[1], VIEWER[1], "mailbox-secret-55"):
-        assert secret not in text
-    assert "Bearer" not in text
-
-
-def calls(emulator: EmulatorControl, kind: str) -> int:
-    return int(emulator.requests()["by_endpoint"].get(kind, 0))
+from .conftest import ADMIN, VIEWER, FakeClock, body, calls
 
 
 def test_create_get_list_update_delete(make_client: Any, emulator: EmulatorControl) -> None:
@@ -170,7 +101,7 @@ def test_every_error_class(make_client: Any, emulator: EmulatorControl) -> None:
         assert ADMIN[1] not in repr(error) + str(error)
 
 
-def test_relogin_once_on_401_and_ahead_of_expiry(make_client: Any, emulator: EmulatorControl,
+def test_relogin_on_401_and_ahead_of_expiry(make_client: Any, emulator: EmulatorControl,
                                                   clock: FakeClock) -> None:
     client = make_client()
     client.list_monitors()
@@ -251,7 +182,7 @@ def test_dropped_connection_on_get_is_retried(make_client: Any, emulator: Emulat
     assert client.get_monitor(monitor_id)["id"] == monitor_id
 
 
-@pytest.mark.parametrize("kind", ["commit_then_drop", "drop", "status"])
+@pytest.mark.parametrize("kind", ["commit_then_drop", "commit_then_garble", "status"])
 def test_a_create_whose_answer_is_lost_yields_exactly_one_monitor(
         make_client: Any, emulator: EmulatorControl, kind: str) -> None:
     client = make_client()
@@ -262,9 +193,61 @@ def test_a_create_whose_answer_is_lost_yields_exactly_one_monitor(
     monitor_id = client.create_round_trip_monitor(body())
     monitors = emulator.monitors()
     assert [str(m["id"]) for m in monitors] == [monitor_id]
-    # Only a commit-then-drop made a monitor on the first POST; the others needed a second one.
-    assert calls(emulator, "create") == (1 if kind == "commit_then_drop" else 2)
+    # A 503 made nothing, which one look-up verified: only then is the POST sent again. The
+    # others made the monitor (the garbled one answered 200 with a page that is not JSON).
+    assert calls(emulator, "create") == (2 if kind == "status" else 1)
     assert calls(emulator, "list") == 1
+
+
+def test_a_create_whose_connection_is_lost_is_never_sent_again(
+        make_client: Any, emulator: EmulatorControl, clock: FakeClock) -> None:
+    # The connection closed after sending: the server may still make the monitor, so a second
+    # POST could make two. The client looks for it over the settle window, then fails closed.
+    client = make_client(settle_window=5)
+    emulator.set_faults([{"endpoint": "create", "kind": "drop", "count": 1}])
+    with pytest.raises(UnfinishedCreateError) as unfinished:
+        client.create_round_trip_monitor(body())
+    assert calls(emulator, "create") == 1 and emulator.monitors() == []
+    assert calls(emulator, "list") >= 3 and clock.now >= 5  # looked again over the window
+    error = unfinished.value
+    assert error.monitor_id is None
+    text = str(error)
+    assert "'Round trip 0'" in text and "connection lost" in text and "within 5 s" in text
+    assert "not sent again" in text and "pulumi up" in text and "alertsite-pulumi recover" in text
+    assert "duplicated" not in text
+
+
+def test_a_server_error_says_nothing_was_duplicated_only_when_a_look_up_verified_it(
+        make_client: Any, emulator: EmulatorControl) -> None:
+    client = make_client(max_retries=2)
+    emulator.set_faults([{"endpoint": "get", "kind": "status", "status": 503}])
+    with pytest.raises(ServerError) as plain:
+        client.get_monitor("1")
+    assert "duplicated" not in str(plain.value)
+    # Every create answered 503, and a look-up after each found nothing: verified.
+    emulator.set_faults([{"endpoint": "create", "kind": "status", "status": 503}])
+    emulator.reset_requests()
+    with pytest.raises(ServerError) as verified:
+        client.create_round_trip_monitor(body())
+    assert "found no monitor made by it: nothing was created or duplicated" in str(verified.value)
+    assert calls(emulator, "create") == 3 and calls(emulator, "list") == 3
+    assert emulator.monitors() == []
+
+
+def test_a_failed_look_up_says_what_is_unknown_and_what_to_run(make_client: Any,
+                                                               emulator: EmulatorControl) -> None:
+    client = make_client(max_retries=2)
+    client.login()
+    emulator.set_faults([{"endpoint": "create", "kind": "status", "status": 503, "count": 1},
+                         {"endpoint": "list", "kind": "status", "status": 503}])
+    with pytest.raises(UnfinishedCreateError) as unknown:
+        client.create_round_trip_monitor(body())
+    text = str(unknown.value)
+    assert "AlertSite answered 503" in text and "GET /monitors -> HTTP 503" in text
+    assert "Whether AlertSite made it is unknown" in text
+    assert "pulumi up" in text and "alertsite-pulumi recover" in text
+    assert "duplicated" not in text
+    assert calls(emulator, "create") == 1
 
 
 def test_several_candidates_are_refused_by_name(make_client: Any, emulator: EmulatorControl) -> None:
@@ -283,7 +266,7 @@ def test_an_old_monitor_with_the_same_name_is_not_adopted(make_client: Any,
                                                            emulator: EmulatorControl) -> None:
     old = emulator.seed_monitor(body())
     emulator.edit_monitor(old, created="2020-01-01T00:00:00Z")
-    emulator.set_faults([{"endpoint": "create", "kind": "drop", "count": 1}])
+    emulator.set_faults([{"endpoint": "create", "kind": "status", "status": 503, "count": 1}])
     new_id = make_client().create_round_trip_monitor(body())
     assert new_id != old
     assert len(emulator.monitors()) == 2

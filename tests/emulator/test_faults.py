@@ -91,6 +91,30 @@ def test_commit_then_drop_on_delete(emulator: EmulatorControl, api: Api) -> None
     assert emulator.monitors() == []
 
 
+@pytest.mark.parametrize("kind", ["commit_then_drop", "commit_then_garble"])
+def test_a_commit_fault_on_a_request_that_fails_answers_its_error(
+    emulator: EmulatorControl, api: Api, kind: str
+) -> None:
+    # An expired token: nothing is committed, so there is no answer to lose or garble.
+    api.login()
+    emulator.expire_tokens()
+    emulator.set_faults([{"endpoint": "create", "kind": kind}])
+    assert api.create().status_code == 401
+    assert emulator.monitors() == []
+
+
+def test_commit_then_garble_applies_the_change_and_answers_a_page(
+    emulator: EmulatorControl, api: Api
+) -> None:
+    api.login()
+    emulator.set_faults([{"endpoint": "create", "kind": "commit_then_garble", "count": 1}])
+    answer = api.create(name="made anyway")
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "text/html"
+    with pytest.raises(ValueError):
+        answer.json()
+    assert [m["name"] for m in emulator.monitors()] == ["made anyway"]
+
+
 def test_count_limits_how_often_a_rule_fires(emulator: EmulatorControl, api: Api) -> None:
     api.login()
     emulator.set_faults([{"endpoint": "list", "kind": "status", "status": 502, "count": 2}])
