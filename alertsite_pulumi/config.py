@@ -87,6 +87,17 @@ def _url(setting: Setting, raw: Any) -> str:
     return raw.strip()
 
 
+def _boolean(setting: Setting, raw: Any) -> bool:
+    # Strict: a switch that turns a safety check off must not be flipped by "yes", "1" or a typo.
+    if isinstance(raw, bool):
+        return raw
+    text = raw.strip().lower() if isinstance(raw, str) else None
+    if text in ("true", "false"):
+        return text == "true"
+    raise ConfigurationError(
+        f"{setting.config_key} / {setting.env} must be true or false, not {raw!r}")
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: its Settings attribute, where it comes from, and how its raw value is read."""
@@ -114,6 +125,8 @@ SETTINGS: Final = (
     Setting("max_retries", "alertsite:maxRetries", "ALERTSITE_MAX_RETRIES", parse=_count),
     Setting("max_requests_per_second", "alertsite:maxRequestsPerSecond",
             "ALERTSITE_MAX_REQUESTS_PER_SECOND", parse=_rate),
+    Setting("allow_shared_mailbox", "alertsite:allowSharedMailbox", "ALERTSITE_ALLOW_SHARED_MAILBOX",
+            parse=_boolean),
 )
 _SECRET_ATTRS: Final = frozenset(s.attr for s in SETTINGS if s.secret)
 
@@ -138,6 +151,8 @@ class Settings:
     """Seconds all retries of one call may take."""
     max_requests_per_second: float | None = None
     """Client-side throttle; None for no limit."""
+    allow_shared_mailbox: bool = False
+    """Create a monitor even when another round-trip monitor watches the same mailbox."""
 
     def __repr__(self) -> str:
         shown = []

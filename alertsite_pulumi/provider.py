@@ -26,10 +26,18 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import dynamic_host
 from .client import AlertSiteClient, shared_client
 from .coercion import coerce_monitor, field_equal, loosely_equal, normalize_inputs, to_api
 from .config import SETTINGS, Settings, resolve_settings
-from .errors import AdoptionError, AlertSiteError, AuthenticationError, NotFound, UnfinishedCreateError
+from .errors import (
+    AdoptionError,
+    AlertSiteError,
+    AuthenticationError,
+    ConfigurationError,
+    NotFound,
+    UnfinishedCreateError,
+)
 from .fields import (
     ADOPT_BY_NAME,
     ADOPT_MONITOR_ID,
@@ -39,6 +47,7 @@ from .fields import (
     SECRET_FIELDS,
     validate_inputs,
 )
+from .mailbox_guard import MailboxGuard
 from .validators import is_unknown
 
 log = logging.getLogger("alertsite_pulumi.provider")
@@ -72,6 +81,8 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
     #: and then configure() got the current stack config.
     _program_running = False
     _settings_lock: Final = threading.Lock()
+    _mailboxes: MailboxGuard | None = None
+    _mailboxes_lock: Final = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
         # Whatever configure() learned (credentials included) stays out of every pickle.
@@ -83,6 +94,7 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         """Keep the ``alertsite:*`` stack config the engine hands over; see :meth:`_current_settings`."""
         log_to_stderr(os.environ.get(LOG_LEVEL_ENV))
+        dynamic_host.install()
         self._configured = {
             setting.config_key: value for setting in SETTINGS
             if (value := req.config.get(setting.config_key)) is not None
@@ -127,6 +139,13 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
                 exc.hint = f"{exc.hint} {STALE_CREDENTIALS_HINT}"
             raise
 
+    def _mailbox_guard(self) -> MailboxGuard:
+        """This process's picture of which mailboxes are watched (one listing per process)."""
+        with self._mailboxes_lock:
+            if self._mailboxes is None:
+                self._mailboxes = MailboxGuard()
+            return self._mailboxes
+
     # -- preview-time work: no API calls ------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -136,6 +155,12 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         # a secret's included (in clear), however large. The reason names the field instead.
         failures = [CheckFailure("", f"{name}: {message}")
                     for name, message in validate_inputs(inputs)]
+        try:
+            # A malformed setting is refused at preview, before any call; missing credentials
+            # are not (a preview needs none).
+            self._current_settings()
+        except ConfigurationError as wrong:
+            failures.append(CheckFailure("", str(wrong)))
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -157,7 +182,10 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
                 client.update_round_trip_monitor(monitor_id, body)
                 live = client.get_monitor(monitor_id)
             return CreateResult(monitor_id, outputs(live, inputs))
+        # AlertSite's one-monitor-per-mailbox rule, checked before any POST (fails closed).
+        mailbox = self._mailbox_guard().claim(client, inputs)
         monitor_id = client.create_round_trip_monitor(to_api(inputs))
+        mailbox.made(monitor_id)
         try:
             live = client.get_monitor(monitor_id)
             return CreateResult(monitor_id, outputs(live, inputs))
@@ -183,6 +211,10 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         # Already gone is success: the goal was for it not to exist.
         with self._stale_login_explained():
             self._client().delete_monitor(id, missing_ok=True)
+
+        client = self._client()
+        client.delete_monitor(id, missing_ok=True)
+        self._mailbox_guard().forget(client, id)
 
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:
         client = self._client()

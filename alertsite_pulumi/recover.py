@@ -2,26 +2,37 @@
 
 What the engine leaves behind (pulumi 3.260, measured): every create that was in flight
 stays in the state as a *pending operation* of type ``creating``, with the resource's
-inputs but no id. The next `pulumi up` only warns about it and creates the resource again,
-so a monitor whose POST had already succeeded is left behind as a duplicate, an *orphan*
-that no resource references. `pulumi refresh --import-pending-creates URN ID` does not help
-for dynamic resources (the engine's read gets no stored provider, and the imported
-resources are dropped), and `pulumi refresh --clear-pending-creates` forgets them.
+inputs but no id, and stays there through later `pulumi up` runs until a `pulumi refresh`
+clears it. Some of those creates had made their monitor: an *orphan* that no resource of
+the stack references. What may follow before ``recover`` runs:
 
-``recover`` settles each pending create of an EmailRoundTripMonitor, by comparing its
-inputs with the monitors AlertSite holds that no resource of the stack references (same
-name, email, SMTP and POP3 hostnames):
+* a plain `pulumi up`: the mailbox guard refuses to create each resource whose orphan
+  watches its mailbox (naming it) and creates the others; their pending operations remain;
+* `pulumi refresh --clear-pending-creates`, or ``--import-pending-creates URN ID`` (which
+  cannot import dynamic resources: the engine's read gets no stored provider, and the
+  resources are dropped): the pending operations are gone, the orphans are not.
 
-* no such monitor: the POST never happened; the pending operation is dropped and the next
-  `pulumi up` creates the monitor;
-* exactly one: adopted (default): the pending operation becomes a resource with that id,
-  which `pulumi refresh` then completes; or with ``delete``, the monitor is deleted and the
-  next `pulumi up` creates it again;
-* several: nothing is changed and the command fails, listing the ids (a person decides).
+``recover`` settles every state these leave, by comparing the monitors AlertSite holds that
+no resource of the stack references with the monitor resources the state lacks: first the
+pending creates, then, only when unreferenced monitors are left unexplained, the creates a
+`pulumi preview` of the program plans. A monitor matches a resource when name, email
+(case-insensitively), SMTP and POP3 hostnames are equal.
 
-The edited state is written back with `pulumi stack import`. Pending operations of other
-kinds (updating, deleting) are left alone: those calls are idempotent, and `pulumi refresh`
-or the next `pulumi up` settles them.
+* a pending create whose resource the state already holds (a later `up` made it): the
+  pending operation is dropped, and an orphan it matches is a duplicate, deleted;
+* a missing resource with no matching orphan: nothing to settle (a pending operation is
+  dropped; the next `pulumi up` creates the monitor);
+* exactly one: adopted (default): the resource enters the state with that id and outputs
+  read from AlertSite; or with ``delete``, the monitor is deleted and the next `pulumi up`
+  creates it again;
+* several, or one monitor matching two resources: nothing is changed and the command fails,
+  listing the ids (a person decides).
+
+A missing resource whose mailbox an unmatched orphan watches is reported as a conflict the
+next `pulumi up` would refuse. The edited state is written back with `pulumi stack import`,
+and only when something changed: running ``recover`` again, or with nothing to do, changes
+nothing. Pending operations of other kinds (updating, deleting) are left alone: those calls
+are idempotent, and `pulumi refresh` or the next `pulumi up` settles them.
 """
 
 from __future__ import annotations
@@ -38,10 +49,18 @@ from typing import Any, Final
 from .client import CREATE_MATCH_KEYS as MATCH_KEYS
 from .client import AlertSiteClient
 from .errors import AlertSiteError
+from .mailbox_guard import mailbox_key
+from .provider import outputs
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE as MONITOR_TYPE
 
 ADOPT: Final = "adopt"
 DELETE: Final = "delete"
+#: Where a missing resource was learned from.
+PENDING: Final = "pending"
+PROGRAM: Final = "program"
+#: How `pulumi preview --json` shows a secret, and a value not known before the update.
+_HIDDEN: Final = ("[secret]", "04da6b54-80e4-46f7-96ec-b56ff0331ba9")
+_PROVIDER_KEY: Final = "__provider"
 
 
 class RecoveryError(AlertSiteError):
@@ -50,41 +69,61 @@ class RecoveryError(AlertSiteError):
 
 @dataclass
 class PendingCreate:
-    """One interrupted create and the orphan monitors that may be its result."""
+    """A monitor resource the state lacks, and the orphan monitors that may be its result."""
 
     urn: str
     resource: dict[str, Any]
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    source: str = PENDING
+    """``pending``: an interrupted create left in the state; ``program``: declared by the
+    program (seen in `pulumi preview`) with no pending operation left to show for it."""
 
     @property
     def name(self) -> str:
         return self.urn.rsplit("::", 1)[-1]
 
     @property
+    def inputs(self) -> dict[str, Any]:
+        return dict(self.resource.get("inputs") or {})
+
+    @property
     def key(self) -> tuple[Any, ...]:
-        inputs = self.resource.get("inputs") or {}
-        return tuple(inputs.get(k) for k in MATCH_KEYS)
+        return identity(self.inputs)
 
 
 @dataclass
 class Outcome:
-    """What recovery did to one pending create."""
+    """What recovery did (or, with ``--dry-run``, would do) to one resource."""
 
     name: str
     urn: str
     action: str
-    """``adopted``, ``deleted`` or ``dropped`` (nothing had been created)."""
+    """``adopted``, ``deleted`` (the orphan, so that `up` creates it again), ``dropped``
+    (nothing had been made), ``settled`` (the state already holds it) or ``duplicate``
+    (the state holds it and its orphan was deleted)."""
     monitor_id: str | None = None
 
 
+def identity(values: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What ties a monitor to the resource that made it: name, mailbox and hostnames."""
+    return tuple(mailbox_key(str(values.get(k) or "")) if k == "email" else values.get(k)
+                 for k in MATCH_KEYS)
+
+
 def pending_creates(deployment: Mapping[str, Any]) -> list[PendingCreate]:
-    """The pending ``creating`` operations of EmailRoundTripMonitor resources."""
-    found = []
+    """The pending ``creating`` operations of EmailRoundTripMonitor resources, one per URN."""
+    found: dict[str, PendingCreate] = {}
     for op in deployment.get("pending_operations") or []:
         resource = op.get("resource") or {}
         if op.get("type") == "creating" and resource.get("type") == MONITOR_TYPE:
-            found.append(PendingCreate(urn=str(resource.get("urn")), resource=dict(resource)))
-    return found
+            urn = str(resource.get("urn"))
+            found.setdefault(urn, PendingCreate(urn=urn, resource=dict(resource)))
+    return list(found.values())
+
+
+def monitor_urns(deployment: Mapping[str, Any]) -> set[str]:
+    """The monitor resources the state holds."""
+    return {str(r.get("urn")) for r in deployment.get("resources") or [] if r.get("type") == MONITOR_TYPE}
 
 
 def referenced_ids(deployment: Mapping[str, Any]) -> set[str]:
@@ -93,25 +132,39 @@ def referenced_ids(deployment: Mapping[str, Any]) -> set[str]:
             if r.get("type") == MONITOR_TYPE and r.get("id")}
 
 
-def match_orphans(pending: Sequence[PendingCreate], monitors: Iterable[Mapping[str, Any]],
-                  referenced: set[str]) -> None:
-    """Fill each pending create's candidates: unreferenced monitors with the same identity."""
-    orphans = [dict(m) for m in monitors if str(m.get("id")) not in referenced]
-    for create in pending:
-        create.candidates = [m for m in orphans
-                             if tuple(m.get(k) for k in MATCH_KEYS) == create.key]
+def orphans(monitors: Iterable[Mapping[str, Any]], referenced: set[str]) -> list[dict[str, Any]]:
+    """The monitors no resource of the stack references (other stacks' monitors among them)."""
+    return [dict(m) for m in monitors if str(m.get("id")) not in referenced]
 
 
-def check_unambiguous(pending: Sequence[PendingCreate]) -> None:
-    """Refuse when a pending create matches several monitors, or two creates one monitor."""
+def match_orphans(creates: Sequence[PendingCreate], monitors: Iterable[Mapping[str, Any]],
+                  referenced: set[str]) -> list[dict[str, Any]]:
+    """Fill each create's candidates: unreferenced monitors with its identity.
+
+    Returns the unreferenced monitors that matched none of them.
+    """
+    unreferenced = orphans(monitors, referenced)
+    claimed: set[str] = set()
+    for create in creates:
+        create.candidates = [m for m in unreferenced if identity(m) == create.key]
+        claimed.update(str(m.get("id")) for m in create.candidates)
+    return [m for m in unreferenced if str(m.get("id")) not in claimed]
+
+
+def check_unambiguous(creates: Sequence[PendingCreate], in_state: set[str] | None = None) -> None:
+    """Refuse when a create matches several monitors, or two creates one monitor.
+
+    A create whose resource is in the state (``in_state``) may match several: they are all
+    duplicates of the monitor the state holds.
+    """
     problems = []
-    for create in pending:
-        if len(create.candidates) > 1:
+    for create in creates:
+        if len(create.candidates) > 1 and create.urn not in (in_state or set()):
             ids = ", ".join(str(c.get("id")) for c in create.candidates)
             problems.append(f"{create.urn}: {len(create.candidates)} unreferenced monitors match "
                             f"(ids {ids})")
     claimed: dict[str, str] = {}
-    for create in pending:
+    for create in creates:
         for candidate in create.candidates:
             other = claimed.setdefault(str(candidate.get("id")), create.urn)
             if other != create.urn:
@@ -124,41 +177,110 @@ def check_unambiguous(pending: Sequence[PendingCreate]) -> None:
               "recover again.")
 
 
-def adopted_resource(create: PendingCreate, monitor_id: str) -> dict[str, Any]:
-    """The pending create as a resource with an id; `pulumi refresh` completes its outputs."""
+def planned_creates(preview: Mapping[str, Any], known: set[str]) -> list[PendingCreate]:
+    """The monitors `pulumi preview --json` plans to create that ``known`` does not cover.
+
+    Values the preview hides (secrets, values not known yet) are left out of the inputs: the
+    next `pulumi up` sees them as changed and writes them (a mailbox password is written
+    again, which is harmless).
+    """
+    found = []
+    for step in preview.get("steps") or []:
+        state = step.get("newState") or {}
+        urn = str(step.get("urn") or state.get("urn"))
+        if step.get("op") != "create" or state.get("type") != MONITOR_TYPE or urn in known:
+            continue
+        inputs = {k: v for k, v in (state.get("inputs") or {}).items() if not _hides(v)}
+        resource = {k: v for k, v in state.items() if k != "stackTrace"}
+        resource["inputs"] = inputs
+        resource["propertyDependencies"] = {
+            k: v for k, v in (state.get("propertyDependencies") or {}).items() if k in inputs}
+        found.append(PendingCreate(urn=urn, resource=resource, source=PROGRAM))
+    return found
+
+
+def _hides(value: Any) -> bool:
+    if isinstance(value, str):
+        return value in _HIDDEN
+    if isinstance(value, Mapping):
+        return any(_hides(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_hides(v) for v in value)
+    return False
+
+
+def mailbox_conflicts(creates: Sequence[PendingCreate], unmatched: Iterable[Mapping[str, Any]],
+                      in_state: set[str]) -> list[str]:
+    """Resources still to be created whose mailbox an unmatched orphan watches (the mailbox
+    guard would refuse their create), in words."""
+    by_mailbox: dict[str, list[Mapping[str, Any]]] = {}
+    for monitor in unmatched:
+        by_mailbox.setdefault(mailbox_key(str(monitor.get("email") or "")), []).append(monitor)
+    problems = []
+    for create in creates:
+        if create.candidates or create.urn in in_state:
+            continue
+        email = str(create.inputs.get("email") or "")
+        for monitor in by_mailbox.get(mailbox_key(email), []):
+            problems.append(
+                f"{create.name}: monitor {monitor.get('id')} ({monitor.get('name')!r}) watches its "
+                f"mailbox {email} but differs in name or hostnames, so it is not taken for this "
+                f"resource's; set adopt_monitor_id=\"{monitor.get('id')}\" on it to take it over, "
+                "or delete that monitor")
+    return problems
+
+
+def adopted_resource(create: PendingCreate, monitor: Mapping[str, Any]) -> dict[str, Any]:
+    """The missing resource with the monitor's id, and outputs as a create would store them."""
     resource = dict(create.resource)
-    inputs = dict(resource.get("inputs") or {})
-    resource["id"] = monitor_id
-    # The provider needs its pickled self (__provider) and the user's fields in the outputs:
-    # read() and diff() see outputs only.
-    resource["outputs"] = {**inputs, "monitor_id": monitor_id}
+    inputs = create.inputs
+    user_inputs = {k: v for k, v in inputs.items() if k != _PROVIDER_KEY}
+    resource["id"] = str(monitor["id"])
+    # read() and diff() see outputs only: they need every field, and the provider's pickled
+    # self (__provider) as the engine stores it after a create.
+    resource["outputs"] = {**outputs(monitor, user_inputs), _PROVIDER_KEY: inputs.get(_PROVIDER_KEY)}
     return resource
 
 
-def apply(deployment: dict[str, Any], pending: Sequence[PendingCreate], mode: str,
+def apply(deployment: dict[str, Any], creates: Sequence[PendingCreate], mode: str,
           client: AlertSiteClient | None) -> list[Outcome]:
-    """Settle every pending create in ``deployment`` (edited in place); delete when asked."""
+    """Settle every create (``deployment`` is edited in place); delete orphans when asked."""
     outcomes = []
-    settled = {create.urn for create in pending}
+    in_state = monitor_urns(deployment)
+    settled: set[str] = set()
     resources = list(deployment.get("resources") or [])
-    for create in pending:
-        if not create.candidates:
-            outcomes.append(Outcome(create.name, create.urn, "dropped"))
+    for create in creates:
+        if create.source == PENDING:
+            settled.add(create.urn)
+        if create.urn in in_state:
+            for duplicate in create.candidates:
+                _delete(client, duplicate)
+                outcomes.append(Outcome(create.name, create.urn, "duplicate", str(duplicate["id"])))
+            if not create.candidates:
+                outcomes.append(Outcome(create.name, create.urn, "settled"))
             continue
-        monitor_id = str(create.candidates[0]["id"])
+        if not create.candidates:
+            if create.source == PENDING:
+                outcomes.append(Outcome(create.name, create.urn, "dropped"))
+            continue
+        monitor = create.candidates[0]
         if mode == ADOPT:
-            resources.append(adopted_resource(create, monitor_id))
-            outcomes.append(Outcome(create.name, create.urn, "adopted", monitor_id))
+            resources.append(adopted_resource(create, monitor))
+            outcomes.append(Outcome(create.name, create.urn, "adopted", str(monitor["id"])))
         else:
-            assert client is not None
-            client.delete_monitor(monitor_id, missing_ok=True)
-            outcomes.append(Outcome(create.name, create.urn, "deleted", monitor_id))
+            _delete(client, monitor)
+            outcomes.append(Outcome(create.name, create.urn, "deleted", str(monitor["id"])))
     deployment["resources"] = resources
     deployment["pending_operations"] = [
         op for op in deployment.get("pending_operations") or []
         if not (op.get("type") == "creating" and (op.get("resource") or {}).get("urn") in settled)
     ]
     return outcomes
+
+
+def _delete(client: AlertSiteClient | None, monitor: Mapping[str, Any]) -> None:
+    if client is not None:
+        client.delete_monitor(str(monitor["id"]), missing_ok=True)
 
 
 # --- the pulumi CLI ---------------------------------------------------------------------------
@@ -194,6 +316,12 @@ def import_stack(cwd: Path, stack: str, exported: Mapping[str, Any]) -> None:
         os.unlink(path)
 
 
+def preview_stack(cwd: Path, stack: str) -> dict[str, Any]:
+    """`pulumi preview --json`: what the program would do (runs the program; changes nothing)."""
+    planned: dict[str, Any] = json.loads(pulumi(["preview", "--json"], cwd=cwd, stack=stack).stdout)
+    return planned
+
+
 def stack_config(cwd: Path, stack: str) -> dict[str, Any]:
     """The stack's ``alertsite:*`` config values, secrets decrypted."""
     raw = json.loads(pulumi(["config", "--json", "--show-secrets"], cwd=cwd, stack=stack).stdout)
@@ -205,15 +333,24 @@ __all__ = [
     "ADOPT",
     "DELETE",
     "MATCH_KEYS",
+    "PENDING",
+    "PROGRAM",
     "Outcome",
     "PendingCreate",
     "RecoveryError",
+    "adopted_resource",
     "apply",
     "check_unambiguous",
     "export_stack",
+    "identity",
     "import_stack",
+    "mailbox_conflicts",
     "match_orphans",
+    "monitor_urns",
+    "orphans",
     "pending_creates",
+    "planned_creates",
+    "preview_stack",
     "referenced_ids",
     "stack_config",
 ]

@@ -177,7 +177,10 @@ class EmailRoundTripMonitor(dynamic.Resource, module="alertsite", name="EmailRou
         props.setdefault(EXTRA_FIELDS, None)
         props.setdefault(ADOPT_MONITOR_ID, None)
         props.setdefault(ADOPT_BY_NAME, None)
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_FIELDS))
+        # One mailbox per monitor: a replacement (`up --replace`, replace_on_changes) deletes the
+        # old monitor before it creates the new one, or the mailbox guard would refuse it.
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_FIELDS),
+                                             delete_before_replace=True)
         super().__init__(EmailRoundTripMonitorProvider(), resource_name, props,
                          pulumi.ResourceOptions.merge(secret_opts, opts))
 

@@ -11,6 +11,21 @@ from .. import recover as rec
 from ..config import resolve_settings
 from .common import Options, client_for, pass_options
 
+_SAID = {
+    "adopted": "adopted monitor {id} into the state",
+    "deleted": "deleted orphan monitor {id}; `pulumi up` creates it again",
+    "dropped": "its interrupted create had made nothing; `pulumi up` creates it",
+    "settled": "already in the state (a later `up` made it); dropped its interrupted create",
+    "duplicate": "already in the state; deleted monitor {id}, a duplicate its interrupted create had made",
+}
+_WOULD = {
+    "adopted": "would adopt monitor {id} into the state",
+    "deleted": "would delete orphan monitor {id}",
+    "dropped": "interrupted create had made nothing; would drop it",
+    "settled": "already in the state; would drop its interrupted create",
+    "duplicate": "already in the state; would delete monitor {id}, a duplicate",
+}
+
 
 @click.command()
 @click.option("--stack", "-s", required=True, metavar="NAME",
@@ -24,34 +39,43 @@ from .common import Options, client_for, pass_options
 @click.option("--dry-run", is_flag=True, help="Show what would be done; change nothing.")
 @pass_options
 def recover(options: Options, stack: str, cwd: Path, mode: str, dry_run: bool) -> None:
-    """Settle the creates a killed `pulumi up` left pending, so that no monitor is orphaned.
+    """Settle what a killed `pulumi up` left behind, so that no monitor is orphaned or duplicated.
 
-    Run it after `pulumi cancel --yes` (which removes the stale lock), then run
-    `pulumi refresh --yes` and `pulumi up`. See the README's recovery section.
+    Works in every state a killed run and the commands after it leave (a plain `pulumi up`,
+    `pulumi refresh --clear-pending-creates`); with nothing to settle it changes nothing, so
+    a pipeline may run it before every `pulumi up`. A killed run leaves the stack locked:
+    run `pulumi cancel --yes` first. See the README's recovery section.
     """
     exported = rec.export_stack(cwd, stack)
     deployment = exported.setdefault("deployment", {})
-    pending = rec.pending_creates(deployment)
-    if not pending:
-        click.echo(f"stack {stack}: no interrupted create of a monitor; nothing to do")
-        return
     settings = resolve_settings(explicit=options.explicit(), stack_config=rec.stack_config(cwd, stack),
                                 environ=os.environ)
     client = client_for(settings)
-    rec.match_orphans(pending, client.list_monitors(), rec.referenced_ids(deployment))
-    rec.check_unambiguous(pending)
-    if dry_run:
-        for create in pending:
-            found = ", ".join(str(c["id"]) for c in create.candidates) or "none (never created)"
-            click.echo(f"{create.name}: interrupted create; orphan monitor: {found}")
-        return
-    # Deletes (--delete) happen before the state is written: if the import then fails, running
-    # recover again finds nothing left to delete and only drops the pending creates.
-    outcomes = rec.apply(deployment, pending, mode, client)
-    rec.import_stack(cwd, stack, exported)
+    referenced = rec.referenced_ids(deployment)
+    in_state = rec.monitor_urns(deployment)
+    creates = rec.pending_creates(deployment)
+    unmatched = rec.match_orphans(creates, client.list_monitors(), referenced)
+    if unmatched:
+        # Monitors no pending create explains: their pending operations may have been cleared.
+        # The program's planned creates say which resources the state lacks.
+        planned = rec.planned_creates(rec.preview_stack(cwd, stack), in_state | {c.urn for c in creates})
+        unmatched = rec.match_orphans(planned, unmatched, referenced)
+        creates += planned
+    rec.check_unambiguous(creates, in_state)
+    conflicts = [] if settings.allow_shared_mailbox else rec.mailbox_conflicts(creates, unmatched, in_state)
+    # Deletes (--delete, duplicates) happen before the state is written: if the import then
+    # fails, running recover again finds nothing left to delete and settles the rest.
+    outcomes = rec.apply(deployment, creates, mode, None if dry_run else client)
+    if outcomes and not dry_run:
+        rec.import_stack(cwd, stack, exported)
+    said = _WOULD if dry_run else _SAID
     for outcome in outcomes:
-        what = {"adopted": f"adopted monitor {outcome.monitor_id} into the state",
-                "deleted": f"deleted orphan monitor {outcome.monitor_id}; `pulumi up` creates it again",
-                "dropped": "had made nothing; `pulumi up` creates it"}[outcome.action]
-        click.echo(f"{outcome.name}: {what}")
-    click.echo(f"next: pulumi refresh --yes --stack {stack} && pulumi up --stack {stack}")
+        click.echo(f"{outcome.name}: {said[outcome.action].format(id=outcome.monitor_id)}")
+    if conflicts:
+        raise rec.RecoveryError(
+            "The next `pulumi up` would refuse to create these monitors (one mailbox per "
+            "round-trip monitor):\n  " + "\n  ".join(conflicts))
+    if not outcomes:
+        click.echo(f"stack {stack}: no interrupted create and no orphan monitor; nothing to do")
+    elif not dry_run:
+        click.echo(f"next: pulumi up --stack {stack}")

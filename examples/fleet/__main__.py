@@ -17,10 +17,11 @@ import pulumi
 from alertsite_pulumi import EmailRoundTripMonitor
 
 #: How often (minutes) and how patiently (seconds) each environment's monitors run, and how
-#: their AlertSite names are told apart when both environments share one account.
+#: their AlertSite names and mailboxes are told apart when both environments share one account
+#: (AlertSite allows one round-trip monitor per mailbox: the provider refuses a second one).
 ENVIRONMENTS: Final[dict[str, dict[str, Any]]] = {
-    "production": {"interval": 5, "timeout": 240, "name_prefix": ""},
-    "staging": {"interval": 30, "timeout": 300, "name_prefix": "[staging] "},
+    "production": {"interval": 5, "timeout": 240, "name_prefix": "", "mailbox_suffix": ""},
+    "staging": {"interval": 30, "timeout": 300, "name_prefix": "[staging] ", "mailbox_suffix": "-staging"},
 }
 COLUMNS: Final = ("resource_name", "name", "team", "email", "email_username", "smtp_hostname",
                   "pop3_hostname")
@@ -43,6 +44,12 @@ def read_rows(path: Path) -> list[dict[str, str]]:
             raise ValueError(f"{path.name} row {line}: resource_name {name!r} is empty or used twice")
         seen.add(name)
     return rows
+
+
+def mailbox(address: str, suffix: str) -> str:
+    """The environment's own mailbox: ``rt-mx1@example.com`` -> ``rt-mx1-staging@example.com``."""
+    local, at, domain = address.rpartition("@")
+    return f"{local}{suffix}{at}{domain}" if suffix and at else address
 
 
 def password_of(resource_name: str) -> Callable[[Any], str]:
@@ -73,8 +80,8 @@ for row in read_rows(DATA_FILE):
         billing_plancode=plan,
         smtp_hostname=row["smtp_hostname"],
         pop3_hostname=row["pop3_hostname"],
-        email=row["email"],
-        email_username=row["email_username"],
+        email=mailbox(row["email"], profile["mailbox_suffix"]),
+        email_username=row["email_username"] + profile["mailbox_suffix"],
         email_password=passwords.apply(password_of(row["resource_name"])),
         interval=profile["interval"],
         timeout=profile["timeout"],

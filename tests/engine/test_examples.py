@@ -166,7 +166,7 @@ def test_fleet_production_then_staging(tmp_path: Path, engine_bin: Path,
     assert ids == {row["resource_name"]: str(found[row["name"]]["id"]) for row in rows}
     project.preview("--expect-no-changes")
 
-    # The same data as a staging stack: every 30 minutes, names marked, nothing shared.
+    # The same data as a staging stack: every 30 minutes, names and mailboxes marked, nothing shared.
     staging = init_stack(
         PulumiProject(root=project.root, bin_dir=engine_bin, name=project.name, stack="staging"),
         emulator, config={"environment": "staging"}, secret_paths=fleet_passwords(rows))
@@ -176,6 +176,8 @@ def test_fleet_production_then_staging(tmp_path: Path, engine_bin: Path,
     for row in rows:
         monitor = found[f"[staging] {row['name']}"]
         assert (str(monitor["interval"]), str(monitor["timeout"])) == ("30", "300"), monitor
+        # A mailbox of its own: the provider refuses a second monitor on production's.
+        assert monitor["email"] == row["email"].replace("@", "-staging@"), monitor
     staging.preview("--expect-no-changes")
     staging.destroy()
     assert sorted(by_name(emulator)) == sorted(row["name"] for row in rows)

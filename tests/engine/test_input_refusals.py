@@ -64,7 +64,7 @@ def test_a_plain_string_password_is_kept_secret(spec_project: Callable[..., Spec
     preview = project.preview()
     up = project.up()
     (monitor,) = emulator.monitors()
-    assert monitor["email_password"] == PLAIN_PASSWORD
+    assert emulator.password_matches(monitor["id"], PLAIN_PASSWORD)
     assert_nowhere(project, preview, PLAIN_PASSWORD)
     assert_nowhere(project, up, PLAIN_PASSWORD)
     project.preview("--expect-no-changes")
@@ -105,3 +105,22 @@ def test_values_the_sdk_cannot_carry_and_unknown_arguments_are_clean_errors(
     output = refused_at_preview(project, emulator).output
     expected = "EmailRoundTripMonitor 'mon-0' got unknown arguments ['intervall']; allowed: billing_plancode"
     assert expected in output
+
+
+def test_a_malformed_setting_is_refused_at_preview_naming_key_and_variable(
+        spec_project: Callable[..., SpecProject], emulator: EmulatorControl) -> None:
+    project = spec_project([monitor_args(0)])
+    project.run("config", "set", "alertsite:requestTimeout", "nan")
+    result = refused_at_preview(project, emulator)
+    assert "alertsite:requestTimeout / ALERTSITE_REQUEST_TIMEOUT" in result.output, result.output
+
+
+def test_an_alertsite_error_during_up_is_its_message_without_a_traceback(
+        spec_project: Callable[..., SpecProject], emulator: EmulatorControl) -> None:
+    # Passes preview (adoption is judged against the live account), fails at up.
+    project = spec_project([monitor_args(0, adopt_monitor_id="424242")])
+    up = project.up(check=False)
+    assert up.returncode != 0
+    assert "adopt_monitor_id: AlertSite has no monitor 424242" in up.output, up.output
+    assert "Traceback" not in up.output, up.output[-4000:]
+    assert emulator.monitors() == []

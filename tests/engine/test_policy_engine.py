@@ -104,8 +104,11 @@ def test_stack_rules_run_after_the_changes_with_skip_preview(
         spec_project: Callable[..., SpecProject], emulator: EmulatorControl) -> None:
     """A stack rule sees the stack at the end: `up --skip-preview` has created the monitors by
     then, and only the command's exit code says the stack breaks the rule. Pipelines must run
-    `up` with its preview (or a `preview` first) for stack rules to gate anything."""
+    `up` with its preview (or a `preview` first) for stack rules to gate anything. (The
+    provider's own mailbox guard would refuse the second monitor: it is turned off here, as
+    an account that shares mailboxes on purpose does, so that only the pack judges.)"""
     project = spec_project([monitor_args(0), monitor_args(1, email="roundtrip-0@example.com")])
+    project.run("config", "set", "alertsite:allowSharedMailbox", "true")
     up = project.up(*PACK, check=False)
     violations_block(up, "alertsite-dedicated-mailbox")
     assert len(emulator.monitors()) == 2

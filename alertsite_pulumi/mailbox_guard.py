@@ -1,0 +1,224 @@
+"""One round-trip monitor per mailbox: the check a create makes before its POST.
+
+AlertSite requires a dedicated mailbox per round-trip monitor: monitors that share one read
+and delete each other's test mail and raise false alarms. The same rule keeps a killed
+`pulumi up`, re-run with a plain `pulumi up`, from duplicating monitors: a create that had
+committed before the kill left a monitor watching its mailbox, so the second create of that
+resource is refused before any POST, naming the monitor and the ways out.
+
+A provider process lists the account's round-trip monitors once, on its first create (one
+listing for a whole stack, however many monitors), and keeps that picture current with its
+own creates and deletes. A mailbox a create of this process has claimed is refused to every
+other create of the process, so two resources of one stack with one `email` cannot race each
+other. A refusal is checked first with a GET of the monitor it would name (it may have been
+deleted, or moved to another mailbox, since the listing), so a stale picture never refuses a
+create wrongly; it can only miss a monitor someone else made while the process runs.
+
+Mailboxes are compared case-insensitively, after trimming spaces (as the policy pack's
+``alertsite-dedicated-mailbox`` rule does). The domain part of an address is
+case-insensitive (RFC 5321, 2.4); the local part may in theory be case-sensitive, but no
+mainstream mail server treats it so. A false "same mailbox" costs a clear error and a setting
+to turn the check off (``alertsite:allowSharedMailbox``); a false "different mailbox" costs a
+duplicate monitor that deletes the other's mail.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .auth import credentials_key
+from .client import AlertSiteClient
+from .errors import AlertSiteError, NotFound
+
+_SHARE_SETTING = "alertsite:allowSharedMailbox (ALERTSITE_ALLOW_SHARED_MAILBOX)"
+
+
+class MailboxInUseError(AlertSiteError):
+    """A create refused before its POST: another round-trip monitor watches the same mailbox."""
+
+    hint = ""  # the message itself says what to do
+
+
+def mailbox_key(email: str) -> str:
+    """What identifies a mailbox: the address trimmed and case-folded (see the module's docstring)."""
+    return email.strip().casefold()
+
+
+@dataclass(frozen=True)
+class Watcher:
+    """A monitor that watches a mailbox, or a create of this process that claimed it."""
+
+    monitor_id: str | None
+    """None while a create of this process has not made its monitor (in flight, or failed)."""
+    name: str
+    this_run: bool = False
+    """Claimed by a create of this process (else found in AlertSite's monitor list)."""
+
+
+class _Account:
+    """Which mailboxes one account's monitors watch, as this process knows it (guarded by the
+    MailboxGuard's lock; ``load_lock`` serialises the one listing)."""
+
+    def __init__(self) -> None:
+        self.loaded = False
+        self.load_lock = threading.Lock()
+        self.watchers: dict[str, list[Watcher]] = {}
+
+    def add(self, key: str, watcher: Watcher) -> None:
+        self.watchers.setdefault(key, []).append(watcher)
+
+    def remove(self, key: str, watcher: Watcher) -> None:
+        left = [w for w in self.watchers.get(key, []) if w != watcher]
+        if left:
+            self.watchers[key] = left
+        else:
+            self.watchers.pop(key, None)
+
+    def forget(self, monitor_id: str) -> None:
+        for key, watchers in list(self.watchers.items()):
+            for watcher in watchers:
+                if watcher.monitor_id == monitor_id:
+                    self.remove(key, watcher)
+
+
+class Claim:
+    """A mailbox claimed for one create; ``made`` records the monitor the create made."""
+
+    def __init__(self, lock: threading.Lock, account: _Account | None, key: str, watcher: Watcher) -> None:
+        self._lock = lock
+        self._account = account
+        self._key = key
+        self._watcher = watcher
+
+    def made(self, monitor_id: str) -> None:
+        """The create made ``monitor_id``: a later delete of it frees the mailbox again."""
+        if self._account is None:
+            return
+        with self._lock:
+            self._account.remove(self._key, self._watcher)
+            self._watcher = replace(self._watcher, monitor_id=str(monitor_id))
+            self._account.add(self._key, self._watcher)
+
+
+class MailboxGuard:
+    """The mailboxes each account's round-trip monitors watch, for one provider process.
+
+    Thread-safe: the provider serves several calls at once. Built at run time, never pickled.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._accounts: dict[tuple[str, str, str], _Account] = {}
+
+    def claim(self, client: AlertSiteClient, inputs: Mapping[str, Any]) -> Claim:
+        """Claim the mailbox of a monitor about to be created, or refuse the create.
+
+        Claims nothing when ``allow_shared_mailbox`` is set. A claim whose create fails is
+        kept for the life of the process: the failed create may still have made its monitor,
+        so the mailbox stays taken (fail closed).
+
+        Raises:
+            MailboxInUseError: a round-trip monitor watches the mailbox (checked with a GET),
+                or another create of this process claimed it.
+            AlertSiteError: the listing or the check failed (as for any call of the client).
+        """
+        email = str(inputs["email"])
+        name = str(inputs.get("name") or "")
+        key = mailbox_key(email)
+        mine = Watcher(None, name, this_run=True)
+        if client.settings.allow_shared_mailbox:
+            return Claim(self._lock, None, key, mine)
+        account = self._account(client)
+        self._load(client, account)
+        with self._lock:
+            watchers = list(account.watchers.get(key, ()))
+            rival = next((w for w in watchers if w.this_run), None)
+            if rival is None:
+                account.add(key, mine)
+        if rival is not None:
+            made = f" (monitor {rival.monitor_id})" if rival.monitor_id else ""
+            raise MailboxInUseError(
+                f"Refusing to create monitor {name!r}: {rival.name!r}{made}, created by the same "
+                f"run, watches the same mailbox {email}, and AlertSite requires a dedicated "
+                "mailbox per round-trip monitor. Nothing was created. Give each monitor its own "
+                f"email, or if this account shares mailboxes on purpose set {_SHARE_SETTING} to true.")
+        listed = [w.monitor_id for w in watchers if w.monitor_id is not None]
+        try:
+            holders = self._still_watching(client, account, key, listed)
+        except BaseException:
+            self._release(account, key, mine)
+            raise
+        if holders:
+            self._release(account, key, mine)
+            raise MailboxInUseError(_refusal(name, email, holders))
+        return Claim(self._lock, account, key, mine)
+
+    def forget(self, client: AlertSiteClient, monitor_id: str) -> None:
+        """A monitor this process deleted no longer watches its mailbox."""
+        account = self._account(client)
+        with self._lock:
+            account.forget(str(monitor_id))
+
+    def _account(self, client: AlertSiteClient) -> _Account:
+        with self._lock:
+            return self._accounts.setdefault(credentials_key(client.settings), _Account())
+
+    def _load(self, client: AlertSiteClient, account: _Account) -> None:
+        """List the account's round-trip monitors once; concurrent first callers wait for it."""
+        if account.loaded:
+            return
+        with account.load_lock:
+            if account.loaded:
+                return
+            monitors = client.list_monitors()
+            with self._lock:
+                for monitor in monitors:
+                    if monitor.get("email") and monitor.get("id") is not None:
+                        account.add(mailbox_key(str(monitor["email"])),
+                                    Watcher(str(monitor["id"]), str(monitor.get("name") or "")))
+                account.loaded = True
+
+    def _still_watching(self, client: AlertSiteClient, account: _Account, key: str,
+                        monitor_ids: Iterable[str]) -> list[tuple[str, str]]:
+        """Of the listed monitors, those that still watch the mailbox, as (id, name)."""
+        holders = []
+        for monitor_id in monitor_ids:
+            try:
+                live = client.get_monitor(monitor_id)
+            except NotFound:
+                with self._lock:
+                    account.forget(monitor_id)
+                continue
+            name = str(live.get("name") or "")
+            email = str(live.get("email") or "")
+            if mailbox_key(email) == key:
+                holders.append((monitor_id, name))
+                continue
+            with self._lock:  # moved to another mailbox since the listing
+                account.forget(monitor_id)
+                if email:
+                    account.add(mailbox_key(email), Watcher(monitor_id, name))
+        return holders
+
+    def _release(self, account: _Account, key: str, claim: Watcher) -> None:
+        with self._lock:
+            account.remove(key, claim)
+
+
+def _refusal(name: str, email: str, holders: list[tuple[str, str]]) -> str:
+    found = ", ".join(f"{monitor_id} ({their_name!r})" for monitor_id, their_name in holders)
+    which = f"monitor {found} already watches" if len(holders) == 1 else f"monitors {found} already watch"
+    adopt = (f'set adopt_monitor_id="{holders[0][0]}" on this resource' if len(holders) == 1
+             else "delete all but one of them and set adopt_monitor_id to its id on this resource")
+    return (f"Refusing to create monitor {name!r}: AlertSite {which} the mailbox {email}, and "
+            "AlertSite requires a dedicated mailbox per round-trip monitor. Nothing was created. "
+            "If an interrupted `pulumi up` of this stack made it, run "
+            "`alertsite-pulumi recover --stack <stack>`, then `pulumi up` again; to take it over "
+            f"instead, {adopt}. If this account shares mailboxes on purpose, set {_SHARE_SETTING} "
+            "to true.")
+
+
+__all__ = ["Claim", "MailboxGuard", "MailboxInUseError", "Watcher", "mailbox_key"]
