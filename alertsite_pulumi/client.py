@@ -94,7 +94,9 @@ class AlertSiteClient:
         self.settle_window = settings.request_timeout if settle_window is None else settle_window
         self.retry = retry or RetryPolicy(max_retries=settings.max_retries, budget=settings.retry_budget)
         self.session = session or requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64)
+        # One kept-alive connection per call in flight: the native plugin serves up to
+        # max_concurrency calls at once, and a smaller pool would close and reopen connections.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(64, settings.max_concurrency))
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self.session.headers.update({"Accept": "application/json",
@@ -140,7 +142,7 @@ class AlertSiteClient:
         if replay_safe is None:
             replay_safe = method in IDEMPOTENT_METHODS
         ends = deadline if deadline is not None else self.retry.deadline(self.settings.request_timeout)
-        attempt = 0
+        attempt = relogins = 0
         last: Failure | None = None
         while True:
             token = self.tokens.get(lambda: self._login(ends)) if auth else None
@@ -161,12 +163,15 @@ class AlertSiteClient:
             wait = self.retry.delay(attempt=attempt, deadline=ends, status=result.status,
                                     sent=result.sent, unreachable=result.unreachable,
                                     replay_safe=replay_safe, retry_after=result.retry_after,
-                                    reauth=reauth, persistent=persistent)
+                                    reauth=reauth, relogins=relogins, persistent=persistent)
             if wait is None:
                 raise result.error
             if result.status is not None:  # a lost answer was logged by _attempt already
                 log.info("%s %s -> %s; retrying in %.2f s", method, path, result.status, wait)
-            attempt += 1
+            if reauth:
+                relogins += 1
+            else:
+                attempt += 1
             if wait:
                 self.retry.sleep(wait)
 

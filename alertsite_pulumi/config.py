@@ -18,6 +18,9 @@ from .errors import ConfigurationError
 from .rules import SECRET_MASK
 
 DEFAULT_BASE_URL: Final = "https://api.alertsite.com/api/v3"
+#: Calls the native plugin serves at once by default, and at most (the dynamic host has 4 workers).
+DEFAULT_MAX_CONCURRENCY: Final = 32
+MAX_CONCURRENCY: Final = 256
 
 
 def _keep(setting: Setting, raw: Any) -> Any:
@@ -62,6 +65,11 @@ def _seconds(setting: Setting, raw: Any) -> float:
 
 def _count(setting: Setting, raw: Any) -> int:
     return int(_bounded(setting, raw, "a whole number from 0 to 100", 0, 100, whole=True))
+
+
+def _concurrency(setting: Setting, raw: Any) -> int:
+    return int(_bounded(setting, raw, f"a whole number from 1 to {MAX_CONCURRENCY}", 1, MAX_CONCURRENCY,
+                        whole=True))
 
 
 def _rate(setting: Setting, raw: Any) -> float | None:
@@ -127,6 +135,8 @@ SETTINGS: Final = (
             "ALERTSITE_MAX_REQUESTS_PER_SECOND", parse=_rate),
     Setting("allow_shared_mailbox", "alertsite:allowSharedMailbox", "ALERTSITE_ALLOW_SHARED_MAILBOX",
             parse=_boolean),
+    Setting("max_concurrency", "alertsite:maxConcurrency", "ALERTSITE_MAX_CONCURRENCY",
+            parse=_concurrency),
 )
 _SECRET_ATTRS: Final = frozenset(s.attr for s in SETTINGS if s.secret)
 
@@ -153,6 +163,8 @@ class Settings:
     """Client-side throttle; None for no limit."""
     allow_shared_mailbox: bool = False
     """Create a monitor even when another round-trip monitor watches the same mailbox."""
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    """Calls the native plugin serves at once (the dynamic provider's host is fixed at 4)."""
 
     def __repr__(self) -> str:
         shown = []

@@ -209,11 +209,9 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
 
     def delete(self, id: str, _props: dict[str, Any]) -> None:
         # Already gone is success: the goal was for it not to exist.
-        with self._stale_login_explained():
-            self._client().delete_monitor(id, missing_ok=True)
-
         client = self._client()
-        client.delete_monitor(id, missing_ok=True)
+        with self._stale_login_explained():
+            client.delete_monitor(id, missing_ok=True)
         self._mailbox_guard().forget(client, id)
 
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:

@@ -11,6 +11,13 @@ from typing import Final
 #: The Pulumi type token of the dynamic EmailRoundTripMonitor; the policy pack matches on it.
 EMAIL_ROUND_TRIP_MONITOR_TYPE: Final = "pulumi-python:dynamic/alertsite:EmailRoundTripMonitor"
 
+#: The Pulumi package of the native plugin (pulumi-resource-alertsite) and its type tokens.
+NATIVE_PACKAGE: Final = "alertsite"
+NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE: Final = "alertsite:index:EmailRoundTripMonitor"
+NATIVE_PROVIDER_TYPE: Final = "pulumi:providers:alertsite"
+#: Both type tokens of a round-trip monitor: the dynamic resource's and the native plugin's.
+EMAIL_ROUND_TRIP_MONITOR_TYPES: Final = (EMAIL_ROUND_TRIP_MONITOR_TYPE, NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE)
+
 #: Stack config keys (in the project's namespace) of monitors declared from configuration.
 DEFAULTS_KEY: Final = "defaults"
 """Fields every monitor gets unless it sets them itself."""

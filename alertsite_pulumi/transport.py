@@ -48,14 +48,17 @@ class RetryPolicy:
 
     429 is always retried (it means the request was not processed), honouring
     ``Retry-After``; 502/503/504 and lost connections only for requests that are safe to
-    send twice (idempotent verbs, the login); a refused access token at once, after a new
-    login; a refused connection or a host name that does not resolve once at most
-    (``UNREACHABLE_RETRIES``). All within ``max_retries`` and one time ``budget`` per call,
-    which covers the requests themselves, the waits between them and any login inside the
-    call. Sleep, clock and randomness are injectable.
+    send twice (idempotent verbs, the login); a refused connection or a host name that does
+    not resolve once at most (``UNREACHABLE_RETRIES``); all within ``max_retries``. A refused
+    access token is tried again at once, after a new login, up to ``max_relogins`` times: a
+    token expiring is not a transient failure, and where tokens expire fast one call may
+    meet several. Everything within one time ``budget`` per call, which covers the requests
+    themselves, the waits between them and any login inside the call. Sleep, clock and
+    randomness are injectable.
     """
 
     max_retries: int = 6
+    max_relogins: int = 10
     budget: float = 120.0
     base_delay: float = 0.5
     max_delay: float = 30.0
@@ -96,6 +99,7 @@ class RetryPolicy:
         unreachable: bool = False,
         retry_after: float | None = None,
         reauth: bool = False,
+        relogins: int = 0,
         persistent: bool = False,
     ) -> float | None:
         """Seconds to wait before the next try, or None to give up.
@@ -106,18 +110,20 @@ class RetryPolicy:
         ``replay_safe`` says whether the request may be sent twice: GET, PATCH, DELETE and
         the login are; a POST that creates is not. ``reauth`` says that a 401 can be cured
         by logging in again (the token was not given ready-made); the next try then goes
-        at once. ``persistent`` (a clean-up) retries a 500 too. ``deadline`` is the call's
+        at once, unless ``relogins`` (the new logins this call made so far) reached
+        ``max_relogins``. ``persistent`` (a clean-up) retries a 500 too. ``deadline`` is the call's
         end (see ``deadline()``): a wait that would pass it is refused.
         """
+        if status == 401:
+            # Cured by a new login, not by waiting; counted apart from the transient retries.
+            if not reauth or relogins >= self.max_relogins or self.clock() > deadline:
+                return None
+            return 0.0
         if attempt >= self.max_retries:
             return None
         retryable = RETRYABLE_STATUSES | {500} if persistent else RETRYABLE_STATUSES
         if status == 429:
             wait = retry_after if retry_after is not None else self.backoff(attempt)
-        elif status == 401:
-            if not reauth:
-                return None
-            wait = 0.0
         elif status in retryable or status is None:
             if not replay_safe and (status is not None or sent):
                 return None

@@ -40,6 +40,40 @@ class FloorProvider(ResourceProvider):
         return None
 
 
+#: What AlertSite fills in and computes, as the emulator reports it: the same-payload floors
+#: store these so that their outputs have the same keys as a monitor's.
+SAME_PAYLOAD_DEFAULTS: dict[str, Any] = {
+    "email_username": "", "timeout": 300, "enabled": True, "locations": [10, 20], "home_location": 10,
+    "mode": "Primary", "note": "", "alert_note": "", "allow_internal_testing": True,
+    "custom_properties": [], "monitor_type": "email-round-trip", "access_type": "Edit",
+}
+
+
+def same_payload_outputs(props: dict[str, Any], resource_id: str) -> dict[str, Any]:
+    """A monitor's output keys with no API behind them: defaults, the inputs, and an id."""
+    given = {k: v for k, v in props.items() if v is not None}
+    return {**SAME_PAYLOAD_DEFAULTS, **given, "monitor_id": resource_id}
+
+
+class SamePayloadFloorProvider(FloorProvider):
+    """The floor with a monitor's payload: a secret input, and a monitor's output keys."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        resource_id = uuid.uuid4().hex
+        return CreateResult(resource_id, same_payload_outputs(props, resource_id))
+
+    def update(self, id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(same_payload_outputs(news, id))
+
+
+class SamePayloadFloorResource(dynamic.Resource, module="bench", name="SamePayloadFloor"):
+    """Monitor-shaped inputs (the mailbox password a secret) managed by SamePayloadFloorProvider."""
+
+    def __init__(self, name: str, props: dict[str, Any]) -> None:
+        opts = pulumi.ResourceOptions(additional_secret_outputs=["email_password"])
+        super().__init__(SamePayloadFloorProvider(), name, props, opts)
+
+
 class FloorResource(dynamic.Resource, module="bench", name="Floor"):
     """A resource with the given inputs, managed by :class:`FloorProvider`."""
 

@@ -33,7 +33,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(HERE))
 
+import native_bench as native  # noqa: E402  (the native plugin's scenario)
 from engine.harness import PulumiProject, engine_bin_dir  # noqa: E402
 from engine.support import (  # noqa: E402
     ADMIN_PASSWORD,
@@ -43,13 +45,13 @@ from engine.support import (  # noqa: E402
     SpecProject,
     monitor_args,
 )
+from measure import SERVICER_WORKERS, api_calls, children_cpu  # noqa: E402
 
 from alertsite_pulumi.emulator import EmulatorControl, EmulatorServer  # noqa: E402
 
-#: The Python servicer of dynamic providers runs methods on ThreadPoolExecutor(max_workers=4).
-SERVICER_WORKERS = 4
 OPERATIONS = ("up", "preview", "refresh", "update", "destroy")
-API_ENDPOINTS = ("create", "update", "get", "list", "delete")
+DEFAULT_SIZES = "10,100,300"
+DEFAULT_LATENCY_MS = 50.0
 
 FLOOR_PROGRAM = '''
 import json
@@ -120,7 +122,11 @@ def run_scenario(project: SpecProject, n: int,
     def step(name: str, action: Callable[[], object]) -> None:
         if control is not None:
             control.reset_requests()
+        cpu = children_cpu()
         result["seconds"][name] = round(timed(action), 3)
+        # CPU of the CLI, language host and plugins: unlike wall time, not inflated by
+        # whatever else the machine runs.
+        result.setdefault("cpu_seconds", {})[name] = round(children_cpu() - cpu, 3)
         if control is not None:
             result["calls"][name] = dict(control.requests()["by_endpoint"])
         print(f"  {name:8} {result['seconds'][name]:8.2f} s", file=sys.stderr, flush=True)
@@ -191,11 +197,6 @@ def best_of(repeat: int, scenario: Callable[[int], dict[str, Any]], label: str) 
 
 
 # --- figures ---------------------------------------------------------------------------------
-
-
-def api_calls(calls: dict[str, int]) -> int:
-    """Calls of an operation other than logins."""
-    return sum(calls.get(e, 0) for e in API_ENDPOINTS)
 
 
 def derive(n: int, floor: dict[str, Any], ours: dict[str, Any], lat: dict[str, Any] | None,
@@ -303,20 +304,66 @@ def markdown(report: dict[str, Any]) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--sizes", default="10,100,300",
+    parser.add_argument("--sizes", default=DEFAULT_SIZES,
                         help="comma-separated numbers of resources (default 10,100,300)")
-    parser.add_argument("--latency-ms", type=float, default=50.0,
+    parser.add_argument("--latency-ms", type=float, default=DEFAULT_LATENCY_MS,
                         help="emulator latency per API call for the latency runs (0: skip them)")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json",
                         help="where to write the JSON figures")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each scenario this many times and keep the fastest time of each command")
     parser.add_argument("--keep", action="store_true", help="keep the temporary project directories")
-    return parser.parse_args(argv)
+    parser.add_argument("--native", action="store_true",
+                        help="the native plugin's scenario instead (benchmarks/native_bench.py): "
+                             "sizes default to 300, --latency-ms to 200")
+    parser.add_argument("--parallel", type=int, default=32,
+                        help="`pulumi up --parallel` of the native scenario's latency runs (default 32)")
+    args = parser.parse_args(argv)
+    if args.native:
+        args.sizes = "300" if args.sizes == DEFAULT_SIZES else args.sizes
+        args.latency_ms = 200.0 if args.latency_ms == DEFAULT_LATENCY_MS else args.latency_ms
+        if args.out == HERE / "results" / "latest.json":
+            args.out = HERE / "results" / "native.json"
+    return args
+
+
+def main_native(args: argparse.Namespace, bin_dir: Path, info: dict[str, Any], work: Path) -> dict[str, Any]:
+    """The native plugin's scenario (benchmarks/native_bench.py) for each size."""
+    results = []
+    with EmulatorServer(host="127.0.0.1", port=0) as server:
+
+        def zero_latency(kind: str, n: int, root: Path) -> dict[str, Any]:
+            if kind == "floor":
+                return run_scenario(make_project(root, bin_dir, floor=True, api_url=None), n, None)
+            control = fresh(server.control) if native.KINDS[kind][1] else None
+            return run_scenario(native.make_project(kind, root, bin_dir, server.api_url, work), n, control)
+
+        for n in (int(s) for s in args.sizes.split(",") if s.strip()):
+            results.append(native.run_native(n, work, bin_dir, server, repeat=args.repeat,
+                                             latency_ms=args.latency_ms, parallel=args.parallel,
+                                             zero_latency=zero_latency, best_of=best_of))
+    for r in results:
+        print(native.native_markdown(r, args.latency_ms, args.parallel) + "\n")
+    return {"machine": info, "latency_ms": args.latency_ms, "parallel": args.parallel, "results": results,
+            "targets": [t for r in results for t in native.native_targets(r)]}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.native:
+        bin_dir = engine_bin_dir()
+        work = Path(tempfile.mkdtemp(prefix="alertsite-bench-native-"))
+        started = time.perf_counter()
+        try:
+            report = main_native(args, bin_dir, machine(bin_dir), work)
+        finally:
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        report["total_seconds"] = round(time.perf_counter() - started, 1)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {args.out}", file=sys.stderr)
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     bin_dir = engine_bin_dir()
     info = machine(bin_dir)

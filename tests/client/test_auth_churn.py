@@ -33,16 +33,30 @@ def test_a_refused_relogin_is_tried_again(make_client: MakeClient, emulator: Emu
     assert calls(emulator, "login") == 3  # the first login, the refused one, the one that worked
 
 
-def test_tokens_refused_forever_end_within_max_retries(make_client: MakeClient,
-                                                        emulator: EmulatorControl) -> None:
-    client = make_client(max_retries=3)
+def test_tokens_refused_forever_end_after_max_relogins(make_client: MakeClient,
+                                                       emulator: EmulatorControl) -> None:
+    client = make_client(max_retries=1)
     client.login()
     emulator.set_faults([{"endpoint": "list", "kind": "status", "status": 401}])
     emulator.reset_requests()
     with pytest.raises(AuthenticationError) as refused:
         client.list_monitors()
     assert refused.value.status == 401
-    assert calls(emulator, "list") == 4 and calls(emulator, "login") == 3
+    relogins = client.retry.max_relogins
+    assert calls(emulator, "list") == relogins + 1 and calls(emulator, "login") == relogins
+
+
+def test_token_expiries_do_not_use_up_the_retries_of_transient_failures(
+        make_client: MakeClient, emulator: EmulatorControl) -> None:
+    # One retry allowed: a 503 takes it; three refused tokens (expiring tokens, not failures)
+    # are each cured by a new login all the same.
+    client = make_client(max_retries=1)
+    monitor_id = client.create_round_trip_monitor(body())
+    emulator.set_faults([{"endpoint": "get", "kind": "status", "status": 401, "count": 3},
+                         {"endpoint": "get", "kind": "status", "status": 503, "count": 1}])
+    emulator.reset_requests()
+    assert client.get_monitor(monitor_id)["id"] == monitor_id
+    assert calls(emulator, "get") == 5 and calls(emulator, "login") == 3
 
 
 def test_a_wrong_password_is_not_tried_again(make_client: MakeClient, emulator: EmulatorControl) -> None:

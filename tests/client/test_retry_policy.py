@@ -106,9 +106,13 @@ def test_a_refused_token_is_retried_at_once_only_when_a_new_login_can_help() -> 
     p = policy(clock, max_retries=3)
     deadline = clock.now + 120
     assert p.delay(attempt=0, deadline=deadline, status=401, reauth=True) == 0.0
-    assert p.delay(attempt=2, deadline=deadline, status=401, reauth=True) == 0.0
-    assert p.delay(attempt=3, deadline=deadline, status=401, reauth=True) is None
+    # Re-logins are counted apart from transient retries, and bounded on their own.
+    assert p.delay(attempt=3, deadline=deadline, status=401, reauth=True, relogins=2) == 0.0
+    assert p.delay(attempt=0, deadline=deadline, status=401, reauth=True,
+                   relogins=p.max_relogins) is None
     assert p.delay(attempt=0, deadline=deadline, status=401) is None
+    clock.now = deadline + 1
+    assert p.delay(attempt=0, deadline=deadline, status=401, reauth=True) is None
 
 
 def test_an_unreachable_server_is_retried_once_for_every_verb() -> None:

@@ -52,6 +52,15 @@ class Result:
     def output(self) -> str:
         return self.stdout + self.stderr
 
+    @property
+    def diagnostics(self) -> str:
+        """The command's "Diagnostics:" section: each resource's errors once (the progress
+        lines above it repeat them)."""
+        _, _, section = self.output.partition("\nDiagnostics:\n")
+        for end in ("\nOutputs:\n", "\nResources:\n"):
+            section = section.split(end, 1)[0]
+        return section
+
     def json(self) -> Any:
         return json.loads(self.stdout)
 

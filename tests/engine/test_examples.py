@@ -102,8 +102,11 @@ def stable_then_destroyed(project: PulumiProject) -> None:
 
 def test_every_example_is_a_runnable_project_with_a_readme() -> None:
     examples = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
-    assert examples == ["adopt", "fleet", "policy-gated", "quickstart"]
-    for example in examples:
+    assert examples == ["adopt", "fleet", "multi-account", "policy-gated", "quickstart", "yaml"]
+    # examples/yaml is a Pulumi YAML program (tests/engine/test_native_examples.py runs it).
+    assert yaml.safe_load((EXAMPLES / "yaml" / "Pulumi.yaml").read_text())["runtime"] == "yaml"
+    assert "pulumi destroy" in (EXAMPLES / "yaml" / "README.md").read_text()
+    for example in (e for e in examples if e != "yaml"):
         root = EXAMPLES / example
         project = yaml.safe_load((root / "Pulumi.yaml").read_text())
         # Run in place, the program and its dynamic provider use the repository's virtualenv.

@@ -133,7 +133,7 @@ def refused_plain_up(project: SpecProject, emulator: EmulatorControl,
     """
     up = project.up(check=False)
     assert up.returncode != 0, up.output[-3000:]
-    refused = REFUSAL.findall(up.output)
+    refused = REFUSAL.findall(up.diagnostics)
     assert refused, up.output[-6000:]
     for name, monitor_id, their_name, email in refused:
         assert monitor_id in orphans, (monitor_id, sorted(orphans))

@@ -32,7 +32,7 @@ def test_one_mailbox_for_two_resources_is_refused_unless_shared_on_purpose(
     # Whichever the engine started first wins; the other is refused before any POST.
     assert ("created by the same run, watches the same mailbox" in up.output
             and "Nothing was created" in up.output), up.output[-4000:]
-    assert up.output.count("Refusing to create monitor") == 1
+    assert up.diagnostics.count("Refusing to create monitor") == 1, up.diagnostics
     assert "alertsite:allowSharedMailbox (ALERTSITE_ALLOW_SHARED_MAILBOX)" in up.output
     (monitor,) = emulator.monitors()
     assert state_ids(project) == [str(monitor["id"])]

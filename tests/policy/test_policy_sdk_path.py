@@ -31,7 +31,7 @@ def servicer(config: dict[str, tuple[int, dict[str, Any]]] | None = None) -> Any
     analyzer: Any = _PolicyAnalyzerServicer(PACK, "0.1.0", policies.ALL_POLICIES, EnforcementLevel.ADVISORY)
     request = proto.ConfigureAnalyzerRequest()
     for name, (level, props) in (config or {}).items():
-        entry = request.policyConfig[name]
+        entry: Any = request.policyConfig[name]  # a protobuf message; level is a plain int here
         entry.enforcementLevel = level
         entry.properties.update(props)
     analyzer.Configure(request, None)

@@ -121,7 +121,10 @@ def test_a_delete_frees_the_mailbox_for_a_replacement(
         provider: Callable[..., EmailRoundTripMonitorProvider], emulator: EmulatorControl) -> None:
     listed = emulator.seed_monitor(inputs(0))
     made = provider()
+    assert made.read("1", {}).id is None        # logged in: only the calls below are counted
+    emulator.reset_requests()
     made.delete(listed, inputs(0))              # a replacement that deletes before it creates
+    assert calls(emulator)["delete"] == 1       # one DELETE per delete
     first = made.create(inputs(0))
     made.delete(first.id, first.outs or {})     # the same process deletes its own monitor...
     second = made.create(inputs(0))             # ...and may create it again

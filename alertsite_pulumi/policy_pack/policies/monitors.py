@@ -12,7 +12,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
 
-from alertsite_pulumi.tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE
+from alertsite_pulumi.tokens import EMAIL_ROUND_TRIP_MONITOR_TYPES
 
 from .values import read_prop
 
@@ -25,12 +25,13 @@ _R = TypeVar("_R")
 def monitors_only(
     rule: Callable[Concatenate[ResourceValidationArgs, _P], _R],
 ) -> Callable[Concatenate[ResourceValidationArgs, _P], _R | None]:
-    """Run ``rule`` (a validation or a remediation) on round-trip monitors; on any other
+    """Run ``rule`` (a validation or a remediation) on round-trip monitors (the dynamic
+    resource's type token and the native plugin's); on any other
     resource type do nothing and return None (no violation, no remediation)."""
 
     @functools.wraps(rule)
     def guarded(args: ResourceValidationArgs, /, *rest: _P.args, **kwargs: _P.kwargs) -> _R | None:
-        if args.resource_type != EMAIL_ROUND_TRIP_MONITOR_TYPE:
+        if args.resource_type not in EMAIL_ROUND_TRIP_MONITOR_TYPES:
             return None
         return rule(args, *rest, **kwargs)
 
@@ -50,6 +51,6 @@ def stack_monitors(args: StackValidationArgs) -> list[PolicyResource]:
     # The engine lists resources in the order they completed; sort so that a violation
     # always names the same monitor first, run after run.
     return sorted(
-        (r for r in args.resources if r.resource_type == EMAIL_ROUND_TRIP_MONITOR_TYPE),
+        (r for r in args.resources if r.resource_type in EMAIL_ROUND_TRIP_MONITOR_TYPES),
         key=lambda r: r.urn,
     )

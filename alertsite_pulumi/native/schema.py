@@ -1,0 +1,163 @@
+"""The Pulumi package schema of the native plugin, built from the field table and the settings.
+
+Property names are the field table's own (``billing_plancode``), the same keys the dynamic
+resource keeps in state: the policy pack, ``recover`` and a move from the dynamic resource
+read both resources alike. Provider settings keep the stack-config names (``baseUrl``).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Final
+
+from ..config import DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, SETTINGS
+from ..fields import ADOPT_BY_NAME, ADOPT_MONITOR_ID, EXTRA_FIELDS, FIELDS, REQUIRED_FIELDS
+from ..tokens import NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE, NATIVE_PACKAGE
+
+DISTRIBUTION: Final = "alertsite-pulumi"
+PYTHON_PACKAGE: Final = "pulumi_alertsite"
+
+_ANY: Final = {"$ref": "pulumi.json#/Any"}
+_TYPES: Final[dict[str, dict[str, Any]]] = {
+    "str": {"type": "string"},
+    "int": {"type": "integer"},
+    "bool": {"type": "boolean"},
+    "locations": {"type": "array", "items": {"type": "integer"}},
+    "custom_properties": {"type": "array",
+                          "items": {"type": "object", "additionalProperties": _ANY}},
+    "mapping": {"type": "object", "additionalProperties": _ANY},
+}
+
+#: Inputs that are not AlertSite fields (fields.CONTROL_INPUTS), with their schema.
+_CONTROL_PROPERTIES: Final[dict[str, dict[str, Any]]] = {
+    EXTRA_FIELDS: {**_TYPES["mapping"],
+                   "description": "Sent as-is, for AlertSite fields this version does not model."},
+    ADOPT_MONITOR_ID: {"type": "string",
+                       "description": "Take over this existing monitor instead of creating one "
+                                      "(`pulumi import` is the usual way with this resource)."},
+    ADOPT_BY_NAME: {"type": "boolean",
+                    "description": "Take over the one monitor named `name` instead of creating one."},
+}
+
+#: Outputs AlertSite computes (provider.COMPUTED_OUTPUTS), with their schema.
+_COMPUTED_PROPERTIES: Final[dict[str, dict[str, Any]]] = {
+    "monitor_id": {"type": "string", "description": "The AlertSite monitor id (also the resource id)."},
+    "monitor_type": {"type": "string", "description": "AlertSite's monitor type."},
+    "access_type": {"type": "string", "description": "AlertSite's access type of the monitor."},
+}
+
+#: What each provider setting means, for the schema's descriptions.
+_SETTING_DOCS: Final = {
+    "base_url": f"API root (default {DEFAULT_BASE_URL}); plain http:// only for loopback hosts.",
+    "username": "AlertSite login email.",
+    "password": "AlertSite login password.",
+    "access_token": "A ready access token instead of username and password.",
+    "request_timeout": "Seconds per request (default 30).",
+    "retry_budget": "Seconds all retries of one call may take (default 120).",
+    "max_retries": "Retries of a transient failure (default 6).",
+    "max_requests_per_second": "Client-side throttle per provider process (default: none).",
+    "max_concurrency": f"API calls the plugin serves at once (default {DEFAULT_MAX_CONCURRENCY}).",
+    "allow_shared_mailbox": "Create a monitor even when another round-trip monitor watches the same "
+                            "mailbox (default false).",
+}
+_SETTING_TYPES: Final = {
+    "request_timeout": "number", "retry_budget": "number", "max_retries": "integer",
+    "max_requests_per_second": "number", "max_concurrency": "integer", "allow_shared_mailbox": "boolean",
+}
+
+
+def package_version() -> str:
+    """The installed distribution's version: the plugin's version and the schema's."""
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"
+
+
+def setting_name(config_key: str) -> str:
+    """The provider property of a stack-config key: ``alertsite:baseUrl`` -> ``baseUrl``."""
+    return config_key.split(":", 1)[1]
+
+
+def _field_property(name: str) -> dict[str, Any]:
+    field = FIELDS[name]
+    prop = {**_TYPES[field.kind], "description": field.doc}
+    if field.account_default:
+        prop["description"] += " Left out: the account's default, reported as an output."
+    if field.secret:
+        prop["secret"] = True
+    return prop
+
+
+def _settings_properties() -> dict[str, dict[str, Any]]:
+    props: dict[str, dict[str, Any]] = {}
+    for setting in SETTINGS:
+        prop: dict[str, Any] = {
+            "type": _SETTING_TYPES.get(setting.attr, "string"),
+            "description": f"{_SETTING_DOCS[setting.attr]} Stack config `{setting.config_key}`, "
+                           f"environment `{setting.env}`.",
+        }
+        if setting.secret:
+            prop["secret"] = True
+        props[setting_name(setting.config_key)] = prop
+    return props
+
+
+def build_schema() -> dict[str, Any]:
+    """The package schema, as GetSchema returns it and `pulumi package gen-sdk` reads it."""
+    inputs = {name: _field_property(name) for name in FIELDS}
+    inputs["name"]["description"] += " Defaults to the resource name."
+    inputs.update(_CONTROL_PROPERTIES)
+    outputs = {**inputs, **_COMPUTED_PROPERTIES}
+    settings = _settings_properties()
+    always_known = [*REQUIRED_FIELDS, "monitor_id"]
+    return {
+        "name": NATIVE_PACKAGE,
+        "displayName": "AlertSite",
+        "version": package_version(),
+        "description": "AlertSite round-trip email monitors as code (the native plugin of alertsite-pulumi).",
+        "keywords": ["pulumi", "alertsite", "monitoring", "category/monitoring", "kind/native"],
+        "license": "Apache-2.0",
+        "publisher": "alertsite-pulumi",
+        "config": {"variables": settings},
+        "provider": {
+            "description": "An AlertSite account. Settings left out come from the environment "
+                           "(`ALERTSITE_*`); the default provider reads the stack config "
+                           "`alertsite:*` first.",
+            "inputProperties": settings,
+            "properties": {k: v for k, v in settings.items() if not v.get("secret")},
+        },
+        "resources": {
+            NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE: {
+                "description": "An AlertSite round-trip email monitor. Every input is also an output; "
+                               "fields left out take the account's defaults and never show as a diff.",
+                "inputProperties": inputs,
+                "requiredInputs": [name for name in REQUIRED_FIELDS if name != "name"],
+                "properties": outputs,
+                "required": always_known,
+            },
+        },
+        "language": {
+            "python": {
+                "packageName": PYTHON_PACKAGE,
+                "respectSchemaVersion": True,
+                "pyproject": {"enabled": True},
+            },
+        },
+    }
+
+
+@cache
+def schema_json() -> str:
+    return json.dumps(build_schema(), indent=2, sort_keys=True)
+
+
+def settings_property_names() -> dict[str, str]:
+    """Provider property -> Settings attribute (``baseUrl`` -> ``base_url``)."""
+    return {setting_name(s.config_key): s.attr for s in SETTINGS}
+
+
+__all__ = ["PYTHON_PACKAGE", "build_schema", "package_version", "schema_json", "setting_name",
+           "settings_property_names"]

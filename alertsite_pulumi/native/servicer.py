@@ -1,0 +1,241 @@
+"""The ResourceProvider gRPC service of pulumi-resource-alertsite.
+
+Each method turns the engine's Structs into plain dicts (``values``), calls the same
+``EmailRoundTripMonitorProvider`` logic the dynamic resource uses, and turns the result back,
+with secrets wrapped again. What is particular to a plugin lives here: the schema, provider
+configuration (``settings``), preview answers (``preview``), import, Cancel and custom
+timeouts (``operations``), and a bound on the calls served at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Final, TypeVar
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
+
+from ..config import DEFAULT_MAX_CONCURRENCY, Settings
+from ..errors import AlertSiteError
+from ..fields import FIELDS, SECRET_FIELDS
+from ..provider import changed_fields
+from .operations import NativeMonitorProvider, OperationControl, client_registry
+from .preview import preview_create, preview_update
+from .schema import package_version, schema_json, settings_property_names
+from .settings import check_provider_args, is_default_provider, provider_settings
+from .values import Properties, from_struct, to_struct
+
+log = logging.getLogger("alertsite_pulumi.native")
+
+R = TypeVar("R")
+Handler = Callable[["AlertSiteProviderServicer", Any, grpc.ServicerContext], R]
+
+_ALWAYS_SECRET: Final = frozenset(SECRET_FIELDS)
+_DIFF = provider_pb2.DiffResponse
+_UPDATE: Final = provider_pb2.PropertyDiff.UPDATE
+_ADD: Final = provider_pb2.PropertyDiff.ADD
+
+
+def _rpc(method: Handler[R]) -> Handler[R]:
+    """Turn an exception into a gRPC error whose text is the error's own (never a traceback)."""
+
+    @functools.wraps(method)
+    def wrapper(self: AlertSiteProviderServicer, request: Any, context: grpc.ServicerContext) -> R:
+        try:
+            return method(self, request, context)
+        except AlertSiteError as exc:
+            context.abort(grpc.StatusCode.UNKNOWN, str(exc))
+        except Exception as exc:
+            # A bug of ours: the engine shows the message; the traceback goes to the plugin's log.
+            log.exception("%s failed", method.__name__)
+            context.abort(grpc.StatusCode.INTERNAL, f"{type(exc).__name__}: {exc}")
+        raise AssertionError("unreachable: context.abort raises")
+
+    return wrapper
+
+
+def _resource_name(request: Any) -> str:
+    return str(request.name or request.urn.rsplit("::", 1)[-1])
+
+
+def _secret_keys(*props: Properties) -> set[str]:
+    """What to wrap as secret on the way out: the secret fields, and whatever came in secret."""
+    keys = set(_ALWAYS_SECRET)
+    for p in props:
+        keys |= p.secrets
+    return keys
+
+
+def import_inputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs a program would write for a monitor read from AlertSite (for `pulumi import`).
+
+    Every field AlertSite reported, as read; never the secrets it cannot report, nor what it
+    computed. The next preview of a program with these inputs finds nothing to change.
+    """
+    return {k: v for k, v in outputs.items() if k in FIELDS and k not in _ALWAYS_SECRET and v is not None}
+
+
+class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
+    """One plugin process: one provider configuration, any number of resources."""
+
+    def __init__(self, *, control: OperationControl | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
+        self.control = control or OperationControl()
+        self._environ = environ
+        self._clients = client_registry(self.control)
+        self._lock = threading.Lock()
+        self.settings = provider_settings({}, default_provider=True, environ=environ)
+        self._monitors = NativeMonitorProvider(self.settings, self._clients)
+        self._slots = threading.BoundedSemaphore(DEFAULT_MAX_CONCURRENCY)
+        self.engine_address: str | None = None
+
+    # -- plugin -------------------------------------------------------------------------------
+
+    def GetPluginInfo(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> plugin_pb2.PluginInfo:
+        return plugin_pb2.PluginInfo(version=package_version())
+
+    def GetSchema(self, request: provider_pb2.GetSchemaRequest,
+                  context: grpc.ServicerContext) -> provider_pb2.GetSchemaResponse:
+        return provider_pb2.GetSchemaResponse(schema=schema_json())
+
+    def Attach(self, request: plugin_pb2.PluginAttach, context: grpc.ServicerContext) -> empty_pb2.Empty:
+        # Started by hand for PULUMI_DEBUG_PROVIDERS: the engine says where it is, and then
+        # configures the plugin as usual.
+        self.engine_address = request.address
+        return empty_pb2.Empty()
+
+    def Cancel(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> empty_pb2.Empty:
+        log.warning("cancel requested by the engine: no more waiting to retry")
+        self.control.cancel()
+        return empty_pb2.Empty()
+
+    # -- provider configuration ---------------------------------------------------------------
+
+    @_rpc
+    def CheckConfig(self, request: provider_pb2.CheckRequest,
+                    context: grpc.ServicerContext) -> provider_pb2.CheckResponse:
+        news = from_struct(request.news)
+        failures = [provider_pb2.CheckFailure(property=prop, reason=f"{prop}: {message}")
+                    for prop, message in check_provider_args(news.values)]
+        # Given back as they came: secrets stay wrapped, unknowns stay unknown.
+        return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
+
+    @_rpc
+    def DiffConfig(self, request: provider_pb2.DiffRequest,
+                   context: grpc.ServicerContext) -> provider_pb2.DiffResponse:
+        olds, news = from_struct(request.olds).values, from_struct(request.news).values
+        changed = sorted(k for k in settings_property_names() if olds.get(k) != news.get(k))
+        # Another account or other settings change how monitors are reached, not the monitors:
+        # nothing is replaced.
+        return _DIFF(changes=_DIFF.DIFF_SOME if changed else _DIFF.DIFF_NONE, diffs=changed,
+                     replaces=[], deleteBeforeReplace=False)
+
+    @_rpc
+    def Configure(self, request: provider_pb2.ConfigureRequest,
+                  context: grpc.ServicerContext) -> provider_pb2.ConfigureResponse:
+        args = from_struct(request.args, keep_unknowns=False).values
+        if not args and request.variables:
+            # An engine that sends only the flat config map: `alertsite:baseUrl` -> text.
+            args = {k.split(":", 1)[-1]: v for k, v in request.variables.items()}
+        default = is_default_provider(request.urn) or not request.urn
+        settings = provider_settings(args, default_provider=default, environ=self._environ)
+        self.configure(settings)
+        log.info("configured %s provider for %s", "the default" if default else "an explicit",
+                 settings.base_url)
+        return provider_pb2.ConfigureResponse(acceptSecrets=True, supportsPreview=True,
+                                              acceptResources=False, acceptOutputs=False)
+
+    def configure(self, settings: Settings) -> None:
+        with self._lock:
+            self.settings = settings
+            self._monitors = NativeMonitorProvider(settings, self._clients)
+            self._slots = threading.BoundedSemaphore(settings.max_concurrency)
+
+    @contextmanager
+    def _serving(self, timeout: float) -> Iterator[NativeMonitorProvider]:
+        """A call that may reach AlertSite: one of max_concurrency slots, under its custom timeout."""
+        with self._lock:
+            slots, monitors = self._slots, self._monitors
+        with slots, self.control.deadline(timeout):
+            yield monitors
+
+    # -- resources ----------------------------------------------------------------------------
+
+    @_rpc
+    def Check(self, request: provider_pb2.CheckRequest,
+              context: grpc.ServicerContext) -> provider_pb2.CheckResponse:
+        olds, news = from_struct(request.olds), from_struct(request.news)
+        if news.values.get("name") is None:
+            news.values["name"] = _resource_name(request)
+        result = self._monitors.check(olds.values, news.values)
+        failures = [provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in result.failures]
+        return provider_pb2.CheckResponse(inputs=to_struct(result.inputs, _secret_keys(news)),
+                                          failures=failures)
+
+    @_rpc
+    def Diff(self, request: provider_pb2.DiffRequest,
+             context: grpc.ServicerContext) -> provider_pb2.DiffResponse:
+        olds, news = from_struct(request.olds), from_struct(request.news)
+        result = self._monitors.diff(request.id, olds.values, news.values)
+        changed = changed_fields(olds.values, news.values) if result.changes else []
+        detailed = {k: provider_pb2.PropertyDiff(kind=_UPDATE if k in olds.values else _ADD)
+                    for k in changed}
+        return _DIFF(changes=_DIFF.DIFF_SOME if result.changes else _DIFF.DIFF_NONE,
+                     diffs=changed, replaces=[], deleteBeforeReplace=False,
+                     detailedDiff=detailed, hasDetailedDiff=True)
+
+    @_rpc
+    def Create(self, request: provider_pb2.CreateRequest,
+               context: grpc.ServicerContext) -> provider_pb2.CreateResponse:
+        props = from_struct(request.properties)
+        secrets = _secret_keys(props)
+        if request.preview:
+            planned = preview_create(props.values)
+            return provider_pb2.CreateResponse(id="", properties=to_struct(planned, secrets))
+        with self._serving(request.timeout) as monitors:
+            result = monitors.create(props.values)
+        outs = to_struct(result.outs or {}, secrets)
+        return provider_pb2.CreateResponse(id=str(result.id), properties=outs)
+
+    @_rpc
+    def Read(self, request: provider_pb2.ReadRequest,
+             context: grpc.ServicerContext) -> provider_pb2.ReadResponse:
+        state, inputs = from_struct(request.properties), from_struct(request.inputs)
+        with self._serving(request.timeout) as monitors:
+            result = monitors.read(request.id, state.values)
+        if not result.id:
+            return provider_pb2.ReadResponse(id="")  # gone: refresh drops it
+        outs = result.outs or {}
+        secrets = _secret_keys(state, inputs)
+        # Refresh keeps the program's inputs; an import (no state, no inputs) gets them from
+        # the live monitor, so that the program `pulumi import` writes matches it.
+        new_inputs = inputs.values if (inputs.values or state.values) else import_inputs(outs)
+        return provider_pb2.ReadResponse(id=str(result.id), properties=to_struct(outs, secrets),
+                                         inputs=to_struct(new_inputs, secrets))
+
+    @_rpc
+    def Update(self, request: provider_pb2.UpdateRequest,
+               context: grpc.ServicerContext) -> provider_pb2.UpdateResponse:
+        olds, news = from_struct(request.olds), from_struct(request.news)
+        secrets = _secret_keys(olds, news)
+        if request.preview:
+            return provider_pb2.UpdateResponse(properties=to_struct(preview_update(olds.values, news.values),
+                                                                    secrets))
+        with self._serving(request.timeout) as monitors:
+            result = monitors.update(request.id, olds.values, news.values)
+        return provider_pb2.UpdateResponse(properties=to_struct(result.outs or {}, secrets))
+
+    @_rpc
+    def Delete(self, request: provider_pb2.DeleteRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:
+        props = from_struct(request.properties)
+        with self._serving(request.timeout) as monitors:
+            monitors.delete(request.id, props.values)
+        return empty_pb2.Empty()
+
+
+__all__ = ["AlertSiteProviderServicer", "import_inputs"]

@@ -1,0 +1,51 @@
+"""Where a provider process gets its settings: current credentials win over stored ones."""
+
+from __future__ import annotations
+
+import json
+
+from alertsite_pulumi.native.settings import check_provider_args, is_default_provider, provider_settings
+
+STORED = {"baseUrl": "http://127.0.0.1:1/api/v3", "username": "old@example.com", "password": "old-pw"}
+
+
+def test_default_provider_names_are_recognised() -> None:
+    assert is_default_provider("urn:pulumi:dev::p::pulumi:providers:alertsite::default")
+    assert is_default_provider("urn:pulumi:dev::p::pulumi:providers:alertsite::default_0_1_0")
+    assert not is_default_provider("urn:pulumi:dev::p::pulumi:providers:alertsite::account-b")
+
+
+def test_default_provider_current_stack_config_wins_over_stored_inputs() -> None:
+    environ = {"PULUMI_CONFIG": json.dumps({"password": "rotated-pw", "unrelated": "x"})}
+    settings = provider_settings(STORED, default_provider=True, environ=environ)
+    assert settings.password == "rotated-pw"
+    assert settings.username == "old@example.com"
+
+
+def test_default_provider_environment_wins_over_stored_inputs_but_not_over_stack_config() -> None:
+    environ = {"ALERTSITE_PASSWORD": "env-pw", "ALERTSITE_USERNAME": "env@example.com",
+               "PULUMI_CONFIG": json.dumps({"username": "config@example.com"})}
+    settings = provider_settings(STORED, default_provider=True, environ=environ)
+    assert (settings.username, settings.password) == ("config@example.com", "env-pw")
+
+
+def test_explicit_provider_inputs_win_and_stack_config_never_leaks_in() -> None:
+    environ = {"PULUMI_CONFIG": json.dumps({"username": "default-account@example.com"}),
+               "ALERTSITE_REQUEST_TIMEOUT": "7"}
+    settings = provider_settings({"username": "b@example.com", "password": "b-pw"},
+                                 default_provider=False, environ=environ)
+    assert (settings.username, settings.password) == ("b@example.com", "b-pw")
+    assert settings.request_timeout == 7.0  # unset inputs fall back to the environment
+
+
+def test_provider_inputs_as_json_text_are_read() -> None:
+    # Generated SDKs send a provider's non-string inputs as JSON text.
+    settings = provider_settings({"maxConcurrency": "48", "requestTimeout": "12.5"},
+                                 default_provider=False, environ={})
+    assert (settings.max_concurrency, settings.request_timeout) == (48, 12.5)
+
+
+def test_check_names_each_bad_setting() -> None:
+    problems = dict(check_provider_args({"maxConcurrency": 0, "requestTimeout": "soon", "username": "u"}))
+    assert set(problems) == {"maxConcurrency", "requestTimeout"}
+    assert "ALERTSITE_MAX_CONCURRENCY" in problems["maxConcurrency"]
