@@ -1,13 +1,15 @@
 """One version for everything that carries one, and one pulumi pin for the SDK and the engine.
 
-The version is written once (``alertsite_pulumi/version.py``); the files that engines and pip
-read as they are (the pack's PulumiPolicy.yaml and requirements.txt) must repeat it. The exact
+The version is written once (``alertsite_pulumi/version.py``); the commands print it, the native
+plugin answers GetPluginInfo with it, and the files that engines and pip read as they are (the
+pack's PulumiPolicy.yaml and requirements.txt, the SDK's pulumi-plugin.json) must repeat it. The exact
 pulumi the tests use is constraints.txt's pin: the engine is built at it (scripts/install-pulumi
 reads it there, engine/go.mod requires it) and pyproject.toml's lower bound is it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from alertsite_pulumi import __version__
+from alertsite_pulumi.native import package_version
 from alertsite_pulumi.policy_pack import PACK_DIR
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,17 +54,19 @@ def test_the_installed_metadata_has_the_one_version() -> None:
     assert str(Version(__version__)) == __version__  # PEP 440, in its normal form
 
 
-def test_the_console_scripts_print_the_version() -> None:
+def test_the_console_scripts_and_the_plugin_give_the_version() -> None:
     bin_dir = Path(sys.executable).parent
-    cli = subprocess.run([str(bin_dir / "alertsite-pulumi"), "--version"], capture_output=True, text=True,
-                         timeout=60, check=True)
-    emulator = subprocess.run([str(bin_dir / "alertsite-emulator"), "--version"], capture_output=True,
-                              text=True, timeout=60, check=True)
-    assert cli.stdout.strip() == f"alertsite-pulumi, version {__version__}"
-    assert emulator.stdout.strip() == f"alertsite-emulator {__version__}"
+    printed = {name: subprocess.run([str(bin_dir / name), "--version"], capture_output=True, text=True,
+                                    timeout=60, check=True).stdout.strip()
+               for name in ("alertsite-pulumi", "alertsite-emulator", "pulumi-resource-alertsite")}
+    assert printed == {"alertsite-pulumi": f"alertsite-pulumi, version {__version__}",
+                       "alertsite-emulator": f"alertsite-emulator {__version__}",
+                       "pulumi-resource-alertsite": __version__}
+    # GetPluginInfo and the schema's version (tests/native checks that the servicer answers with it).
+    assert package_version() == __version__
 
 
-def test_the_policy_pack_files_repeat_the_version() -> None:
+def test_the_files_read_as_they_are_repeat_the_version() -> None:
     meta = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
     assert meta["version"] == __version__
     # No virtualenv option: a path relative to the pack is wrong once it is installed.
@@ -69,6 +74,8 @@ def test_the_policy_pack_files_repeat_the_version() -> None:
     requirements = [line for line in (PACK_DIR / "requirements.txt").read_text().splitlines()
                     if line.strip() and not line.startswith("#")]
     assert requirements == [f"alertsite-pulumi[policy]=={__version__}"]
+    plugin = json.loads((REPO / "pulumi_alertsite" / "pulumi-plugin.json").read_text())
+    assert plugin["version"] == __version__
 
 
 def test_pulumi_is_pinned_once_and_the_range_starts_there() -> None:
