@@ -6,8 +6,10 @@ leave that pulumi alone). From there, with no path into the checkout (no PYTHONP
 process started outside the repository, the imported package's ``__file__`` asserted to be in
 the fresh virtualenv): the installed ``alertsite-emulator`` serves the API, the quickstart's
 program goes up, previews with no change and is destroyed, the installed ``alertsite-pulumi``
-lists what the emulator holds, and the installed policy pack, found with ``alertsite-pulumi
-policy-pack path``, blocks a preview on a mandatory violation.
+lists what the emulator holds, the installed policy pack, found with ``alertsite-pulumi
+policy-pack path``, blocks a preview on a mandatory violation, and the installed native plugin
+``pulumi-resource-alertsite`` (GetPluginInfo: the package's version) serves a program written
+with the installed SDK ``pulumi_alertsite``.
 
 pip uses its usual cache (``PIP_CACHE_DIR`` or ~/.cache/pip), so only the first run on a machine
 downloads the SDK and the build backend.
@@ -24,26 +26,50 @@ import sys
 import tarfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import grpc
 import pytest
 from engine.harness import PulumiProject
+from google.protobuf import empty_pb2
 from mail.emulator_process import ADMIN, Emulator, emulator_process
 from packaging.version import Version
+from pulumi.runtime.proto import provider_pb2_grpc
 
 from alertsite_pulumi import EMAIL_ROUND_TRIP_MONITOR_TYPE, __version__
+from alertsite_pulumi.tokens import NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE
 
 pytestmark = pytest.mark.engine
 
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "examples" / "quickstart" / "__main__.py"
 #: The directories of the distribution's import packages in the source tree.
-PACKAGES = ("alertsite_pulumi",)
+PACKAGES = ("alertsite_pulumi", "pulumi_alertsite")
 #: The release the issue names: the wheel must install next to it (or a newer one).
 NEWER_PULUMI = Version("3.272.0")
 MAILBOX_PASSWORD = "wheel-test-mailbox-password"
 PIP = ("-m", "pip", "--disable-pip-version-check", "--no-input")
+#: A user's program with the native resource, from the installed SDK.
+NATIVE_PROGRAM = '''\
+import pulumi
+import pulumi_alertsite as alertsite
+
+config = pulumi.Config()
+monitor = alertsite.EmailRoundTripMonitor(
+    "native-mail",
+    billing_plancode="UBM - A/A",
+    smtp_hostname="smtps://smtp.example.com:465",
+    pop3_hostname="pop3s://pop.example.com:995",
+    email="native-roundtrip@example.com",
+    email_username="native-roundtrip",
+    email_password=config.require_secret("mailboxPassword"),
+    interval=15,
+)
+pulumi.export("monitor_id", monitor.id)
+pulumi.export("sdk_file", alertsite.__file__)
+'''
 
 
 def source_files(root: Path) -> list[str]:
@@ -207,15 +233,18 @@ def test_the_wheel_installs_next_to_the_newest_pulumi_without_changing_it(instal
     assert installed.pulumi_after == installed.pulumi_before
     assert Version(installed.pulumi_before) >= NEWER_PULUMI
     installed.run("python", *PIP, "check")
-    where = installed.run("python", "-c", "import alertsite_pulumi, pulumi_policy; "
-                          "print(alertsite_pulumi.__file__); print(alertsite_pulumi.__version__)")
-    module_file, version = where.stdout.split()
+    where = installed.run("python", "-c", "import alertsite_pulumi, pulumi_alertsite, pulumi_policy; "
+                          "print(alertsite_pulumi.__file__); print(pulumi_alertsite.__file__); "
+                          "print(alertsite_pulumi.__version__)")
+    module_file, sdk_file, version = where.stdout.split()
     assert Path(module_file).is_relative_to(installed.venv), module_file
+    assert Path(sdk_file).is_relative_to(installed.venv), sdk_file
     assert version == __version__
-    cli, emulator = (installed.run(name, "--version").stdout.strip()
-                     for name in ("alertsite-pulumi", "alertsite-emulator"))
+    scripts = ("alertsite-pulumi", "alertsite-emulator", "pulumi-resource-alertsite")
+    cli, emulator, plugin = (installed.run(name, "--version").stdout.strip() for name in scripts)
     assert cli == f"alertsite-pulumi, version {__version__}"
     assert emulator == f"alertsite-emulator {__version__}"
+    assert plugin == __version__
 
 
 def test_the_quickstart_and_the_policy_pack_run_from_the_installed_wheel(
@@ -265,3 +294,36 @@ def test_the_quickstart_and_the_policy_pack_run_from_the_installed_wheel(
     project.destroy()
     assert listed() == []
     assert project.resources(EMAIL_ROUND_TRIP_MONITOR_TYPE) == []
+
+
+def test_the_native_plugin_and_its_sdk_run_from_the_installed_wheel(
+        installed: Installed, engine_bin: Path, emulator: Emulator) -> None:
+    plugin = subprocess.Popen([str(installed.bin("pulumi-resource-alertsite"))], cwd=installed.home,
+                              env=installed.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert plugin.stdout is not None
+        with ThreadPoolExecutor(1) as pool:
+            port = int(pool.submit(plugin.stdout.readline).result(timeout=60))
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            assert stub.GetPluginInfo(empty_pb2.Empty(), timeout=30).version == __version__
+    finally:
+        plugin.terminate()
+        plugin.communicate(timeout=30)
+
+    # The engine finds the plugin on PATH (the virtualenv's bin), as with any user's install.
+    project = UserProject(root=installed.home / "native", bin_dir=engine_bin, name="alertsite-native",
+                          stack="dev", venv=installed.venv)
+    project.write(NATIVE_PROGRAM)
+    project.init(config={"alertsite:baseUrl": emulator.api_url, "alertsite:username": ADMIN[0]},
+                 secrets={"alertsite:password": ADMIN[1], "mailboxPassword": MAILBOX_PASSWORD})
+    project.up()
+    outputs = project.stack_outputs()
+    assert Path(outputs["sdk_file"]).is_relative_to(installed.venv), outputs["sdk_file"]
+    [monitor] = project.resources(NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE)
+    assert monitor["id"] == outputs["monitor_id"]
+    [provider] = project.resources("pulumi:providers:alertsite")
+    assert provider["inputs"]["version"] == __version__
+    project.preview("--expect-no-changes")
+    project.destroy()
+    assert project.resources(NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE) == []
