@@ -26,6 +26,7 @@ from .resource import (
     list_monitors,
 )
 from .transport import RetryPolicy
+from .version import __version__
 
 __all__ = [
     "EMAIL_ROUND_TRIP_MONITOR_TYPE",
@@ -48,6 +49,7 @@ __all__ = [
     "Settings",
     "TransportError",
     "UnfinishedCreateError",
+    "__version__",
     "get_monitor",
     "list_monitors",
     "resolve_settings",

@@ -1,10 +1,13 @@
-"""Fixtures shared by every test directory: one AlertSite emulator per test session."""
+"""Fixtures shared by every test directory: one AlertSite emulator per test session, and the
+real Pulumi engine for the tests that drive it (tests/engine, tests/packaging)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from engine.harness import EngineMissing, engine_bin_dir
 
 from alertsite_pulumi.emulator import EmulatorControl, EmulatorServer
 
@@ -23,3 +26,12 @@ def emulator(emulator_server: EmulatorServer) -> Iterator[EmulatorControl]:
     control.reset()
     yield control
     control.close()
+
+
+@pytest.fixture(scope="session")
+def engine_bin() -> Path:
+    """The directory of the real ``pulumi`` CLI and its language host (engine tests fail, never skip)."""
+    try:
+        return engine_bin_dir()
+    except EngineMissing as exc:
+        pytest.fail(f"The Pulumi engine is required for engine tests: {exc}")

@@ -19,6 +19,7 @@ import click
 from ..client import AlertSiteClient
 from ..config import SETTINGS, Settings, resolve_settings
 from ..errors import AlertSiteError, ConfigurationError
+from ..version import __version__
 
 _SETTING: Final = {s.attr: s for s in SETTINGS}
 
@@ -96,7 +97,7 @@ class _Group(click.Group):
               help="Read the password from the first line of stdin (else ALERTSITE_PASSWORD).")
 @click.option("--timeout", callback=_timeout, metavar="SECONDS",
               help="Seconds per request, up to 3600 (else ALERTSITE_REQUEST_TIMEOUT, else 30).")
-@click.version_option(package_name="alertsite-pulumi")
+@click.version_option(__version__, prog_name="alertsite-pulumi")
 @click.pass_context
 def cli(ctx: click.Context, base_url: str | None, username: str | None, password_stdin: bool,
         timeout: float | None) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from types import FrameType
 
+from ..version import __version__
 from .framing import DEFAULT_READ_TIMEOUT
 from .model import EmulatorSettings, User, parse_user
 from .runner import MonitorRunner
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alertsite-emulator", description="A local emulator of the AlertSite API v3."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=0, help="port (0: a free one)")
     parser.add_argument("--db", metavar="PATH", help="SQLite file that keeps users and monitors")

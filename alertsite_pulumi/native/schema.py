@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final
 
 from ..config import DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, SETTINGS
 from ..fields import ADOPT_BY_NAME, ADOPT_MONITOR_ID, EXTRA_FIELDS, FIELDS, REQUIRED_FIELDS
 from ..tokens import NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE, NATIVE_PACKAGE
+from ..version import __version__
 
-DISTRIBUTION: Final = "alertsite-pulumi"
 PYTHON_PACKAGE: Final = "pulumi_alertsite"
 
 _ANY: Final = {"$ref": "pulumi.json#/Any"}
@@ -69,11 +68,8 @@ _SETTING_TYPES: Final = {
 
 
 def package_version() -> str:
-    """The installed distribution's version: the plugin's version and the schema's."""
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0.0.0"
+    """The plugin's version and the schema's: the package's one version (``version.py``)."""
+    return __version__
 
 
 def setting_name(config_key: str) -> str:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from alertsite_pulumi.emulator import EmulatorControl
+from alertsite_pulumi.policy_pack import PACK_DIR
 
 from .cli_helpers import ADMIN, ALERTSITE_VARIABLES, WRONG_PASSWORD, assert_no_secrets, monitor_body, seed
 
@@ -66,3 +67,16 @@ def test_help_lists_the_commands() -> None:
     assert done.returncode == 0
     for command in ("monitors", "export", "doctor"):
         assert command in done.stdout
+
+
+def test_policy_pack_path_prints_the_pack_and_its_launcher() -> None:
+    pack = script("policy-pack", "path", env=clean_env())
+    launcher = script("policy-pack", "path", "--launcher", env=clean_env())
+
+    assert pack.returncode == 0 and launcher.returncode == 0, pack.stderr + launcher.stderr
+    assert pack.stderr == "", "pulumi-policy is installed here: no warning expected"
+    pack_dir = Path(pack.stdout.strip())
+    assert pack_dir == PACK_DIR == pack_dir.resolve()
+    assert (pack_dir / "PulumiPolicy.yaml").is_file() and (pack_dir / "__main__.py").is_file()
+    assert Path(launcher.stdout.strip()) == pack_dir / "run-policy-pack"
+    assert os.access(launcher.stdout.strip(), os.X_OK)

@@ -1,4 +1,5 @@
-"""Engine fixtures: the real pulumi CLI (never skipped) and projects pointed at the emulator."""
+"""Engine fixtures: projects pointed at the emulator (``engine_bin``, the real pulumi CLI, is in
+tests/conftest.py: tests/packaging needs it too)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,7 @@ import pytest
 
 from alertsite_pulumi.emulator import EmulatorControl
 
-from .harness import EngineMissing, engine_bin_dir
 from .support import ADMIN_PASSWORD, ADMIN_USER, MAILBOX_PASSWORD, SPEC_PROGRAM, SpecProject, monitor_args
-
-
-@pytest.fixture(scope="session")
-def engine_bin() -> Path:
-    try:
-        return engine_bin_dir()
-    except EngineMissing as exc:
-        pytest.fail(f"The Pulumi engine is required for engine tests: {exc}")
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from .harness import REPO, VENV, PulumiProject
 from .support import ADMIN_PASSWORD, ADMIN_USER, MAILBOX_PASSWORD, monitor_args
 
 EXAMPLES = REPO / "examples"
-POLICY_PACK = REPO / "policy" / "run-policy-pack"
 CLI = VENV / "bin" / "alertsite-pulumi"
 
 
@@ -308,9 +307,13 @@ def test_export_stack_config_of_50_monitors_adopts_them_all(tmp_path: Path, engi
 
 
 def policy_args(root: Path) -> tuple[str, ...]:
-    """The pipeline's gate: this repository's pack (through its launcher) and the example's config."""
-    assert os.access(POLICY_PACK, os.X_OK), f"{POLICY_PACK} is missing or not executable"
-    return ("--policy-pack", str(POLICY_PACK), "--policy-pack-config", str(root / "policy-config.json"))
+    """The pipeline's gate: the installed pack (through its launcher, found as the README says)
+    and the example's config."""
+    found = subprocess.run([str(CLI), "policy-pack", "path", "--launcher"], capture_output=True, text=True,
+                           timeout=60, check=True)
+    launcher = found.stdout.strip()
+    assert os.access(launcher, os.X_OK), f"{launcher} is missing or not executable"
+    return ("--policy-pack", launcher, "--policy-pack-config", str(root / "policy-config.json"))
 
 
 def rules_named(output: str) -> set[str]:

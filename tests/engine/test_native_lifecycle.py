@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from alertsite_pulumi.emulator import EmulatorControl
+from alertsite_pulumi.policy_pack import LAUNCHER
 
-from .harness import REPO
 from .native_support import NATIVE_SPEC_PROGRAM, NativeProject
 from .support import ADMIN_PASSWORD, ADMIN_USER, MAILBOX_PASSWORD, monitor_args
 
@@ -102,7 +102,7 @@ def test_import_by_cli_and_by_import_option(native: NativeProject, emulator: Emu
 
 
 def test_policy_pack_gates_native_monitors(native: NativeProject, emulator: EmulatorControl) -> None:
-    launcher = REPO / "policy" / "run-policy-pack"
+    launcher = LAUNCHER
     native.set_spec([monitor_args(0, smtp_hostname="smtp://smtp.example.com:25")])
     emulator.reset_requests()
     preview = native.preview("--policy-pack", str(launcher), check=False)

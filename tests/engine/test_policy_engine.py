@@ -1,8 +1,9 @@
 """The ``alertsite-round-trip`` policy pack through the real pulumi CLI against the emulator.
 
-The pack is started through ``policy/run-policy-pack``: with this repository's engine (CLI 3.260,
-Python language host from sdk 3.79) the directory route, ``--policy-pack policy``, cannot start
-a pack (see the launcher's header and the last test here).
+The pack is started through its launcher ``run-policy-pack`` (``alertsite-pulumi policy-pack path
+--launcher``): with this repository's engine (CLI 3.260, Python language host from sdk 3.79) the
+directory route, ``--policy-pack <pack directory>``, cannot start a pack (see the launcher's
+header and the last test here).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from typing import Any
 
 from alertsite_pulumi import EMAIL_ROUND_TRIP_MONITOR_TYPE
 from alertsite_pulumi.emulator import EmulatorControl
+from alertsite_pulumi.policy_pack import LAUNCHER, PACK_DIR
 
-from .harness import REPO, Result
+from .harness import Result
 from .support import MAILBOX_PASSWORD, SpecProject, monitor_args
 
-LAUNCHER = REPO / "policy" / "run-policy-pack"
 PACK = ("--policy-pack", str(LAUNCHER))
 WRITES = ("create", "update", "delete")
 
@@ -208,7 +209,7 @@ def test_compliant_stack_passes(spec_project: Callable[..., SpecProject],
 
 def test_directory_route_fails_closed(spec_project: Callable[..., SpecProject],
                                       emulator: EmulatorControl) -> None:
-    """`--policy-pack policy` (the directory) on a violating stack never lets a change through.
+    """`--policy-pack <pack directory>` on a violating stack never lets a change through.
 
     With this repository's engine the pack fails to start (the 3.79 language host runs the stack
     program in its place); with a host that matches the CLI the rule blocks the change. Either
@@ -217,9 +218,9 @@ def test_directory_route_fails_closed(spec_project: Callable[..., SpecProject],
     """
     project = spec_project([monitor_args(0, smtp_hostname="smtp://smtp.example.com:25")])
     emulator.reset_requests()
-    result = project.up("--policy-pack", str(REPO / "policy"), check=False)
+    result = project.up("--policy-pack", str(PACK_DIR), check=False)
     assert result.returncode != 0
-    failed_to_start = f'policy pack "{REPO / "policy"}" failed to start' in result.output
+    failed_to_start = f'policy pack "{PACK_DIR}" failed to start' in result.output
     blocked = "[mandatory]  alertsite-mail-tls" in result.output
     assert failed_to_start or blocked, result.output[-4000:]
     assert no_writes(emulator), writes(emulator)

@@ -6,10 +6,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
@@ -57,10 +58,12 @@ class Emulator:
 
 
 @contextmanager
-def emulator_process(*args: str) -> Iterator[Emulator]:
+def emulator_process(*args: str, command: Sequence[str] = (sys.executable, "-m", "alertsite_pulumi.emulator"),
+                     cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Iterator[Emulator]:
+    """The emulator started by ``command`` (tests/packaging: an installed ``alertsite-emulator``)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "alertsite_pulumi.emulator", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [*command, "--port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env,
     )
     emulator: Emulator | None = None
     try:

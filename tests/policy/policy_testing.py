@@ -1,25 +1,18 @@
 """Helpers for calling the pack's rules in-process, as pulumi-policy's own tests do.
 
-The pack is a directory, not a package (``pulumi`` runs it with ``runpy``), so its directory
-goes on ``sys.path`` here and the tests import ``policies`` through this module.
+The pack lives in the package (``alertsite_pulumi.policy_pack``), so its rules import like any
+module; ``POLICY_DIR`` is the pack's directory, as ``alertsite-pulumi policy-pack path`` prints it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
-if str(POLICY_DIR) not in sys.path:
-    sys.path.insert(0, str(POLICY_DIR))
-
-import policies as policies  # noqa: E402  (needs POLICY_DIR on sys.path first)
-from monitor_factory import full_monitor  # noqa: E402
-from pulumi_policy import (  # noqa: E402
+from monitor_factory import full_monitor
+from pulumi_policy import (
     Policy,
     PolicyCustomTimeouts,
     PolicyResource,
@@ -29,9 +22,11 @@ from pulumi_policy import (  # noqa: E402
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy  # noqa: E402
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from alertsite_pulumi.tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE  # noqa: E402
+from alertsite_pulumi.policy_pack import PACK_DIR as POLICY_DIR
+from alertsite_pulumi.policy_pack import policies
+from alertsite_pulumi.tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE
 
 __all__ = [
     "DROP",

@@ -1,7 +1,7 @@
 """The rules of the ``alertsite-round-trip`` policy pack, and :data:`ALL_POLICIES`.
 
 One module a topic; each resource rule is one function, guarded by
-:func:`~policies.monitors.monitors_only` so that it sees AlertSite round-trip monitors only.
+:func:`~.monitors.monitors_only` so that it sees AlertSite round-trip monitors only.
 ``__main__.py`` only builds the ``PolicyPack`` from :data:`ALL_POLICIES`, so this package can
 be imported (and every rule called in-process) without starting the analyzer.
 """
