@@ -1,8 +1,9 @@
 """Moving a stack from the dynamic resource to the native one re-creates no monitor.
 
-The procedure of docs/README-native-section.md: forget the dynamic monitors in the state
-(`pulumi state delete`, which leaves AlertSite alone), declare them as native resources
-with `import_=<id>`, and `pulumi up`: every monitor is imported, none created.
+The README's procedure ("Moving a stack from the dynamic resource to the native one"):
+forget the dynamic monitors in the state (`pulumi state delete`, which leaves AlertSite
+alone), declare them as native resources with `import_=<id>`, and `pulumi up`: every
+monitor is imported, none created.
 """
 
 from __future__ import annotations
