@@ -4,18 +4,15 @@ Every call goes through one ``_request()`` with a timeout, the shared access tok
 client-side throttle and the retry policy (``transport`` says what a failed attempt means,
 how long the next may take and how long to wait; ``auth`` holds the token); each call has
 one time budget, which its requests, waits and re-logins all spend. The public methods on
-top are thin and named after what they do. A create is never sent again while the first
-may still be made: when its answer is lost the client looks for the monitor it may have
-made, and fails closed rather than guess.
+top are thin and named after what they do. A create goes through the client's
+``SafeCreate`` (``safe_create``), which never sends it again while the first may still be made.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
@@ -25,10 +22,12 @@ from requests.adapters import HTTPAdapter
 from .auth import SharedClients, TokenManager, read_login_answer, shared_token_manager
 from .coercion import coerce_monitor
 from .config import Settings
-from .errors import AlertSiteError, AmbiguousCreateError, NotFound, TransportError, UnfinishedCreateError
+from .errors import AlertSiteError, NotFound, TransportError
+from .safe_create import SafeCreate
 from .transport import (
     IDEMPOTENT_METHODS,
     Failure,
+    LostAnswer,
     RetryPolicy,
     Throttle,
     failure_from_exception,
@@ -39,31 +38,11 @@ from .transport import (
 log = logging.getLogger("alertsite_pulumi.client")
 
 ROUND_TRIP_TYPE: Final = "email-round-trip"
-#: How far back a monitor's creation time may lie and still count as "made by this create"
-#: (allows for clock skew between this machine and AlertSite).
-CREATE_CLOCK_SLACK: Final = 120.0
-#: The fields that identify the monitor a create made, when its answer was lost.
-CREATE_MATCH_KEYS: Final = ("name", "email", "smtp_hostname", "pop3_hostname")
 
 
 def quote_segment(value: str | int) -> str:
     """A path parameter, URL-quoted in one place."""
     return quote(str(value), safe="")
-
-
-#: Answers after which a create may still be made later: none came (a timeout or a
-#: connection lost after sending), or a gateway gave up waiting for AlertSite (504). A 500,
-#: 502 or 503 came from a server that is done with the request, so one look tells.
-_MAY_STILL_COMMIT: Final = frozenset({None, 504})
-
-
-class _Ambiguous(Exception):
-    """A request that may have been applied but whose answer was lost."""
-
-    def __init__(self, failure: Failure) -> None:
-        super().__init__(str(failure.error))
-        self.failure = failure
-        self.error = failure.error
 
 
 class AlertSiteClient:
@@ -89,9 +68,6 @@ class AlertSiteClient:
         self.settings = settings
         self.base_url = settings.base_url.rstrip("/")
         self._host = urlsplit(self.base_url).hostname
-        #: How long to keep looking for the monitor a create with a lost answer may still
-        #: make: AlertSite already had one request timeout, and gets as long again.
-        self.settle_window = settings.request_timeout if settle_window is None else settle_window
         self.retry = retry or RetryPolicy(max_retries=settings.max_retries, budget=settings.retry_budget)
         self.session = session or requests.Session()
         # One kept-alive connection per call in flight: the native plugin serves up to
@@ -101,11 +77,12 @@ class AlertSiteClient:
         self.session.mount("http://", adapter)
         self.session.headers.update({"Accept": "application/json",
                                      "User-Agent": "alertsite-pulumi/0.1"})
-        self._wall_clock = wall_clock
         self.throttle = Throttle(settings.max_requests_per_second, clock=self.retry.clock,
                                  sleep=self.retry.sleep)
-        self._claimed_lock = threading.Lock()
-        self._claimed: set[str] = set()
+        self._creates = SafeCreate(
+            self._post_round_trip_monitor, self.list_monitors, retry=self.retry,
+            request_timeout=settings.request_timeout, wall_clock=wall_clock,
+            settle_window=settings.request_timeout if settle_window is None else settle_window)
         self.tokens = self._token_manager(share_login)
 
     def __repr__(self) -> str:
@@ -133,7 +110,7 @@ class AlertSiteClient:
     ) -> requests.Response:
         """Send one API call with timeout, token, throttle and retries; raise an AlertSiteError.
 
-        ``replay_safe=False`` (creates) raises ``_Ambiguous`` instead of retrying when the
+        ``replay_safe=False`` (creates) raises ``LostAnswer`` instead of retrying when the
         request may have been applied: a 5xx, or a connection lost after sending.
         ``deadline`` (on the retry clock) is the end of the call this request belongs to;
         None starts a new call. ``persistent`` retries a 500 too (a clean-up).
@@ -159,7 +136,7 @@ class AlertSiteClient:
             # ready-made); a refused login itself (401; a wrong password is 400) is tried again.
             reauth = result.status == 401 and (token is None or self.tokens.invalidate(token))
             if result.maybe_applied and not replay_safe:
-                raise _Ambiguous(result)
+                raise LostAnswer(result)
             wait = self.retry.delay(attempt=attempt, deadline=ends, status=result.status,
                                     sent=result.sent, unreachable=result.unreachable,
                                     replay_safe=replay_safe, retry_after=result.retry_after,
@@ -225,15 +202,11 @@ class AlertSiteClient:
     def create_round_trip_monitor(self, body: Mapping[str, Any]) -> str:
         """``POST /monitors/email-round-trip``: create a monitor and return its id.
 
-        Never sends the POST again while the first may still be made. When a POST gets no
-        clear answer the client looks for the monitor it may have made (same name, email
-        and hostnames, created since this call began) and adopts a single match:
-
-        * after a 500, 502 or 503 (the server is done with the request) it looks once, and
-          sends the POST again only when nothing was made;
-        * after a timeout, a connection lost after sending or a 504, and after a success
-          whose answer holds no id, it keeps looking for ``settle_window`` seconds and then
-          fails closed, never sending the POST again.
+        Never sends the POST again while the first may still be made: when a POST gets no
+        clear answer, it looks for the monitor that POST may have made (same name, email and
+        hostnames, created since this call began) and adopts a single match, or fails
+        closed. ``safe_create`` says when the POST is sent again, and how long it looks
+        (``settle_window``).
 
         Raises:
             InvalidRequest: AlertSite rejected a value in ``body``.
@@ -245,122 +218,13 @@ class AlertSiteClient:
             ConfigurationError, AuthenticationError, PermissionDenied, RateLimited,
             TransportError, AlertSiteError: as for any call (see the class).
         """
-        began = self._wall_clock()
-        deadline = self.retry.deadline(self.settings.request_timeout)
-        attempt = 0
-        while True:
-            try:
-                response = self._request("POST", "/monitors/email-round-trip", json=dict(body),
-                                         replay_safe=False, deadline=deadline)
-            except _Ambiguous as lost:
-                status = lost.failure.status
-                log.warning("create of %r got no clear answer (%s); looking for the monitor",
-                            body.get("name"), status or "no answer")
-                if status in _MAY_STILL_COMMIT:
-                    monitor_id = self._await_lost_create(body, lost.error, since=began)
-                else:
-                    found = self._look_for_lost_create(body, lost.error, since=began)
-                    if found is None:
-                        # Verified: nothing was made, so the POST is safe to send again.
-                        wait = self.retry.delay(attempt=attempt, deadline=deadline, status=status,
-                                                replay_safe=True)
-                        if wait is None:
-                            raise _nothing_made(lost.error) from None
-                        attempt += 1
-                        self.retry.sleep(wait)
-                        continue
-                    monitor_id = found
-            else:
-                answered = _created_id(response)
-                if answered is None:
-                    log.warning("create of %r succeeded but its answer held no id; looking for "
-                                "the monitor", body.get("name"))
-                    error = AlertSiteError("AlertSite's answer to the create held no monitor id",
-                                           method="POST", path="/monitors/email-round-trip",
-                                           status=response.status_code)
-                    answered = self._await_lost_create(body, error, since=began)
-                monitor_id = answered
-            self._claim(monitor_id)
-            return monitor_id
+        return self._creates.create(body)
 
-    def _look_for_lost_create(self, body: Mapping[str, Any], lost: AlertSiteError, *,
-                              since: float) -> str | None:
-        """One look for the monitor a create with a lost answer made: its id, or None."""
-        try:
-            return self._made_by_lost_create(body, since=since)
-        except AmbiguousCreateError:
-            raise
-        except AlertSiteError as failed:
-            raise UnfinishedCreateError(
-                f"The create of monitor {body.get('name')!r} got no clear answer: {_reason(lost)}. "
-                f"Looking for the monitor it may have made failed too: {failed.brief()}. "
-                "Whether AlertSite made it is unknown", method="POST",
-                path="/monitors/email-round-trip") from failed
-
-    def _await_lost_create(self, body: Mapping[str, Any], lost: AlertSiteError, *,
-                           since: float) -> str:
-        """The id of the monitor a create with a lost answer made, looked for over the settle
-        window; UnfinishedCreateError when it does not appear (the POST is not sent again)."""
-        ends = self.retry.clock() + self.settle_window
-        look = 0
-        while True:
-            found = self._look_for_lost_create(body, lost, since=since)
-            if found is not None:
-                return found
-            left = ends - self.retry.clock()
-            if left <= 0:
-                raise UnfinishedCreateError(
-                    f"The create of monitor {body.get('name')!r} got no clear answer: "
-                    f"{_reason(lost)}. No monitor it made appeared within {self.settle_window:g} s, "
-                    "and the create was not sent again, because AlertSite may still make it: "
-                    "whether the monitor exists is unknown", method="POST",
-                    path="/monitors/email-round-trip") from None
-            self.retry.sleep(min(left, self.retry.backoff(look)))
-            look += 1
-
-    def _made_by_lost_create(self, body: Mapping[str, Any], *, since: float) -> str | None:
-        """The id of the one monitor a create whose answer was lost made, or None if none."""
-        candidates = self.find_created_monitors(body, since=since)
-        if len(candidates) > 1:
-            ids = ", ".join(str(c["id"]) for c in candidates)
-            raise AmbiguousCreateError(
-                f"A create of monitor {body.get('name')!r} got no clear answer and "
-                f"{len(candidates)} monitors match it (ids {ids}); refusing to guess",
-                method="POST", path="/monitors/email-round-trip") from None
-        if not candidates:
-            return None
-        monitor_id = str(candidates[0]["id"])
-        log.warning("adopting monitor %s, made by the create whose answer was lost", monitor_id)
-        return monitor_id
-
-    def find_created_monitors(self, body: Mapping[str, Any], *, since: float) -> list[dict[str, Any]]:
-        """``GET /monitors?type=email-round-trip``: the monitors ``body`` may have made.
-
-        Those that match ``body`` on CREATE_MATCH_KEYS, were created since ``since`` (epoch
-        seconds) and are not already claimed by a create of this client.
-
-        Raises:
-            AlertSiteError: the monitor list had an unexpected shape, or as for any call
-                (see the class).
-        """
-        keys = CREATE_MATCH_KEYS
-        out = []
-        with self._claimed_lock:
-            claimed = set(self._claimed)
-        for monitor in self.list_monitors():
-            if any(monitor.get(k) != body.get(k) for k in keys):
-                continue
-            if str(monitor.get("id")) in claimed:
-                continue
-            created = _parse_time(monitor.get("created"))
-            if created is not None and created < since - CREATE_CLOCK_SLACK:
-                continue
-            out.append(monitor)
-        return out
-
-    def _claim(self, monitor_id: str) -> None:
-        with self._claimed_lock:
-            self._claimed.add(monitor_id)
+    def _post_round_trip_monitor(self, body: Mapping[str, Any], deadline: float) -> requests.Response:
+        """One ``POST /monitors/email-round-trip`` for the safe create, within ``deadline``:
+        ``LostAnswer`` instead of a retry when it may have been applied."""
+        return self._request("POST", "/monitors/email-round-trip", json=dict(body),
+                             replay_safe=False, deadline=deadline)
 
     def update_round_trip_monitor(self, monitor_id: str, body: Mapping[str, Any]) -> None:
         """``PATCH /monitors/email-round-trip/{id}``: change only the fields in ``body``.
@@ -479,31 +343,6 @@ def shared_client(settings: Settings) -> AlertSiteClient:
     return _SHARED_CLIENTS.get(settings)
 
 
-def _created_id(response: requests.Response) -> str | None:
-    """The new monitor's id from a successful create's answer, or None if it holds none."""
-    try:
-        body = read_json(response)
-    except AlertSiteError:
-        return None
-    monitor_id = body.get("id") if isinstance(body, Mapping) else None
-    if isinstance(monitor_id, bool) or not isinstance(monitor_id, str | int) or monitor_id == "":
-        return None
-    return str(monitor_id)
-
-
-def _reason(error: AlertSiteError) -> str:
-    """What came back instead of a clear answer, in a few words."""
-    text = str(error.args[0]) if error.args else type(error).__name__
-    return text if error.status is None or str(error.status) in text else f"{text} (HTTP {error.status})"
-
-
-def _nothing_made(error: AlertSiteError) -> AlertSiteError:
-    """The last 5xx of a create that gave up, saying what the look-ups verified."""
-    error.hint = ("A look-up after each failed attempt found no monitor made by it: nothing was "
-                  "created or duplicated. Run the command again later.")
-    return error
-
-
 def _budget_spent(last: Failure | None, *, method: str, path: str) -> AlertSiteError:
     """The error of a call whose budget ran out before its next attempt."""
     if last is not None:
@@ -512,20 +351,7 @@ def _budget_spent(last: Failure | None, *, method: str, path: str) -> AlertSiteE
                           "AlertSite could be asked", method=method, path=path)
 
 
-def _parse_time(value: Any) -> float | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
-
-
 __all__ = [
-    "CREATE_MATCH_KEYS",
     "AlertSiteClient",
     "shared_client",
 ]

@@ -46,11 +46,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from .client import CREATE_MATCH_KEYS as MATCH_KEYS
 from .client import AlertSiteClient
 from .errors import AlertSiteError
 from .mailbox_guard import mailbox_key
 from .provider import outputs
+from .safe_create import CREATE_MATCH_KEYS as MATCH_KEYS
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE as MONITOR_TYPE
 
 ADOPT: Final = "adopt"

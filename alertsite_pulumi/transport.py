@@ -203,6 +203,16 @@ class Failure:
     final: bool = False
 
 
+class LostAnswer(Exception):
+    """A request that may have been applied but whose answer was lost: raised instead of a
+    retry for a request that must not be sent twice (a create)."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(str(failure.error))
+        self.failure = failure
+        self.error = failure.error
+
+
 def failure_from_exception(exc: requests.RequestException, *, method: str, path: str,
                            host: str | None = None) -> Failure:
     """The failure of an attempt that got no answer at all; ``host`` names a DNS failure."""
@@ -342,6 +352,7 @@ __all__ = [
     "IDEMPOTENT_METHODS",
     "UNREACHABLE_RETRIES",
     "Failure",
+    "LostAnswer",
     "RetryPolicy",
     "Throttle",
     "failure_from_exception",
