@@ -205,7 +205,10 @@ def run_soak(root: Path, bin_dir: Path, *, monitors: int = 200, seed: int = 8,
             control.reset_requests()
             faults_set = time.perf_counter()
             if faults:
-                control.set_faults(rates.rules(), seed=seed, token_expiry_every_s=rates.token_expiry_every_s)
+                # Each step its own seed: a round repeated with the very same faults in the same
+                # order would fail the same way again, which a real network does not do.
+                control.set_faults(rates.rules(), seed=seed + len(figures["steps"]),
+                                   token_expiry_every_s=rates.token_expiry_every_s)
             plan.take()
             started = time.perf_counter()
             result = run_recover(project) if recover else project.run(*args, check=False)

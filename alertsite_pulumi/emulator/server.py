@@ -128,8 +128,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._log_line("dropped", started)
             return
-        self._send(response)
+        # Logged before the answer goes out: a client that has the answer knows its line is
+        # written (the tests read the log right after a request).
         self._log_line(str(response.status), started)
+        self._send(response)
 
     def _send(self, response: Response) -> None:
         payload = b""
@@ -158,8 +160,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             # parse_request stops before it records the version; answer with a status line.
             self.request_version = "HTTP/1.0"
         text = printable(message or http.client.responses.get(code, "Error"))
-        self._send(error_response(ApiError(code, text)))
         self._log_line(str(code), time.perf_counter())
+        self._send(error_response(ApiError(code, text)))
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass  # one line per request is written by _log_line, without secrets
