@@ -222,10 +222,15 @@ def test_the_wheel_holds_every_file_of_the_package_and_what_the_code_opens(dist:
         assert f"alertsite_pulumi/{name}" in in_wheel, name
     # The engine runs the launcher itself: it must stay executable once installed.
     assert infos["alertsite_pulumi/policy_pack/run-policy-pack"].external_attr >> 16 & 0o111 == 0o111
+    # The licence the metadata declares travels with both distributions.
+    licences = [name for name in infos if name.endswith(".dist-info/licenses/LICENSE")]
+    assert len(licences) == 1, sorted(infos)
+    with zipfile.ZipFile(dist.wheel) as wheel:
+        assert b"Apache License" in wheel.read(licences[0])
 
     with tarfile.open(dist.sdist) as sdist:
         members = {m.name.split("/", 1)[1] for m in sdist.getmembers() if m.isfile()}
-    assert {"pyproject.toml", "README.md", "CHANGELOG.md"} <= members
+    assert {"pyproject.toml", "README.md", "CHANGELOG.md", "LICENSE"} <= members
     assert package_files(list(members)) == dist.files
 
 
