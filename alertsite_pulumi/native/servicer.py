@@ -20,8 +20,8 @@ import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from ..config import DEFAULT_MAX_CONCURRENCY, Settings
-from ..errors import AlertSiteError
+from ..config import DEFAULT_MAX_CONCURRENCY, Settings, resolve_settings
+from ..errors import AlertSiteError, ConfigurationError
 from ..fields import FIELDS, SECRET_FIELDS
 from ..provider import changed_fields
 from .operations import NativeMonitorProvider, OperationControl, client_registry
@@ -89,7 +89,12 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         self._environ = environ
         self._clients = client_registry(self.control)
         self._lock = threading.Lock()
-        self.settings = provider_settings({}, default_provider=True, environ=environ)
+        try:
+            self.settings = provider_settings({}, default_provider=True, environ=environ)
+        except ConfigurationError:
+            # A bad setting in the stack config or the environment is reported by CheckConfig
+            # and Configure, naming it; the process must start to say so.
+            self.settings = resolve_settings(environ={})
         self._monitors = NativeMonitorProvider(self.settings, self._clients)
         self._slots = threading.BoundedSemaphore(DEFAULT_MAX_CONCURRENCY)
         self.engine_address: str | None = None
@@ -120,7 +125,9 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     def CheckConfig(self, request: provider_pb2.CheckRequest,
                     context: grpc.ServicerContext) -> provider_pb2.CheckResponse:
         news = from_struct(request.news)
-        failures = [provider_pb2.CheckFailure(property=prop, reason=f"{prop}: {message}")
+        # No property on a failure: the engine would print the value with it ("property baseUrl
+        # value {https://user:password@...} has a problem"); the reason names the field instead.
+        failures = [provider_pb2.CheckFailure(property="", reason=f"{prop}: {message}")
                     for prop, message in check_provider_args(news.values)]
         # Given back as they came: secrets stay wrapped, unknowns stay unknown.
         return provider_pb2.CheckResponse(inputs=request.news, failures=failures)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from alertsite_pulumi.emulator import EmulatorControl
 
-from .harness import Result
+from .harness import PulumiProject, Result
 from .support import SpecProject, monitor_args
 
 PLAIN_PASSWORD = "plain-mailbox-pw-5e1d"
@@ -26,7 +26,7 @@ def refused_at_preview(project: SpecProject, emulator: EmulatorControl) -> Resul
     return result
 
 
-def assert_nowhere(project: SpecProject, result: Result, *texts: str) -> None:
+def assert_nowhere(project: PulumiProject, result: Result, *texts: str) -> None:
     stored = project.state_text() + json.dumps(project.export())
     for text in texts:
         assert text not in result.output, text

@@ -1,0 +1,97 @@
+"""Odd inputs to the native plugin through `pulumi preview`: refused naming the field, with 0 API
+calls and no traceback, and no secret (or megabyte) printed or stored; as for the dynamic
+resource (test_input_refusals.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alertsite_pulumi.emulator import EmulatorControl
+
+from .native_support import NATIVE_SPEC_PROGRAM, NativeProject
+from .support import ADMIN_PASSWORD, ADMIN_USER, MAILBOX_PASSWORD, monitor_args
+from .test_input_refusals import assert_nowhere
+
+pytestmark = pytest.mark.engine
+
+PLAIN_PASSWORD = "native-plain-pw-7c2f"
+URL_PASSWORD = "native-url-pw-41d0"
+
+
+@pytest.fixture
+def native(tmp_path: Path, engine_bin: Path, emulator: EmulatorControl) -> NativeProject:
+    project = NativeProject(root=tmp_path / "native", bin_dir=engine_bin, name="native-refusals")
+    project.write(NATIVE_SPEC_PROGRAM)
+    project.set_spec([])
+    project.init(config={"alertsite:baseUrl": emulator.api_url, "alertsite:username": ADMIN_USER},
+                 secrets={"alertsite:password": ADMIN_PASSWORD, "mailboxPassword": MAILBOX_PASSWORD,
+                          "otherPassword": ADMIN_PASSWORD})
+    return project
+
+
+def test_refused_inputs_name_the_field_and_show_no_value(native: NativeProject,
+                                                         emulator: EmulatorControl) -> None:
+    cases = [
+        ([monitor_args(0, with_password=False, email_password=PLAIN_PASSWORD + "x" * 300)], {},
+         "email_password: is 320 characters long"),
+        ([monitor_args(0, name="N" * 1_000_000)], {}, "name: is 1000000 characters long"),
+        ([monitor_args(0, smtp_hostname=f"smtp://ops:{URL_PASSWORD}@smtp.example.com:25")], {},
+         "smtp_hostname: must not carry credentials in the URL"),
+        ([{**monitor_args(0), "options": {"provider": "other"}}],
+         {"other": {"base_url": f"https://ops:{URL_PASSWORD}@api.example.com/api/v3",
+                    "username": ADMIN_USER, "password_key": "otherPassword"}},
+         "baseUrl"),
+    ]
+    for monitors, providers, expected in cases:
+        native.set_spec(monitors, providers)
+        emulator.reset_requests()
+        preview = native.preview(check=False)
+        assert preview.returncode != 0, preview.output
+        assert expected in preview.output, preview.output[-4000:]
+        assert "Traceback" not in preview.output, preview.output[-4000:]
+        assert len(preview.output) < 5_000
+        assert emulator.requests()["total"] == 0
+        up = native.up(check=False)
+        assert up.returncode != 0 and emulator.monitors() == []
+        for result in (preview, up):
+            assert_nowhere(native, result, PLAIN_PASSWORD, URL_PASSWORD, "N" * 1000)
+
+
+def test_a_plain_string_password_is_kept_secret(native: NativeProject, emulator: EmulatorControl) -> None:
+    native.set_spec([monitor_args(0, with_password=False, email_password=PLAIN_PASSWORD)])
+    preview = native.preview()
+    up = native.up()
+    (monitor,) = emulator.monitors()
+    assert emulator.password_matches(monitor["id"], PLAIN_PASSWORD)
+    assert_nowhere(native, preview, PLAIN_PASSWORD)
+    assert_nowhere(native, up, PLAIN_PASSWORD)
+    native.preview("--expect-no-changes")
+
+
+def test_a_base_url_with_credentials_in_stack_config_is_not_echoed(native: NativeProject,
+                                                                   emulator: EmulatorControl) -> None:
+    native.set_spec([monitor_args(0)])
+    native.run("config", "set", "alertsite:baseUrl", f"https://ops:{URL_PASSWORD}@api.example.com/api/v3")
+    emulator.reset_requests()
+    for result in (native.preview(check=False), native.up(check=False)):
+        assert result.returncode != 0, result.output
+        expected = "baseUrl: alertsite:baseUrl / ALERTSITE_BASE_URL must not carry credentials"
+        assert expected in result.output, result.output[-4000:]
+        assert "Traceback" not in result.output, result.output[-4000:]
+        assert URL_PASSWORD not in result.output
+    assert emulator.requests()["total"] == 0 and emulator.monitors() == []
+
+
+def test_a_bad_setting_in_the_environment_is_an_error_not_a_crash(native: NativeProject,
+                                                                  emulator: EmulatorControl) -> None:
+    native.set_spec([monitor_args(0)])
+    native.env["ALERTSITE_REQUEST_TIMEOUT"] = "nan"
+    emulator.reset_requests()
+    result = native.preview(check=False)
+    assert result.returncode != 0, result.output
+    assert "ALERTSITE_REQUEST_TIMEOUT" in result.output, result.output[-4000:]
+    assert "Traceback" not in result.output and "exited prematurely" not in result.output, \
+        result.output[-4000:]
+    assert emulator.requests()["total"] == 0
