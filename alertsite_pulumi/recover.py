@@ -33,6 +33,10 @@ next `pulumi up` would refuse. The edited state is written back with `pulumi sta
 and only when something changed: running ``recover`` again, or with nothing to do, changes
 nothing. Pending operations of other kinds (updating, deleting) are left alone: those calls
 are idempotent, and `pulumi refresh` or the next `pulumi up` settles them.
+
+Both resources are settled: the dynamic one and the native plugin's. Recover lists the account
+of the stack config (``alertsite:*``), which the default providers use; a native monitor made
+through an explicit provider (another account, perhaps) is reported, never guessed at.
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ from .errors import AlertSiteError
 from .mailbox_guard import mailbox_key
 from .provider import outputs
 from .safe_create import CREATE_MATCH_KEYS as MATCH_KEYS
-from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE as MONITOR_TYPE
+from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE as DYNAMIC_TYPE
+from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPES as MONITOR_TYPES
 
 ADOPT: Final = "adopt"
 DELETE: Final = "delete"
@@ -115,21 +120,33 @@ def pending_creates(deployment: Mapping[str, Any]) -> list[PendingCreate]:
     found: dict[str, PendingCreate] = {}
     for op in deployment.get("pending_operations") or []:
         resource = op.get("resource") or {}
-        if op.get("type") == "creating" and resource.get("type") == MONITOR_TYPE:
+        if op.get("type") == "creating" and resource.get("type") in MONITOR_TYPES:
             urn = str(resource.get("urn"))
             found.setdefault(urn, PendingCreate(urn=urn, resource=dict(resource)))
     return list(found.values())
 
 
+def explicit_provider(resource: Mapping[str, Any]) -> str | None:
+    """The name of the explicit provider a native monitor resource uses; None for a default
+    provider, whose account is the stack config's (the only one recover lists)."""
+    reference = str(resource.get("provider") or "")
+    # "<provider urn>::<provider id>", the urn ending in "pulumi:providers:<package>::<name>".
+    parts = reference.split("::")
+    if len(parts) < 3 or resource.get("type") == DYNAMIC_TYPE:
+        return None
+    name = parts[-2]
+    return None if name == "default" or name.startswith("default_") else name
+
+
 def monitor_urns(deployment: Mapping[str, Any]) -> set[str]:
     """The monitor resources the state holds."""
-    return {str(r.get("urn")) for r in deployment.get("resources") or [] if r.get("type") == MONITOR_TYPE}
+    return {str(r.get("urn")) for r in deployment.get("resources") or [] if r.get("type") in MONITOR_TYPES}
 
 
 def referenced_ids(deployment: Mapping[str, Any]) -> set[str]:
     """Monitor ids the state's resources hold."""
     return {str(r["id"]) for r in deployment.get("resources") or []
-            if r.get("type") == MONITOR_TYPE and r.get("id")}
+            if r.get("type") in MONITOR_TYPES and r.get("id")}
 
 
 def orphans(monitors: Iterable[Mapping[str, Any]], referenced: set[str]) -> list[dict[str, Any]]:
@@ -188,7 +205,7 @@ def planned_creates(preview: Mapping[str, Any], known: set[str]) -> list[Pending
     for step in preview.get("steps") or []:
         state = step.get("newState") or {}
         urn = str(step.get("urn") or state.get("urn"))
-        if step.get("op") != "create" or state.get("type") != MONITOR_TYPE or urn in known:
+        if step.get("op") != "create" or state.get("type") not in MONITOR_TYPES or urn in known:
             continue
         inputs = {k: v for k, v in (state.get("inputs") or {}).items() if not _hides(v)}
         resource = {k: v for k, v in state.items() if k != "stackTrace"}
@@ -236,9 +253,11 @@ def adopted_resource(create: PendingCreate, monitor: Mapping[str, Any]) -> dict[
     inputs = create.inputs
     user_inputs = {k: v for k, v in inputs.items() if k != _PROVIDER_KEY}
     resource["id"] = str(monitor["id"])
-    # read() and diff() see outputs only: they need every field, and the provider's pickled
-    # self (__provider) as the engine stores it after a create.
-    resource["outputs"] = {**outputs(monitor, user_inputs), _PROVIDER_KEY: inputs.get(_PROVIDER_KEY)}
+    resource["outputs"] = outputs(monitor, user_inputs)
+    if resource.get("type") == DYNAMIC_TYPE:
+        # read() and diff() see outputs only: they need every field, and the provider's pickled
+        # self (__provider) as the engine stores it after a create.
+        resource["outputs"][_PROVIDER_KEY] = inputs.get(_PROVIDER_KEY)
     return resource
 
 
@@ -341,6 +360,7 @@ __all__ = [
     "adopted_resource",
     "apply",
     "check_unambiguous",
+    "explicit_provider",
     "export_stack",
     "identity",
     "import_stack",

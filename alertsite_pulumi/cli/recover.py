@@ -27,6 +27,12 @@ _WOULD = {
 }
 
 
+def _by_account(creates: list[rec.PendingCreate]) -> tuple[list[rec.PendingCreate], list[rec.PendingCreate]]:
+    """The creates of the stack config's account (default providers), and the others."""
+    ours = [c for c in creates if rec.explicit_provider(c.resource) is None]
+    return ours, [c for c in creates if rec.explicit_provider(c.resource) is not None]
+
+
 @click.command()
 @click.option("--stack", "-s", required=True, metavar="NAME",
               help="The stack whose `pulumi up` was interrupted.")
@@ -53,12 +59,13 @@ def recover(options: Options, stack: str, cwd: Path, mode: str, dry_run: bool) -
     client = client_for(settings)
     referenced = rec.referenced_ids(deployment)
     in_state = rec.monitor_urns(deployment)
-    creates = rec.pending_creates(deployment)
+    creates, elsewhere = _by_account(rec.pending_creates(deployment))
     unmatched = rec.match_orphans(creates, client.list_monitors(), referenced)
     if unmatched:
         # Monitors no pending create explains: their pending operations may have been cleared.
         # The program's planned creates say which resources the state lacks.
-        planned = rec.planned_creates(rec.preview_stack(cwd, stack), in_state | {c.urn for c in creates})
+        known = in_state | {c.urn for c in creates} | {c.urn for c in elsewhere}
+        planned, _ = _by_account(rec.planned_creates(rec.preview_stack(cwd, stack), known))
         unmatched = rec.match_orphans(planned, unmatched, referenced)
         creates += planned
     rec.check_unambiguous(creates, in_state)
@@ -71,6 +78,15 @@ def recover(options: Options, stack: str, cwd: Path, mode: str, dry_run: bool) -
     said = _WOULD if dry_run else _SAID
     for outcome in outcomes:
         click.echo(f"{outcome.name}: {said[outcome.action].format(id=outcome.monitor_id)}")
+    for create in elsewhere:
+        click.echo(f"{create.name}: not settled: its interrupted create went through the explicit "
+                   f"provider '{rec.explicit_provider(create.resource)}', whose account recover "
+                   "does not list (it lists the stack config's)")
+    if elsewhere:
+        raise rec.RecoveryError(
+            "Interrupted creates through explicit providers are left as they were. `pulumi up` "
+            "refuses each one whose monitor exists, naming it: set adopt_monitor_id to that id "
+            "on the resource, or delete that monitor.")
     if conflicts:
         raise rec.RecoveryError(
             "The next `pulumi up` would refuse to create these monitors (one mailbox per "

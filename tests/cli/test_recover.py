@@ -13,6 +13,7 @@ from alertsite_pulumi.recover import (
     RecoveryError,
     apply,
     check_unambiguous,
+    explicit_provider,
     mailbox_conflicts,
     match_orphans,
     monitor_urns,
@@ -148,3 +149,13 @@ def test_a_mailbox_watched_by_a_monitor_that_is_not_the_resources_is_a_conflict(
     assert len(problems) == 1
     assert "m2: monitor 70 ('hand-made') watches its mailbox m2@example.com" in problems[0]
     assert 'adopt_monitor_id="70"' in problems[0]
+
+
+def test_only_a_native_monitor_made_through_an_explicit_provider_is_elsewhere() -> None:
+    native = "alertsite:index:EmailRoundTripMonitor"
+    head = "urn:pulumi:dev::proj::pulumi:providers:"
+    assert explicit_provider({"type": native, "provider": head + "alertsite::default_0_1_0::9f1c"}) is None
+    assert explicit_provider({"type": native, "provider": head + "alertsite::default::9f1c"}) is None
+    assert explicit_provider({"type": native, "provider": head + "alertsite::acct-b::9f1c"}) == "acct-b"
+    assert explicit_provider({"type": native}) is None
+    assert explicit_provider({"type": MONITOR_TYPE, "provider": head + "pulumi-python::default::7"}) is None
