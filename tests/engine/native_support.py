@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from alertsite_pulumi.tokens import NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE
 
 from .harness import PulumiProject
+from .support import ADMIN_PASSWORD, ADMIN_USER, MAILBOX_PASSWORD
 
 NATIVE_TYPE = NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE
 
@@ -51,3 +54,18 @@ class NativeProject(PulumiProject):
 
     def monitors(self) -> list[dict[str, Any]]:
         return self.resources(NATIVE_TYPE)
+
+
+def native_project(root: Path, bin_dir: Path, api_url: str, *, name: str,
+                   monitors: list[dict[str, Any]] | None = None,
+                   secrets: Mapping[str, str] | None = None) -> NativeProject:
+    """A native project whose default provider is the emulator's account (stack config);
+    ``secrets`` adds project secrets (explicit providers' passwords, by key)."""
+    project = NativeProject(root=root, bin_dir=bin_dir, name=name)
+    project.write(NATIVE_SPEC_PROGRAM)
+    project.set_spec(monitors or [])
+    project.init(config={"alertsite:baseUrl": api_url, "alertsite:username": ADMIN_USER},
+                 secrets={"alertsite:password": ADMIN_PASSWORD, "mailboxPassword": MAILBOX_PASSWORD,
+                          **(secrets or {})})
+    return project
+

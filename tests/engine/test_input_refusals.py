@@ -58,16 +58,21 @@ def test_passwords_and_huge_values_are_never_printed_or_stored(
                            "9.87654321e+08", "N" * 1000)
 
 
-def test_a_plain_string_password_is_kept_secret(spec_project: Callable[..., SpecProject],
-                                                emulator: EmulatorControl) -> None:
-    project = spec_project([monitor_args(0, with_password=False, email_password=PLAIN_PASSWORD)])
+def assert_kept_secret(project: PulumiProject, emulator: EmulatorControl, password: str) -> None:
+    """preview and up of one monitor whose program gave its mailbox password as plain text."""
     preview = project.preview()
     up = project.up()
     (monitor,) = emulator.monitors()
-    assert emulator.password_matches(monitor["id"], PLAIN_PASSWORD)
-    assert_nowhere(project, preview, PLAIN_PASSWORD)
-    assert_nowhere(project, up, PLAIN_PASSWORD)
+    assert emulator.password_matches(monitor["id"], password)
+    assert_nowhere(project, preview, password)
+    assert_nowhere(project, up, password)
     project.preview("--expect-no-changes")
+
+
+def test_a_plain_string_password_is_kept_secret(spec_project: Callable[..., SpecProject],
+                                                emulator: EmulatorControl) -> None:
+    project = spec_project([monitor_args(0, with_password=False, email_password=PLAIN_PASSWORD)])
+    assert_kept_secret(project, emulator, PLAIN_PASSWORD)
 
 
 def test_what_alertsite_refuses_is_refused_at_preview_naming_the_field(

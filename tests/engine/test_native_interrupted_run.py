@@ -10,8 +10,8 @@ import pytest
 
 from alertsite_pulumi.emulator import EmulatorControl
 
-from .native_support import NATIVE_SPEC_PROGRAM, NativeProject
-from .support import ADMIN_PASSWORD, ADMIN_USER, MAILBOX_PASSWORD, monitor_args
+from .native_support import native_project
+from .support import ADMIN_PASSWORD, ADMIN_USER, monitor_args
 from .test_interrupted_run import (
     MONITORS,
     assert_converged,
@@ -25,19 +25,11 @@ from .test_interrupted_run import (
 pytestmark = pytest.mark.engine
 
 
-def native_project(root: Path, engine_bin: Path, emulator: EmulatorControl) -> NativeProject:
-    project = NativeProject(root=root, bin_dir=engine_bin, name="native-killed")
-    project.write(NATIVE_SPEC_PROGRAM)
-    project.set_spec([monitor_args(i) for i in range(MONITORS)])
-    project.init(config={"alertsite:baseUrl": emulator.api_url, "alertsite:username": ADMIN_USER},
-                 secrets={"alertsite:password": ADMIN_PASSWORD, "mailboxPassword": MAILBOX_PASSWORD,
-                          "acctPassword": ADMIN_PASSWORD})
-    return project
-
-
 def test_plain_up_after_a_kill_fails_closed_then_recover_converges(
         tmp_path: Path, engine_bin: Path, emulator: EmulatorControl) -> None:
-    project = native_project(tmp_path / "native", engine_bin, emulator)
+    project = native_project(tmp_path / "native", engine_bin, emulator.api_url, name="native-killed",
+                             monitors=[monitor_args(i) for i in range(MONITORS)],
+                             secrets={"acctPassword": ADMIN_PASSWORD})
     orphans = killed(project, emulator)
     refused_plain_up(project, emulator, orphans)
     assert pending_creates(project)
@@ -55,7 +47,9 @@ def test_plain_up_after_a_kill_fails_closed_then_recover_converges(
 
 def test_an_interrupted_create_through_an_explicit_provider_is_reported_not_guessed(
         tmp_path: Path, engine_bin: Path, emulator: EmulatorControl) -> None:
-    project = native_project(tmp_path / "native", engine_bin, emulator)
+    project = native_project(tmp_path / "native", engine_bin, emulator.api_url, name="native-killed",
+                             monitors=[monitor_args(i) for i in range(MONITORS)],
+                             secrets={"acctPassword": ADMIN_PASSWORD})
     providers = {"acct": {"base_url": emulator.api_url, "username": ADMIN_USER,
                           "password_key": "acctPassword"}}
     project.set_spec([{**monitor_args(i), "options": {"provider": "acct"}} for i in range(MONITORS)],

@@ -10,7 +10,7 @@ import pytest
 from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.policy_pack import LAUNCHER
 
-from .native_support import NATIVE_SPEC_PROGRAM, NativeProject
+from .native_support import NativeProject, native_project
 from .support import ADMIN_PASSWORD, ADMIN_USER, MAILBOX_PASSWORD, monitor_args
 
 pytestmark = pytest.mark.engine
@@ -18,12 +18,7 @@ pytestmark = pytest.mark.engine
 
 @pytest.fixture
 def native(tmp_path: Path, engine_bin: Path, emulator: EmulatorControl) -> NativeProject:
-    project = NativeProject(root=tmp_path / "native", bin_dir=engine_bin, name="native-test")
-    project.write(NATIVE_SPEC_PROGRAM)
-    project.set_spec([])
-    project.init(config={"alertsite:baseUrl": emulator.api_url, "alertsite:username": ADMIN_USER},
-                 secrets={"alertsite:password": ADMIN_PASSWORD, "mailboxPassword": MAILBOX_PASSWORD})
-    return project
+    return native_project(tmp_path / "native", engine_bin, emulator.api_url, name="native-test")
 
 
 def live_by_name(emulator: EmulatorControl) -> dict[str, dict[str, Any]]:

@@ -10,9 +10,9 @@ import pytest
 
 from alertsite_pulumi.emulator import EmulatorControl
 
-from .native_support import NATIVE_SPEC_PROGRAM, NativeProject
-from .support import ADMIN_PASSWORD, ADMIN_USER, MAILBOX_PASSWORD, monitor_args
-from .test_input_refusals import assert_nowhere
+from .native_support import NativeProject, native_project
+from .support import ADMIN_PASSWORD, ADMIN_USER, monitor_args
+from .test_input_refusals import assert_kept_secret, assert_nowhere
 
 pytestmark = pytest.mark.engine
 
@@ -22,13 +22,8 @@ URL_PASSWORD = "native-url-pw-41d0"
 
 @pytest.fixture
 def native(tmp_path: Path, engine_bin: Path, emulator: EmulatorControl) -> NativeProject:
-    project = NativeProject(root=tmp_path / "native", bin_dir=engine_bin, name="native-refusals")
-    project.write(NATIVE_SPEC_PROGRAM)
-    project.set_spec([])
-    project.init(config={"alertsite:baseUrl": emulator.api_url, "alertsite:username": ADMIN_USER},
-                 secrets={"alertsite:password": ADMIN_PASSWORD, "mailboxPassword": MAILBOX_PASSWORD,
-                          "otherPassword": ADMIN_PASSWORD})
-    return project
+    return native_project(tmp_path / "native", engine_bin, emulator.api_url, name="native-refusals",
+                          secrets={"otherPassword": ADMIN_PASSWORD})
 
 
 def test_refused_inputs_name_the_field_and_show_no_value(native: NativeProject,
@@ -61,13 +56,7 @@ def test_refused_inputs_name_the_field_and_show_no_value(native: NativeProject,
 
 def test_a_plain_string_password_is_kept_secret(native: NativeProject, emulator: EmulatorControl) -> None:
     native.set_spec([monitor_args(0, with_password=False, email_password=PLAIN_PASSWORD)])
-    preview = native.preview()
-    up = native.up()
-    (monitor,) = emulator.monitors()
-    assert emulator.password_matches(monitor["id"], PLAIN_PASSWORD)
-    assert_nowhere(native, preview, PLAIN_PASSWORD)
-    assert_nowhere(native, up, PLAIN_PASSWORD)
-    native.preview("--expect-no-changes")
+    assert_kept_secret(native, emulator, PLAIN_PASSWORD)
 
 
 def test_a_base_url_with_credentials_in_stack_config_is_not_echoed(native: NativeProject,
