@@ -25,6 +25,10 @@ _URL = re.compile(
     r"(?::(?P<port>\d{1,5}))?/?"
 )
 _EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
+#: The longest address SMTP carries (RFC 5321: a 256-octet path, less its angle brackets).
+_EMAIL_MAX = 254
+#: How much of a refused value an error shows.
+_SHOWN = 60
 
 
 class Secret:
@@ -136,8 +140,9 @@ class Mailbox:
     @classmethod
     def from_urls(cls, smtp: str, pop3: str, email: str, username: str, password: str) -> Mailbox:
         """Build and check a mailbox; ValueError (never showing the password) when invalid."""
-        if not _EMAIL.fullmatch(email):
-            raise ValueError(f"email {email!r} is not an email address")
+        if len(email) > _EMAIL_MAX or not _EMAIL.fullmatch(email):
+            shown = repr(email[:_SHOWN]) + (f"... ({len(email)} characters)" if len(email) > _SHOWN else "")
+            raise ValueError(f"email {shown} is not an email address")
         if not username or any(c in username for c in "\r\n\0"):
             raise ValueError("the POP3 username must be set and fit on one line")
         if not password:

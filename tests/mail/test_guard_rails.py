@@ -130,6 +130,19 @@ def test_a_mailbox_is_checked_before_anything_is_sent(smtp: str, pop3: str, emai
         Mailbox.from_urls(smtp, pop3, email, "user", "pw")
 
 
+def test_a_huge_address_is_refused_and_not_shown_whole() -> None:
+    email = "a" * 100_000 + "@example.com"
+    with pytest.raises(ValueError, match=r"is not an email address") as refused:
+        Mailbox.from_urls("smtp://mail.example.com", "pop3://p", email, "user", "pw")
+    assert len(str(refused.value)) < 200 and "(100012 characters)" in str(refused.value)
+    # The longest address SMTP carries still passes; one more character does not.
+    longest = "a" * 64 + "@" + ".".join(["b" * 63] * 2) + "." + "c" * 57 + ".com"
+    assert len(longest) == 254
+    Mailbox.from_urls("smtp://mail.example.com", "pop3://p", longest, "user", "pw")
+    with pytest.raises(ValueError, match=r"is not an email address"):
+        Mailbox.from_urls("smtp://mail.example.com", "pop3://p", "a" + longest, "user", "pw")
+
+
 def test_default_ports_and_loopback() -> None:
     box = Mailbox.from_urls("smtps://localhost", "pop3://[::1]", "a@example.com", "u", "pw")
     assert (box.smtp.port, box.pop3.port) == (465, 110)
