@@ -30,8 +30,9 @@ def engine_bin_dir() -> Path:
     script = REPO / "scripts" / "install-pulumi"
     if not script.exists():
         raise EngineMissing(f"{script} is missing")
-    proc = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False,
-                          timeout=3600)
+    # The engine tests run YAML programs too (the native plugin), so with its YAML host.
+    proc = subprocess.run(["bash", str(script), "--with", "yaml"], capture_output=True, text=True,
+                          check=False, timeout=3600)
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     if proc.returncode != 0 or not lines:
         raise EngineMissing(f"scripts/install-pulumi failed ({proc.returncode}):\n{proc.stderr[-4000:]}")

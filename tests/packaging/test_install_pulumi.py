@@ -1,0 +1,130 @@
+"""scripts/install-pulumi builds what its caller runs: the YAML language host only when asked.
+
+The main job runs Python programs only, so a plain ``scripts/install-pulumi`` (what
+``source scripts/pulumi-env`` calls) must neither build the YAML host nor need it; the tests
+ask for it with ``--with yaml``. Nothing here rebuilds the CLI (five minutes): each test lays
+a cache beside the real one, the installed CLI and Python host linked in and the CLI's marker
+copied, and runs the script on that cache with ``go`` left off ``PATH``. A run that reaches a
+build step then stops with "the 'go' command is needed", so whether it does is what the
+script says and does, not a guess from timings.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.engine
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "install-pulumi"
+YAML_HOST = "pulumi-language-yaml"
+NEEDS_GO = "the 'go' command is needed"
+
+
+@pytest.fixture(scope="module")
+def built_engine() -> Path:
+    """The project's cached engine with its YAML host (``bin/``, ``.installed``, ``.yaml-installed``)."""
+    proc = subprocess.run(["bash", str(SCRIPT), "--with", "yaml"], capture_output=True, text=True,
+                          env={**os.environ, "ALERTSITE_PULUMI_NO_PATH": "1"}, timeout=3600, check=False)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    bin_dir = Path(proc.stdout.split()[-1])
+    dest = bin_dir.parent
+    assert (dest / ".installed").is_file() and (dest / ".yaml-installed").is_file(), sorted(os.listdir(dest))
+    return dest
+
+
+def cache_without_yaml(built: Path, root: Path) -> Path:
+    """A cache root under ``root`` holding ``built``'s engine minus the YAML host and its marker."""
+    dest = root / built.name
+    (dest / "bin").mkdir(parents=True)
+    for name in (".installed", "VERSIONS"):  # copied: the script appends to VERSIONS
+        shutil.copy(built / name, dest / name)
+    for entry in (built / "bin").iterdir():
+        if entry.name != YAML_HOST:
+            (dest / "bin" / entry.name).symlink_to(entry)
+    return root
+
+
+def path_without(*names: str) -> str:
+    """The test's PATH minus every directory that holds one of ``names`` (go, pulumi, hosts)."""
+    kept = [d for d in os.environ.get("PATH", "").split(os.pathsep)
+            if d and not any((Path(d) / name).exists() for name in names)]
+    return os.pathsep.join(kept)
+
+
+def install(*args: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(SCRIPT), *args], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=600, check=False)
+
+
+ENGINE_NAMES = ("go", "pulumi", "pulumi-language-python", YAML_HOST)
+
+
+def test_without_the_flag_the_yaml_host_is_neither_built_nor_needed(built_engine: Path,
+                                                                     tmp_path: Path) -> None:
+    cache = cache_without_yaml(built_engine, tmp_path / "cache")
+    env = {"ALERTSITE_PULUMI_CACHE": str(cache), "ALERTSITE_PULUMI_NO_PATH": "1",
+           "PATH": path_without(*ENGINE_NAMES)}
+    bin_dir = cache / built_engine.name / "bin"
+
+    plain = install(env=env)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.split()[-1] == str(bin_dir)
+    assert YAML_HOST not in plain.stderr and NEEDS_GO not in plain.stderr, plain.stderr
+    assert not (bin_dir / YAML_HOST).exists()
+    assert not (bin_dir.parent / ".yaml-installed").exists()
+
+    # The same cache with the flag: the YAML build step is reached (and, with no go, refused).
+    for args, extra in ((("--with", "yaml"), {}), ((), {"ALERTSITE_PULUMI_WITH": "yaml"})):
+        asked = install(*args, env={**env, **extra})
+        assert asked.returncode != 0, asked.stdout
+        assert NEEDS_GO in asked.stderr, asked.stderr
+    assert not (bin_dir / YAML_HOST).exists()
+
+
+def test_with_the_flag_a_present_yaml_host_is_used_as_it_is(built_engine: Path, tmp_path: Path) -> None:
+    cache = cache_without_yaml(built_engine, tmp_path / "cache")
+    dest = cache / built_engine.name
+    (dest / "bin" / YAML_HOST).symlink_to(built_engine / "bin" / YAML_HOST)
+    shutil.copy(built_engine / ".yaml-installed", dest / ".yaml-installed")
+    env = {"ALERTSITE_PULUMI_CACHE": str(cache), "ALERTSITE_PULUMI_NO_PATH": "1",
+           "PATH": path_without(*ENGINE_NAMES)}
+    asked = install("--with", "yaml", env=env)
+    assert asked.returncode == 0, asked.stderr
+    assert asked.stdout.split()[-1] == str(dest / "bin")
+    assert NEEDS_GO not in asked.stderr and "building" not in asked.stderr, asked.stderr
+
+
+def test_a_pulumi_on_path_without_the_yaml_host_serves_the_main_job_only(built_engine: Path,
+                                                                        tmp_path: Path) -> None:
+    on_path = tmp_path / "on-path"
+    on_path.mkdir()
+    for name in ("pulumi", "pulumi-language-python"):
+        (on_path / name).symlink_to(built_engine / "bin" / name)
+    cache = cache_without_yaml(built_engine, tmp_path / "cache")
+    env = {"ALERTSITE_PULUMI_CACHE": str(cache),
+           "PATH": os.pathsep.join([str(on_path), path_without(*ENGINE_NAMES)])}
+
+    plain = install(env=env)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.split()[-1] == str(on_path)
+    assert f"from PATH ({on_path / 'pulumi'})" in plain.stderr, plain.stderr
+
+    # The tests need the YAML host: that pulumi is passed over for the project's build.
+    asked = install("--with", "yaml", env=env)
+    assert f"lacks pulumi-language-python or {YAML_HOST}; using the project's build" in asked.stderr, (
+        asked.stderr)
+    assert NEEDS_GO in asked.stderr, asked.stderr
+
+
+def test_a_bad_argument_is_refused() -> None:
+    for args, env in ((("--with", "rust"), {}), (("--yaml",), {}), ((), {"ALERTSITE_PULUMI_WITH": "go"})):
+        proc = install(*args, env=env)
+        assert proc.returncode == 2, (args, env, proc.stderr)
+        assert "yaml" in proc.stderr
