@@ -9,15 +9,15 @@ module whether the pack runs from a checkout or from an installed wheel.
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, PolicyPack
+from pulumi_policy import PolicyPack
 
 from alertsite_pulumi.policy_pack import PACK_NAME
-from alertsite_pulumi.policy_pack.policies import ALL_POLICIES
+from alertsite_pulumi.policy_pack.policies import ALL_POLICIES, DESCRIPTION, DISPLAY_NAME, ENFORCEMENT_LEVEL
 
 PolicyPack(
     name=PACK_NAME,
     policies=ALL_POLICIES,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    description="Guardrails for AlertSite round-trip email monitors managed with Pulumi.",
-    display_name="AlertSite round-trip email monitors",
+    enforcement_level=ENFORCEMENT_LEVEL,
+    description=DESCRIPTION,
+    display_name=DISPLAY_NAME,
 )

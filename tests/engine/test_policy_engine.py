@@ -2,26 +2,36 @@
 
 The pack is started through its launcher ``run-policy-pack`` (``alertsite-pulumi policy-pack path
 --launcher``): with this repository's engine (CLI 3.260, Python language host from sdk 3.79) the
-directory route, ``--policy-pack <pack directory>``, cannot start a pack (see the launcher's
-header and the last test here).
+directory route, ``--policy-pack <pack directory>``, cannot start a pack from a Python program
+(see the launcher's header and test_directory_route_fails_closed). The checkout's ``policy/``
+pack runs both ways this engine can: through ``policy/run-policy-pack``, and as a directory,
+``--policy-pack policy``, for a program whose stack needs no Python language host (a YAML
+program), where the CLI starts the directory through ``pulumi-analyzer-policy-python``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from alertsite_pulumi import EMAIL_ROUND_TRIP_MONITOR_TYPE
 from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.policy_pack import LAUNCHER, PACK_DIR
 
-from .harness import Result
-from .support import MAILBOX_PASSWORD, SpecProject, monitor_args
+from .harness import REPO, VENV, PulumiProject, Result
+from .support import ADMIN_PASSWORD, ADMIN_USER, MAILBOX_PASSWORD, SpecProject, monitor_args
 
 PACK = ("--policy-pack", str(LAUNCHER))
+#: The checkout's pack (policy/), as a directory and through its launcher.
+CHECKOUT_PACK = REPO / "policy"
+CHECKOUT_LAUNCHER = CHECKOUT_PACK / "run-policy-pack"
 WRITES = ("create", "update", "delete")
 
 
@@ -207,8 +217,9 @@ def test_compliant_stack_passes(spec_project: Callable[..., SpecProject],
     assert no_writes(emulator), writes(emulator)
 
 
+@pytest.mark.parametrize("pack", [PACK_DIR, CHECKOUT_PACK], ids=["packaged", "checkout"])
 def test_directory_route_fails_closed(spec_project: Callable[..., SpecProject],
-                                      emulator: EmulatorControl) -> None:
+                                      emulator: EmulatorControl, pack: Path) -> None:
     """`--policy-pack <pack directory>` on a violating stack never lets a change through.
 
     With this repository's engine the pack fails to start (the 3.79 language host runs the stack
@@ -218,10 +229,95 @@ def test_directory_route_fails_closed(spec_project: Callable[..., SpecProject],
     """
     project = spec_project([monitor_args(0, smtp_hostname="smtp://smtp.example.com:25")])
     emulator.reset_requests()
-    result = project.up("--policy-pack", str(PACK_DIR), check=False)
+    result = project.up("--policy-pack", str(pack), check=False)
     assert result.returncode != 0
-    failed_to_start = f'policy pack "{PACK_DIR}" failed to start' in result.output
+    failed_to_start = f'policy pack "{pack}" failed to start' in result.output
     blocked = "[mandatory]  alertsite-mail-tls" in result.output
     assert failed_to_start or blocked, result.output[-4000:]
     assert no_writes(emulator), writes(emulator)
     assert emulator.monitors() == []
+
+
+def test_checkout_pack_through_its_launcher_refuses_a_mandatory_violation(
+        spec_project: Callable[..., SpecProject], emulator: EmulatorControl) -> None:
+    """``pulumi preview --policy-pack policy/run-policy-pack``: this engine's route to policy/."""
+    project = spec_project([monitor_args(0, smtp_hostname="smtp://smtp.example.com:25")])
+    emulator.reset_requests()
+    preview = project.preview("--policy-pack", str(CHECKOUT_LAUNCHER), check=False)
+    violations_block(preview, "alertsite-mail-tls")
+    # The CLI names the pack by the path it was given, and reads the version from policy/.
+    assert f"alertsite-round-trip@v0.1.0 (local: {CHECKOUT_LAUNCHER})" in preview.output, preview.output
+    up = up_with_preview(project, "--policy-pack", str(CHECKOUT_LAUNCHER))
+    violations_block(up, "alertsite-mail-tls")
+    assert no_writes(emulator), writes(emulator)
+    assert emulator.monitors() == []
+
+
+#: A Pulumi YAML program (the native resource): its stack runs with no Python language host.
+YAML_PROGRAM = """\
+name: policy-directory
+runtime: yaml
+config:
+  mailboxPassword:
+    type: string
+    secret: true
+resources:
+  plain:
+    type: alertsite:index:EmailRoundTripMonitor
+    properties:
+      billing_plancode: UBM - A/A
+      smtp_hostname: {smtp}
+      pop3_hostname: pop3s://pop.example.com:995
+      email: rt-policy-directory@example.com
+      email_username: rt-policy-directory
+      email_password: ${{mailboxPassword}}
+      interval: 15
+"""
+
+
+def engine_without_python_host(engine_bin: Path, into: Path) -> Path:
+    """A bin directory with the CLI, the YAML host and pulumi-analyzer-policy-python, and no
+    pulumi-language-python: the CLI then starts a directory pack the way it did before language
+    hosts ran packs, `pulumi-analyzer-policy-python <engine> .` in the pack's directory. Hard
+    links, so that the CLI's own directory (where it also looks for plugins) is this one."""
+    into.mkdir()
+    for name in ("pulumi", "pulumi-language-yaml", "pulumi-analyzer-policy-python"):
+        try:
+            os.link(engine_bin / name, into / name)
+        except OSError:
+            shutil.copy2(engine_bin / name, into / name)
+    return into
+
+
+def test_checkout_pack_directory_refuses_a_mandatory_violation(tmp_path: Path, engine_bin: Path,
+                                                               emulator: EmulatorControl) -> None:
+    """``pulumi preview --policy-pack policy``: the directory, as a standard install takes it.
+
+    This engine's Python language host cannot start a directory pack, so the stack here is a
+    YAML program and no Python language host is in reach: the CLI loads policy/PulumiPolicy.yaml
+    and runs the directory with `python -m pulumi.policy` (PULUMI_PYTHON_CMD, the virtualenv
+    holding the package), the route a standard install's Python host also ends in."""
+    bin_dir = engine_without_python_host(engine_bin, tmp_path / "bin")
+    project = PulumiProject(root=tmp_path / "yaml", bin_dir=bin_dir, name="policy-directory")
+    project.root.mkdir()
+    (project.root / "Pulumi.yaml").write_text(YAML_PROGRAM.format(smtp="smtp://smtp.example.com:25"))
+    hosts = ("pulumi-language-python", "pulumi-language-yaml", "pulumi")
+    path = [d for d in os.environ.get("PATH", "").split(os.pathsep)
+            if d and not any((Path(d) / host).exists() for host in hosts)]
+    project.env["PATH"] = os.pathsep.join([str(bin_dir), str(VENV / "bin"), *path])
+    project.init(config={"alertsite:baseUrl": emulator.api_url, "alertsite:username": ADMIN_USER},
+                 secrets={"alertsite:password": ADMIN_PASSWORD, "mailboxPassword": MAILBOX_PASSWORD})
+    emulator.reset_requests()
+
+    preview = project.preview("--policy-pack", str(CHECKOUT_PACK), check=False)
+    violations_block(preview, "alertsite-mail-tls")
+    assert f"alertsite-round-trip@v0.1.0 (local: {CHECKOUT_PACK})" in preview.output, preview.output
+    assert "pulumi-analyzer-policy-python" in preview.output  # the route taken, as the CLI says
+    up = project.run("up", "--yes", "--policy-pack", str(CHECKOUT_PACK), check=False)
+    violations_block(up, "alertsite-mail-tls")
+    assert no_writes(emulator), writes(emulator)
+    assert emulator.monitors() == []
+    # The rule, not the stack, refused it: with TLS the same program passes the pack.
+    (project.root / "Pulumi.yaml").write_text(YAML_PROGRAM.format(smtp="smtps://smtp.example.com:465"))
+    passing = project.preview("--policy-pack", str(CHECKOUT_PACK))
+    assert "[mandatory]" not in passing.output, passing.output

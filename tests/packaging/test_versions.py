@@ -2,8 +2,8 @@
 
 The version is written once (``alertsite_pulumi/version.py``); the commands print it, the native
 plugin answers GetPluginInfo with it, and the files that engines and pip read as they are (the
-pack's PulumiPolicy.yaml and requirements.txt, the SDK's pulumi-plugin.json) must repeat it. The exact
-pulumi the tests use is constraints.txt's pin: the engine is built at it (scripts/install-pulumi
+pack's PulumiPolicy.yaml and requirements.txt, in the package and in policy/, the SDK's
+pulumi-plugin.json) must repeat it. The exact pulumi the tests use is constraints.txt's pin: the engine is built at it (scripts/install-pulumi
 reads it there, engine/go.mod requires it) and pyproject.toml's lower bound is it.
 """
 
@@ -67,13 +67,15 @@ def test_the_console_scripts_and_the_plugin_give_the_version() -> None:
 
 
 def test_the_files_read_as_they_are_repeat_the_version() -> None:
-    meta = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
-    assert meta["version"] == __version__
-    # No virtualenv option: a path relative to the pack is wrong once it is installed.
-    assert meta["runtime"] == {"name": "python"}
-    requirements = [line for line in (PACK_DIR / "requirements.txt").read_text().splitlines()
-                    if line.strip() and not line.startswith("#")]
-    assert requirements == [f"alertsite-pulumi[policy]=={__version__}"]
+    # The packaged pack, and the checkout's policy/ (the same pack over the same rules).
+    for pack in (PACK_DIR, REPO / "policy"):
+        meta = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())
+        assert meta["version"] == __version__, pack
+        # No virtualenv option: a path relative to the pack is wrong once it is installed.
+        assert meta["runtime"] == {"name": "python"}, pack
+        requirements = [line for line in (pack / "requirements.txt").read_text().splitlines()
+                        if line.strip() and not line.startswith("#")]
+        assert requirements == [f"alertsite-pulumi[policy]=={__version__}"], pack
     plugin = json.loads((REPO / "pulumi_alertsite" / "pulumi-plugin.json").read_text())
     assert plugin["version"] == __version__
 

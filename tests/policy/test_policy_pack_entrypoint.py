@@ -1,22 +1,31 @@
-"""The pack's entry point as ``pulumi --policy-pack <pack directory>`` starts it, minus the CLI.
+"""The pack's entry points as ``pulumi --policy-pack <pack directory>`` starts them, minus the CLI.
 
-The language host runs the pack directory with the virtualenv's Python; here the directory is
-run the same way (``python <pack directory>``) and asked over gRPC what it holds.
+The language host runs the pack directory with the virtualenv's Python; here each directory (the
+packaged pack, and the checkout's ``policy/``) is run the same way (``python <pack directory>``)
+and asked over gRPC what it holds. The two build one pack from one set of rules.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
+from alertsite_pulumi.policy_pack import LAUNCHER
+
 from .policy_testing import POLICY_DIR, policies
+
+#: The checkout's pack: what ``pulumi preview --policy-pack policy`` runs from the repository root.
+CHECKOUT_DIR = Path(__file__).resolve().parents[2] / "policy"
+PACK_DIRS = pytest.mark.parametrize("pack_dir", [POLICY_DIR, CHECKOUT_DIR], ids=["packaged", "checkout"])
 
 # grpc and protobuf ship no type stubs here.
 grpc: Any = importlib.import_module("grpc")
@@ -24,10 +33,10 @@ empty_pb2: Any = importlib.import_module("google.protobuf.empty_pb2")
 
 
 @pytest.fixture
-def pack_port() -> Iterator[int]:
+def pack_port(pack_dir: Path) -> Iterator[int]:
     process = subprocess.Popen(
-        [sys.executable, "-u", str(POLICY_DIR)],
-        cwd=POLICY_DIR,
+        [sys.executable, "-u", str(pack_dir)],
+        cwd=pack_dir,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -45,6 +54,7 @@ def pack_port() -> Iterator[int]:
         process.communicate(timeout=10)
 
 
+@PACK_DIRS
 def test_the_pack_starts_and_serves_every_rule(pack_port: int) -> None:
     with grpc.insecure_channel(f"127.0.0.1:{pack_port}") as channel:
         grpc.channel_ready_future(channel).result(timeout=10)
@@ -54,8 +64,9 @@ def test_the_pack_starts_and_serves_every_rule(pack_port: int) -> None:
     assert [p.name for p in info.policies] == [p.name for p in policies.ALL_POLICIES]
 
 
-def test_policy_pack_is_the_last_statement_of_main() -> None:
-    tree = ast.parse((POLICY_DIR / "__main__.py").read_text())
+@PACK_DIRS
+def test_policy_pack_is_the_last_statement_of_main(pack_dir: Path) -> None:
+    tree = ast.parse((pack_dir / "__main__.py").read_text())
     last = tree.body[-1]
     assert isinstance(last, ast.Expr)
     assert isinstance(last.value, ast.Call)
@@ -63,3 +74,39 @@ def test_policy_pack_is_the_last_statement_of_main() -> None:
     assert last.value.func.id == "PolicyPack"
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
     assert len(calls) == 1, "__main__.py should only build the pack"
+
+
+def code_of(main: Path) -> str:
+    """A ``__main__.py``'s statements without its docstring, as the AST prints them."""
+    body = ast.parse(main.read_text()).body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return "\n".join(ast.dump(statement) for statement in body)
+
+
+def test_the_checkout_pack_is_the_packaged_pack() -> None:
+    """policy/ holds no rule of its own: its ``__main__.py`` is the packaged one, statement for
+    statement (the rules and the pack's arguments imported from the package)."""
+    assert code_of(CHECKOUT_DIR / "__main__.py") == code_of(POLICY_DIR / "__main__.py")
+    assert not list(CHECKOUT_DIR.glob("*.py"))[1:], "policy/ holds one module, __main__.py"
+    for name in ("PulumiPolicy.yaml", "requirements.txt", "README.md"):
+        assert (CHECKOUT_DIR / name).is_file(), name
+
+
+def test_the_checkout_launcher_is_the_packaged_one_and_runs_its_own_directory(tmp_path: Path) -> None:
+    """policy/run-policy-pack is a symlink to the packaged launcher, which runs the directory it
+    was started from when that is a pack (so policy/__main__.py), else its own."""
+    launcher = CHECKOUT_DIR / "run-policy-pack"
+    assert launcher.is_symlink() and launcher.resolve() == LAUNCHER
+    assert os.access(launcher, os.X_OK)
+    # A pack beside a symlink to the launcher, whose __main__.py says where it ran.
+    pack = tmp_path / "checkout" / "policy"
+    pack.mkdir(parents=True)
+    (pack / "PulumiPolicy.yaml").write_text("runtime:\n  name: python\nversion: 0.0.1\n")
+    (pack / "__main__.py").write_text("import pathlib\nprint('ran', pathlib.Path(__file__).parent)\n")
+    (pack / "run-policy-pack").symlink_to(LAUNCHER)
+    ran = subprocess.run([str(pack / "run-policy-pack"), "127.0.0.1:1"], capture_output=True,
+                         text=True, env={**os.environ, "ALERTSITE_POLICY_PYTHON": sys.executable},
+                         timeout=60, check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert f"ran {pack}" in ran.stdout, ran.stdout + ran.stderr

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from pulumi_policy import Policy
+from pulumi_policy import EnforcementLevel, Policy
 
 from .config import schema_defaults
 from .credentials import MAILBOX_CREDENTIALS
@@ -28,6 +28,9 @@ __all__ = [
     "ALLOWED_PLANS",
     "ALL_POLICIES",
     "DEDICATED_MAILBOX",
+    "DESCRIPTION",
+    "DISPLAY_NAME",
+    "ENFORCEMENT_LEVEL",
     "INTERVAL_BOUNDS",
     "MAILBOX_CREDENTIALS",
     "MAIL_TLS",
@@ -58,3 +61,9 @@ ALL_POLICIES: Final[list[Policy]] = [
     UNIQUE_NAMES,
     MAX_MONITORS,
 ]
+
+#: The pack's own arguments, one copy for both entry points (the packaged pack's __main__.py and
+#: the repository's policy/__main__.py).
+ENFORCEMENT_LEVEL: Final = EnforcementLevel.ADVISORY
+DESCRIPTION: Final = "Guardrails for AlertSite round-trip email monitors managed with Pulumi."
+DISPLAY_NAME: Final = "AlertSite round-trip email monitors"
