@@ -2,7 +2,10 @@
 
 Each exported monitor is adopted by id and carries exactly the values AlertSite reports
 (coerced through ``fields.coerce``), so the first ``pulumi up`` of the result writes
-nothing and the next preview finds no change. ``email_password`` is write-only in
+nothing and the next preview finds no change. A value the resource would refuse is left out
+(AlertSite keeps it), except a name or a server URL with a login, which cannot be kept and
+is replaced; ``ExportedMonitor.warnings`` says which, and what the first ``up`` will write.
+A URL's login is never shown (``validators.redact_url_userinfo``). ``email_password`` is write-only in
 AlertSite: it is never exported, and both formats say how to add it as a secret.
 """
 
