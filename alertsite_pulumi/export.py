@@ -2,7 +2,10 @@
 
 Each exported monitor is adopted by id and carries exactly the values AlertSite reports
 (coerced through ``fields.coerce``), so the first ``pulumi up`` of the result writes
-nothing and the next preview finds no change. ``email_password`` is write-only in
+nothing and the next preview finds no change. A value the resource would refuse is left out
+(AlertSite keeps it), except a name or a server URL with a login, which cannot be kept and
+is replaced; ``ExportedMonitor.warnings`` says which, and what the first ``up`` will write.
+A URL's login is never shown (``validators.redact_url_userinfo``). ``email_password`` is write-only in
 AlertSite: it is never exported, and both formats say how to add it as a secret.
 """
 
@@ -21,8 +24,10 @@ import yaml
 from .client import AlertSiteClient
 from .coercion import coerce
 from .errors import NotFound
-from .fields import ADOPT_MONITOR_ID, FIELDS, SECRET_FIELDS, validate_inputs
+from .fields import ADOPT_MONITOR_ID, FIELDS, SECRET_FIELDS, URL_FIELDS, validate_inputs
+from .rules import NAME_MAX
 from .tokens import MONITORS_KEY, PASSWORDS_KEY
+from .validators import control_character, redact_url_userinfo, shown, strip_url_userinfo
 
 DEFAULT_PROJECT: Final = "alertsite-monitors"
 FORMATS: Final = ("stack-config", "python")
@@ -39,7 +44,21 @@ class ExportedMonitor:
     values: dict[str, Any]
     """The fields to write, in ``FIELDS`` order, coerced; never a secret field."""
     left_out: list[tuple[str, str]] = field(default_factory=list)
-    """Fields AlertSite reported with a value the resource would refuse: (field, why)."""
+    """Fields AlertSite reported with a value the resource would refuse, left out of the
+    program so that AlertSite keeps them: (field, what and why, masked and cut short)."""
+    changed: list[tuple[str, str]] = field(default_factory=list)
+    """Fields whose live value cannot be kept and is written replaced, so that the first
+    ``up`` changes them: (field, the value, why, and what it becomes, masked and cut short)."""
+
+    def warnings(self) -> list[str]:
+        """One line per value the export could not write as AlertSite holds it."""
+        where = f"monitor {self.monitor_id} ({self.resource_name})"
+        lines = [*((name, f"{where}: {what}") for name, what in self.changed),
+                 *((name, f"{where}: {what}; left out of the program, so AlertSite keeps it and the "
+                          f"first `up` does not change it (Pulumi does not manage {name})")
+                   for name, what in self.left_out)]
+        order = list(FIELDS)
+        return [line for _name, line in sorted(lines, key=lambda item: order.index(item[0]))]
 
 
 def check_project_name(project: str) -> str:
@@ -83,29 +102,78 @@ def resource_names(monitors: Sequence[Mapping[str, Any]]) -> list[str]:
     return out
 
 
-def exportable_values(monitor: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """The monitor's fields as the resource takes them, and those left out (with why).
+def _shown(name: str, value: Any) -> str:
+    """A live value as a warning or comment may repeat it: cut short, its URL login masked."""
+    if name in URL_FIELDS and isinstance(value, str):
+        value = redact_url_userinfo(value)
+    return shown(value)
+
+
+def _replacement(name: str, value: Any, resource_name: str) -> tuple[Any, str] | None:
+    """A valid value to write instead of a live one the resource refuses, and how it differs;
+    None when the field is better left out (AlertSite then keeps it).
+
+    Only two fields are replaced: ``name``, which cannot be left out (the resource would
+    name the monitor after its resource name), and a mail server URL carrying a login,
+    which the resource refuses and which should not stay in AlertSite.
+    """
+    if name == "name":
+        text = value if isinstance(value, str) else ""
+        printable = "".join(ch for ch in text if control_character(ch) is None).strip()
+        kept = printable[:NAME_MAX].strip()
+        if not kept:
+            return resource_name, f"rename it to {resource_name!r} (its resource name)"
+        how = [*(["without its control characters"] if len(printable) < len(text.strip()) else []),
+               *([f"keeping its first {len(kept)} characters"] if len(kept) < len(printable) else [])]
+        return kept, f"rename it to {shown(kept)}, {' and '.join(how)}"
+    if name in URL_FIELDS and isinstance(value, str) and "@" in value:
+        bare = strip_url_userinfo(value)
+        if FIELDS[name].validate(bare) is None:
+            return bare, (f"change it to {shown(bare)}, without the login; put the login in "
+                          "email_username and the password in mailboxPasswords (a secret)")
+    return None
+
+
+def exportable_values(monitor: Mapping[str, Any], resource_name: str = "monitor"
+                      ) -> tuple[dict[str, Any], list[tuple[str, str]], list[tuple[str, str]]]:
+    """The monitor's fields as the resource takes them, those left out and those replaced.
 
     A value the resource's ``check`` would refuse (say an interval this version does not
-    know) is left out rather than written: AlertSite keeps it, and the program stays valid.
+    know) is left out rather than written: AlertSite keeps it, the program stays valid and
+    the first ``up`` writes nothing. A name or a URL with a login cannot be kept that way:
+    it is replaced by a valid value (see :func:`_replacement`), which the first ``up`` writes.
     """
     values = {
         name: coerce(name, monitor[name])
         for name in FIELDS
         if name not in SECRET_FIELDS and monitor.get(name) is not None
     }
+    if "name" not in values:
+        values["name"] = monitor.get("name")
     left_out: list[tuple[str, str]] = []
+    changed: list[tuple[str, str]] = []
     # Cross-field rules may name a field only once another is gone: repeat until clean.
-    for _ in range(len(FIELDS)):
+    for _ in range(len(FIELDS) + 1):
         problems = [(name, why) for name, why in
                     validate_inputs({**values, ADOPT_MONITOR_ID: str(monitor.get("id"))})
                     if name in values]
         if not problems:
             break
         for name, why in problems:
-            if name in values:
-                left_out.append((name, f"{values.pop(name)!r}: {why}"))
-    return values, left_out
+            if name not in values:
+                continue
+            live = values.pop(name)
+            replaced = _replacement(name, live, resource_name)
+            value = _shown(name, live)
+            if replaced is None:
+                # Most messages start with the value; the others get it in front.
+                said = f"{name} {why}" if why.startswith(value) else f"{name} {value}: {why}"
+                left_out.append((name, said))
+            else:
+                values[name], how = replaced
+                changed.append((name, f"{name} {value} cannot be kept ({why}); the first `up` will {how}"))
+    ordered = {name: values[name] for name in FIELDS if name in values}
+    return ordered, left_out, changed
 
 
 def prepare(monitors: Iterable[Mapping[str, Any]]) -> list[ExportedMonitor]:
@@ -113,8 +181,8 @@ def prepare(monitors: Iterable[Mapping[str, Any]]) -> list[ExportedMonitor]:
     ordered = sorted(monitors, key=lambda m: id_order(str(m.get("id"))))
     out = []
     for monitor, resource_name in zip(ordered, resource_names(ordered), strict=True):
-        values, left_out = exportable_values(monitor)
-        out.append(ExportedMonitor(resource_name, str(monitor.get("id")), values, left_out))
+        values, left_out, changed = exportable_values(monitor, resource_name)
+        out.append(ExportedMonitor(resource_name, str(monitor.get("id")), values, left_out, changed))
     return out
 
 
@@ -191,9 +259,22 @@ def _yaml_value(value: Any) -> Any:
     return value
 
 
-def _left_out_comment(monitor: ExportedMonitor) -> list[str]:
-    return [f"#   {monitor.resource_name} (monitor {monitor.monitor_id}): {name} {why}"
-            for name, why in monitor.left_out]
+_LINE_BREAKS: Final = str.maketrans({"\n": "\\n", "\r": "\\r", "\x85": "\\x85",
+                                     "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _warning_comments(monitor: ExportedMonitor, prefix: str) -> list[str]:
+    # A comment is one line: nothing in it (values are repr'd already) may end it early.
+    return [f"{prefix}{line.translate(_LINE_BREAKS)}" for line in monitor.warnings()]
+
+
+def _first_up(monitors: Sequence[ExportedMonitor]) -> str:
+    """What the first ``pulumi up`` of the export writes, in words."""
+    changed = sum(len(m.changed) for m in monitors)
+    if not changed:
+        return "so the first `pulumi up` changes nothing in AlertSite."
+    return (f"so the first `pulumi up` changes nothing in AlertSite but the {changed} "
+            "replaced value(s) listed below.")
 
 
 def render_stack_config(monitors: Sequence[ExportedMonitor], *, project: str = DEFAULT_PROJECT,
@@ -211,7 +292,7 @@ def render_stack_config(monitors: Sequence[ExportedMonitor], *, project: str = D
     header = [
         f"# {file_name} of Pulumi project {project!r}, written by `alertsite-pulumi export`:",
         f"# {len(monitors)} AlertSite round-trip monitors, each adopted by id (adopt_monitor_id),",
-        "# with the values AlertSite reports, so the first `pulumi up` changes nothing in AlertSite.",
+        f"# with the values AlertSite reports, {_first_up(monitors)}",
         "#",
         "# Mailbox passwords (email_password) are write-only in AlertSite and are never exported.",
         "# To manage one, run in the project directory:",
@@ -219,10 +300,11 @@ def render_stack_config(monitors: Sequence[ExportedMonitor], *, project: str = D
         "# The provider's own login: pulumi config set alertsite:username <email>;",
         "#   pulumi config set --secret alertsite:password <password> (or ALERTSITE_* variables).",
     ]
-    left_out = [line for m in monitors for line in _left_out_comment(m)]
-    if left_out:
-        header += ["#", "# Left out because the resource would refuse the value AlertSite holds",
-                   "# (AlertSite keeps it; set a valid value here to manage it):", *left_out]
+    warned = [line for m in monitors for line in _warning_comments(m, "#   ")]
+    if warned:
+        header += ["#", "# Values the resource would refuse as AlertSite holds them: left out (AlertSite",
+                   "# keeps them; set a valid value here to manage one), or replaced (the first `up`",
+                   "# writes the replacement):", *warned]
     return "\n".join(header) + "\n" + body
 
 
@@ -255,7 +337,7 @@ def render_python(monitors: Sequence[ExportedMonitor], *, project: str = DEFAULT
         f'"""Pulumi program of project {project!r}, written by `alertsite-pulumi export`.',
         "",
         f"{len(monitors)} AlertSite round-trip monitors, each adopted by id (adopt_monitor_id) with",
-        "the values AlertSite reports, so the first `pulumi up` changes nothing in AlertSite.",
+        f"the values AlertSite reports, {_first_up(monitors)}",
         "",
         "Mailbox passwords (email_password) are write-only in AlertSite and are never exported.",
         "To manage one, run in the project directory:",
@@ -276,7 +358,7 @@ def render_python(monitors: Sequence[ExportedMonitor], *, project: str = DEFAULT
     ]
     for monitor in monitors:
         lines += ["", f"# AlertSite monitor {monitor.monitor_id}"]
-        lines += [line.replace("#   ", "# left out: ", 1) for line in _left_out_comment(monitor)]
+        lines += _warning_comments(monitor, "# warning: ")
         lines += [
             "EmailRoundTripMonitor(",
             f"    {python_literal(monitor.resource_name)},",

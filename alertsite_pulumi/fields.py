@@ -27,6 +27,7 @@ from .rules import (
 from .validators import (
     Validator,
     contains_unknown,
+    control_character,
     is_bool,
     is_unknown,
     json_too_large,
@@ -126,6 +127,20 @@ URL_FIELDS: Final = ("smtp_hostname", "pop3_hostname")
 REQUIRED_FIELDS: Final = tuple(f.name for f in FIELDS.values() if f.required)
 
 
+def _control_character_in(value: Any) -> str | None:
+    """A control character in any text of ``value`` (its lists and mappings included)."""
+    if isinstance(value, str):
+        return control_character(value)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            problem = _control_character_in(key) or _control_character_in(item)
+            if problem:
+                return problem
+    elif isinstance(value, list | tuple):
+        return next((p for item in value if (p := _control_character_in(item))), None)
+    return None
+
+
 def validate_inputs(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every problem with the user's inputs, as (field, message) pairs.
 
@@ -135,6 +150,13 @@ def validate_inputs(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     unsent = {name: problem for name in (*FIELDS, *CONTROL_INPUTS)
               if (problem := unsendable(inputs.get(name)))}
     problems.extend(unsent.items())
+    # The URL check names control characters itself, in the words of a URL.
+    for name in (*FIELDS, *CONTROL_INPUTS):
+        if name in unsent or name in URL_FIELDS:
+            continue
+        if problem := _control_character_in(inputs.get(name)):
+            unsent[name] = problem
+            problems.append((name, problem))
     adopting_by_id = bool(inputs.get(ADOPT_MONITOR_ID))
     for field in FIELDS.values():
         value = inputs.get(field.name)

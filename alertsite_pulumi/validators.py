@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
@@ -35,6 +36,10 @@ _HOST_URL_RE: Final = re.compile(
     rf"(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>{_HOST})(?::(?P<port>[0-9]{{1,5}}))?")
 # What a URL made only of a scheme, host and port may hold: such a URL is safe to repeat.
 _PLAIN_URL_CHARS: Final = re.compile(r"[A-Za-z0-9.+:/\[\]-]*")
+# The part of a URL between "//" and "@" (user, or user:password): masked wherever a URL is shown.
+_URL_USERINFO: Final = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#]*)@")
+#: Control characters a text may hold: the ones that lay out multi-line text (notes).
+_LAYOUT_CONTROLS: Final = frozenset("\t\n\r")
 
 Validator = Callable[[Any], "str | None"]
 
@@ -111,6 +116,37 @@ def unsendable(value: Any, depth: int = 0) -> str | None:
     return f"{_kind(value)} cannot be sent; give text, a number, true/false, a list or a mapping"
 
 
+def redact_url_userinfo(url: str) -> str:
+    """``url`` with its user and password (``user:password@``) replaced by ``***@``.
+
+    ``pop3://rt1:TopSecret99@host:1`` becomes ``pop3://***@host:1``; a URL without userinfo
+    comes back unchanged. Text that is not a URL but holds an ``@`` (``user@host``) is masked
+    up to its last ``@`` too, since it may still be a login.
+    """
+    masked = _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}***@", url)
+    if "@" in masked and "://" not in masked:
+        return "***@" + masked.rpartition("@")[2]
+    return masked
+
+
+def strip_url_userinfo(url: str) -> str:
+    """``url`` without its ``user:password@`` part (``pop3://host:1``)."""
+    return _URL_USERINFO.sub(lambda m: m.group("scheme"), url)
+
+
+def control_character(value: str) -> str | None:
+    """Why ``value`` cannot be sent as text: a control character other than tab or line break.
+
+    The character is named by its code point and position, never repeated itself: a NUL
+    cuts messages and logs short, and the value may be a secret.
+    """
+    for index, char in enumerate(value):
+        if char not in _LAYOUT_CONTROLS and unicodedata.category(char) == "Cc":
+            return (f"holds the control character U+{ord(char):04X} at character {index + 1}; "
+                    "only tab and line breaks are allowed")
+    return None
+
+
 def validate_string(max_len: int | None = None, *, required: bool = False) -> Validator:
     def check(value: Any) -> str | None:
         if not isinstance(value, str):
@@ -180,6 +216,10 @@ def validate_email(value: Any) -> str | None:
         return f"must be an email address (mailbox@domain.tld), not {_kind(value)}"
     if len(value) > EMAIL_MAX or not _EMAIL_RE.fullmatch(value):
         return f"{shown(value)} is not an email address (expected mailbox@domain.tld)"
+    local = value.rpartition("@")[0]
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return (f"{shown(value)} is not an email address: the part before '@' must not start "
+                "or end with '.' or hold '..'")
     return None
 
 

@@ -123,7 +123,9 @@ def export(options: Options, fmt: str, output: Path | None, force: bool, project
     """Write every round-trip monitor of the account as Pulumi code that adopts it.
 
     The values written are those AlertSite reports, so `pulumi up` of the result writes
-    nothing. Mailbox passwords are write-only in AlertSite and are never exported.
+    nothing. A value the resource would refuse is left out (AlertSite keeps it) or, for a name
+    or a server URL with a login, replaced; each is named in a warning on stderr. Mailbox
+    passwords are write-only in AlertSite and are never exported.
     """
     try:
         check_project_name(project)
@@ -162,7 +164,6 @@ def _export_text(settings: Settings, fmt: str, project: str, stack: str | None, 
             progress[0].close()
     exported = prepare(found)
     for monitor in exported:
-        for name, why in monitor.left_out:
-            click.echo(f"warning: {monitor.resource_name} (monitor {monitor.monitor_id}): left out "
-                       f"{name} {why}; AlertSite keeps it", err=True)
+        for line in monitor.warnings():
+            click.echo(f"warning: {line}", err=True)
     return render(exported, fmt, project=project, stack=stack)

@@ -10,7 +10,8 @@ from typing import Any, Final
 import click
 
 from ..export import id_order
-from ..fields import SECRET_FIELDS
+from ..fields import SECRET_FIELDS, URL_FIELDS
+from ..validators import redact_url_userinfo
 from .common import Options, client_for, pass_options
 
 TABLE_COLUMNS: Final = ("id", "name", "enabled", "interval", "timeout", "smtp_hostname",
@@ -41,7 +42,9 @@ def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> s
 
 
 def _public(monitor: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in monitor.items() if k not in SECRET_FIELDS}
+    """The monitor without its secrets: no password, and no login inside a server URL."""
+    return {k: redact_url_userinfo(v) if k in URL_FIELDS and isinstance(v, str) else v
+            for k, v in monitor.items() if k not in SECRET_FIELDS}
 
 
 def status_cell(last_status: Any) -> str | None:

@@ -29,7 +29,9 @@ DEFAULT_ACCOUNT_LOCATIONS = (10, 20)
 
 LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 """One DNS label (hostnames and the domain of an email address)."""
-EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{LABEL}(?:\.{LABEL})+")
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+# The part before '@' is dot-separated atoms: no leading, trailing or doubled dot (RFC 5322).
+EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{LABEL}(?:\.{LABEL})+")
 _INT_TEXT = re.compile(r"[+-]?\d{1,9}")
 
 

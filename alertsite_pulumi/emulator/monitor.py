@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,6 +39,21 @@ def as_bool(value: object) -> bool | None:
     if value in ("true", "false"):
         return value == "true"
     return None
+
+
+def _control_character_at(value: object) -> int | None:
+    """Where a text in ``value`` (its lists and mappings too) holds a control character other
+    than tab, line feed or carriage return (1-based), or None."""
+    if isinstance(value, str):
+        return next((i + 1 for i, ch in enumerate(value)
+                     if ch not in "\t\n\r" and unicodedata.category(ch) == "Cc"), None)
+    if isinstance(value, dict):
+        items: list[object] = [*value.keys(), *value.values()]
+    elif isinstance(value, list):
+        items = list(value)
+    else:
+        return None
+    return next((p for item in items if (p := _control_character_at(item)) is not None), None)
 
 
 def _check_host_url(name: str, value: str, schemes: tuple[str, str]) -> str | None:
@@ -80,6 +96,9 @@ def build_monitor(raw: Mapping[str, Any], settings: EmulatorSettings) -> tuple[J
     for name in REQUIRED_FIELDS:
         if name not in data:
             errors.append(f"{name}: is required")
+    for name, value in data.items():
+        if (position := _control_character_at(value)) is not None:
+            errors.append(f"{name}: holds a control character at character {position}")
     for name in ("billing_plancode", "name", "smtp_hostname", "pop3_hostname", "email",
                  "email_username", "email_password", "note", "alert_note", "mode"):
         if name not in data:

@@ -168,3 +168,18 @@ def test_an_access_token_works_and_is_never_printed(
     assert bad.exit_code == 1
     assert line_of(bad.stdout, "read").startswith("FAIL")
     assert "access token" in line_of(bad.stdout, "read")
+
+
+def test_a_login_in_a_monitor_url_or_the_base_url_is_never_printed(
+        admin_env: EmulatorControl, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed(admin_env, [monitor_body(1, pop3_hostname="pop3://rt1:TopSecret99@pop.example.com:1")])
+
+    result = run("doctor")
+
+    assert "TopSecret99" not in result.output and "rt1" not in result.output
+    assert statuses(result.stdout)["read"] == "ok"
+    monkeypatch.setenv("ALERTSITE_BASE_URL", admin_env.api_url.replace("://", "://ops:TopSecret99@"))
+    refused = run("doctor")
+    assert refused.exit_code == 1
+    assert "TopSecret99" not in refused.output and "ops:" not in refused.output
+    assert "must not carry credentials" in line_of(refused.stdout, "settings")

@@ -216,11 +216,120 @@ def test_values_the_resource_would_refuse_are_left_out_with_a_warning(
     [entry] = stack_entries(result.stdout)
     assert "interval" not in entry and "mode" not in entry
     assert entry["timeout"] == monitor_body(1)["timeout"]
-    assert f"monitor {monitor_id}): left out interval 7" in result.stderr
-    assert "mode 'Sideways'" in result.stderr
+    assert (f"warning: monitor {monitor_id} (mailbox-001): interval 7 is not one of 5, 10" in result.stderr)
+    assert ("mode 'Sideways' is not one of Primary" in result.stderr)
+    assert result.stderr.count("left out of the program, so AlertSite keeps it and the first `up` "
+                               "does not change it") == 2
+    assert "changes nothing in AlertSite." in result.stdout  # nothing replaced
     checked = EmailRoundTripMonitorProvider().check(
         {}, {k: v for k, v in entry.items() if k != "resource_name"})
     assert checked.failures == []
+
+
+def warnings(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("warning: ")]
+
+
+@pytest.mark.parametrize("fmt", ["stack-config", "python"])
+def test_names_that_cannot_be_kept_are_replaced_and_each_rename_is_announced(
+    admin_env: EmulatorControl, run: Run, fmt: str
+) -> None:
+    odd = ["", "   ", "x" * 256, "y" * 10_240, "Mail\x00box"]
+    ids = seed(admin_env, [monitor_body(i, name=name) for i, name in enumerate(odd)])
+
+    result = run("export", "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    if fmt == "python":
+        written = {values["adopt_monitor_id"]: (rname, values["name"])
+                   for rname, values, _ in program_calls(result.stdout)}
+    else:
+        written = {e["adopt_monitor_id"]: (e["resource_name"], e["name"])
+                   for e in stack_entries(result.stdout)}
+    assert written == {
+        ids[0]: ("monitor", "monitor"),
+        ids[1]: (f"monitor-{ids[1]}", f"monitor-{ids[1]}"),
+        ids[2]: ("x" * 60, "x" * 255),
+        ids[3]: ("y" * 60, "y" * 255),
+        ids[4]: ("mail-box", "Mailbox"),
+    }
+    lines = warnings(result.stderr)
+    assert lines == [
+        f"warning: monitor {ids[0]} (monitor): name '' cannot be kept (must not be empty); the first "
+        "`up` will rename it to 'monitor' (its resource name)",
+        f"warning: monitor {ids[1]} (monitor-{ids[1]}): name '   ' cannot be kept (must not be empty); "
+        f"the first `up` will rename it to 'monitor-{ids[1]}' (its resource name)",
+        f"warning: monitor {ids[2]} ({'x' * 60}): name '{'x' * 59}... (256 characters) cannot be kept "
+        "(is 256 characters long; at most 255 are allowed); the first `up` will rename it to "
+        f"'{'x' * 59}... (255 characters), keeping its first 255 characters",
+        f"warning: monitor {ids[3]} ({'y' * 60}): name '{'y' * 59}... (10240 characters) cannot be kept "
+        "(is 10240 characters long; at most 255 are allowed); the first `up` will rename it to "
+        f"'{'y' * 59}... (255 characters), keeping its first 255 characters",
+        f"warning: monitor {ids[4]} (mail-box): name 'Mail\\x00box' cannot be kept (holds the control "
+        "character U+0000 at character 5; only tab and line breaks are allowed); the first `up` will "
+        "rename it to 'Mailbox', without its control characters",
+    ]
+    assert "\x00" not in result.output
+    assert "changes nothing in AlertSite but the 5 replaced value(s) listed below" in result.stdout
+    # The same lines in the written file, as comments.
+    assert sum(line.split("warning: ", 1)[1] in result.stdout for line in lines) == 5
+
+
+def test_every_field_that_cannot_be_kept_is_left_out_and_named_with_a_short_value(
+    admin_env: EmulatorControl, run: Run
+) -> None:
+    [monitor_id] = seed(admin_env, [monitor_body(
+        1, note="n" * 300, alert_note="a" * 10_240, email="a..b@example.com", email_username="rt\x01",
+        billing_plancode="UBM - A/A\x00", custom_properties=[{"id": "1", "bogus": "x"}])])
+
+    result = run("export")
+
+    assert result.exit_code == 0, result.output
+    [entry] = stack_entries(result.stdout)
+    left_out = ("note", "alert_note", "email", "email_username", "billing_plancode", "custom_properties")
+    assert not set(left_out) & set(entry)
+    lines = warnings(result.stderr)
+    assert len(lines) == len(left_out)
+    for name, line in zip(sorted(left_out, key=list(FIELDS).index), lines, strict=True):
+        assert line.startswith(f"warning: monitor {monitor_id} (mailbox-001): {name} "), line
+        assert line.endswith(f"left out of the program, so AlertSite keeps it and the first `up` does "
+                             f"not change it (Pulumi does not manage {name})"), line
+        assert len(line) < 400, line
+    assert "(10240 characters)" in result.stderr and "\x00" not in result.output
+    checked = EmailRoundTripMonitorProvider().check(
+        {}, {k: v for k, v in entry.items() if k != "resource_name"})
+    assert checked.failures == []
+
+
+@pytest.mark.parametrize("fmt", ["stack-config", "python"])
+def test_a_login_in_a_server_url_is_masked_and_removed(admin_env: EmulatorControl, run: Run,
+                                                      fmt: str) -> None:
+    [monitor_id] = seed(admin_env, [monitor_body(
+        1, pop3_hostname="pop3://rt1:TopSecret99@pop.example.com:1",
+        smtp_hostname="smtp://relay-user:Hunter2@bad host")])
+
+    result = run("export", "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    assert "TopSecret99" not in result.output and "Hunter2" not in result.output
+    assert "rt1" not in result.output and "relay-user" not in result.output
+    lines = warnings(result.stderr)
+    assert lines == [
+        f"warning: monitor {monitor_id} (mailbox-001): smtp_hostname 'smtp://***@bad host': "
+        "must not carry credentials in the URL; use email_username and email_password; left out of "
+        "the program, so AlertSite keeps it and the first `up` does not change it (Pulumi does not "
+        "manage smtp_hostname)",
+        f"warning: monitor {monitor_id} (mailbox-001): pop3_hostname 'pop3://***@pop.example.com:1' "
+        "cannot be kept (must not carry credentials in the URL; use email_username and "
+        "email_password); the first `up` will change it to 'pop3://pop.example.com:1', without the "
+        "login; put the login in email_username and the password in mailboxPasswords (a secret)",
+    ]
+    if fmt == "python":
+        [(_, values, _)] = program_calls(result.stdout)
+    else:
+        [values] = stack_entries(result.stdout)
+    assert values["pop3_hostname"] == "pop3://pop.example.com:1"
+    assert "smtp_hostname" not in values
 
 
 def test_multiline_and_quoted_text_survives_both_formats(admin_env: EmulatorControl, run: Run) -> None:

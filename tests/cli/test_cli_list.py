@@ -127,3 +127,17 @@ def test_plain_http_to_a_remote_host_is_refused_before_any_request(
     assert f"'http://{remote}' uses plain http://" in result.stderr
     assert "only https:// is allowed" in result.stderr
     assert admin_env.requests()["total"] == 0
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_a_login_in_a_server_url_is_masked(admin_env: EmulatorControl, run: Run, fmt: str) -> None:
+    seed(admin_env, [monitor_body(1, pop3_hostname="pop3://rt1:TopSecret99@pop.example.com:1",
+                                  smtp_hostname="smtp://relay@smtp.example.com")])
+
+    result = run("monitors", "list", "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    assert "TopSecret99" not in result.output and "rt1" not in result.output
+    assert "relay@" not in result.output
+    assert "pop3://***@pop.example.com:1" in result.stdout
+    assert "smtp://***@smtp.example.com" in result.stdout

@@ -117,6 +117,16 @@ def test_note_of_256_characters_is_refused(api: Api) -> None:
         ({"allow_internal_testing": 1}, "allow_internal_testing"),
         ({"custom_properties": {"id": 1}}, "custom_properties"),
         ({"note": 5}, "note"),
+        # The part before '@' is dot-separated atoms.
+        ({"email": "a..b@example.com"}, "email"),
+        ({"email": ".a@example.com"}, "email"),
+        ({"email": "a.@example.com"}, "email"),
+        # No control character but tab and line breaks, in any text, nested ones too.
+        ({"name": "Mail\x00round trip"}, "name"),
+        ({"note": "x\x01"}, "note"),
+        ({"email_username": "rt\x7f"}, "email_username"),
+        ({"email_password": "\x00secret"}, "email_password"),
+        ({"custom_properties": [{"id": "1", "value": "v\x00"}]}, "custom_properties"),
     ],
 )
 def test_validation_names_the_field(api: Api, overrides: dict[str, Any], field: str) -> None:
@@ -127,6 +137,13 @@ def test_validation_names_the_field(api: Api, overrides: dict[str, Any], field: 
     messages = api.messages(response)
     assert len(messages) == 1, messages
     assert messages[0].startswith(f"{field}: ")
+
+
+def test_text_keeps_tabs_and_line_breaks_and_names_no_control_character(api: Api) -> None:
+    monitor_id = api.create_id(note="one\ttwo\r\nthree", email="first.last+rt@example.com")
+    assert api.monitor(monitor_id)["note"] == "one\ttwo\r\nthree"
+    response = api.create(email_password="p\x00ssword")
+    assert api.messages(response) == ["email_password: holds a control character at character 2"]
 
 
 def test_validation_lists_one_entry_per_problem(api: Api) -> None:

@@ -305,6 +305,86 @@ def test_export_stack_config_of_50_monitors_adopts_them_all(tmp_path: Path, engi
     adopt_exported(project, emulator, 50)
 
 
+def method_writes(emulator: EmulatorControl) -> dict[str, int]:
+    """PATCH, POST and DELETE calls to the AlertSite API, counted by HTTP method (logins left out)."""
+    by_method_path: dict[str, int] = emulator.requests()["by_method_path"]
+    out = {"PATCH": 0, "POST": 0, "DELETE": 0}
+    for method_path, count in by_method_path.items():
+        method, _, path = method_path.partition(" ")
+        if method in out and not path.endswith("/access-tokens"):
+            out[method] += count
+    return out
+
+
+def export_program(tmp_path: Path, engine_bin: Path, emulator: EmulatorControl
+                   ) -> tuple[PulumiProject, subprocess.CompletedProcess[str]]:
+    root, name = copy_example("adopt", tmp_path)
+    exported = run_cli(emulator, "export", "--format", "python", "--project", name,
+                       "-o", str(root / "__main__.py"), "--force")
+    project = init_stack(PulumiProject(root=root, bin_dir=engine_bin, name=name, stack="account"), emulator)
+    return project, exported
+
+
+def test_export_keeps_every_odd_value_it_can_and_the_first_up_writes_nothing(
+        tmp_path: Path, engine_bin: Path, emulator: EmulatorControl) -> None:
+    """Values made out of band that the resource refuses, each left out: AlertSite keeps them."""
+    odd: list[dict[str, Any]] = [
+        {"note": "n" * 300}, {"alert_note": "a" * 1200}, {"email": "a..b@example.com"},
+        {"interval": 7}, {"email_username": "rt\x01"}, {"mode": "Sideways"},
+        {"custom_properties": [{"id": "1", "bogus": "x"}]}, {"note": "bell\x07"},
+    ]
+    ids = [seed(emulator, index, **fields) for index, fields in enumerate(odd)]
+    before = emulator.monitors()
+    project, exported = export_program(tmp_path, engine_bin, emulator)
+    lines = [line for line in exported.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(lines) == len(odd), exported.stderr
+    for monitor_id, line in zip(ids, lines, strict=True):
+        assert line.startswith(f"warning: monitor {monitor_id} ("), line
+        assert "left out of the program, so AlertSite keeps it and the first `up` does not change it" in line
+
+    emulator.reset_requests()
+    project.up()
+
+    assert method_writes(emulator) == {"PATCH": 0, "POST": 0, "DELETE": 0}
+    assert emulator.monitors() == before
+    project.preview("--expect-no-changes")
+
+
+def test_export_announces_each_value_it_cannot_keep_and_the_first_up_writes_just_those(
+        tmp_path: Path, engine_bin: Path, emulator: EmulatorControl) -> None:
+    names = ["", "   ", "x" * 256, "y" * 10_240]
+    ids = [seed(emulator, index, name=name) for index, name in enumerate(names)]
+    ids.append(seed(emulator, 9, pop3_hostname="pop3://rt1:TopSecret99@pop.example.com:1"))
+    before = {str(m["id"]): m for m in emulator.monitors()}
+    project, exported = export_program(tmp_path, engine_bin, emulator)
+    program = (project.root / "__main__.py").read_text()
+    assert "TopSecret99" not in exported.stderr + program and "rt1:" not in exported.stderr + program
+    lines = [line for line in exported.stderr.splitlines() if line.startswith("warning: ")]
+    announced = {
+        ids[0]: ("name", "monitor"), ids[1]: ("name", f"monitor-{ids[1]}"),
+        ids[2]: ("name", "x" * 255), ids[3]: ("name", "y" * 255),
+        ids[4]: ("pop3_hostname", "pop3://pop.example.com:1"),
+    }
+    assert len(lines) == len(announced), exported.stderr
+    for (monitor_id, (field, value)), line in zip(announced.items(), lines, strict=True):
+        assert line.startswith(f"warning: monitor {monitor_id} ("), line
+        assert f"{field} " in line and "cannot be kept" in line, line
+        verb = "rename" if field == "name" else "change"
+        assert f"the first `up` will {verb} it to {value[:59]!r}"[:-1] in line
+
+    emulator.reset_requests()
+    project.up()
+
+    # One PATCH per announced change, and nothing else.
+    assert method_writes(emulator) == {"PATCH": len(announced), "POST": 0, "DELETE": 0}
+    after = {str(m["id"]): m for m in emulator.monitors()}
+    for monitor_id, (field, value) in announced.items():
+        assert after[monitor_id][field] == value
+        assert {k: v for k, v in after[monitor_id].items() if k != field} == \
+            {k: v for k, v in before[monitor_id].items() if k != field}
+    project.preview("--expect-no-changes")
+
+
 # --- policy-gated ----------------------------------------------------------------------------
 
 

@@ -129,3 +129,17 @@ def test_an_alertsite_error_during_up_is_its_message_without_a_traceback(
     assert "adopt_monitor_id: AlertSite has no monitor 424242" in up.output, up.output
     assert "Traceback" not in up.output, up.output[-4000:]
     assert emulator.monitors() == []
+
+
+def test_a_control_character_or_a_dotted_mailbox_is_refused_naming_the_field(
+        spec_project: Callable[..., SpecProject], emulator: EmulatorControl) -> None:
+    project = spec_project([monitor_args(0, name="Mail\x00round trip", email="a..b@example.com",
+                                         note="bell\x07", with_password=False,
+                                         email_password=PLAIN_PASSWORD + "\x00")])
+    result = refused_at_preview(project, emulator)
+    assert "name: holds the control character U+0000 at character 5" in result.output, result.output
+    assert "note: holds the control character U+0007 at character 5" in result.output
+    assert "email_password: holds the control character U+0000" in result.output
+    assert "email: 'a..b@example.com' is not an email address" in result.output
+    assert "\x00" not in result.output and "\x07" not in result.output
+    assert_nowhere(project, result, PLAIN_PASSWORD)

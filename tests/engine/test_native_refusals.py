@@ -84,3 +84,21 @@ def test_a_bad_setting_in_the_environment_is_an_error_not_a_crash(native: Native
     assert "Traceback" not in result.output and "exited prematurely" not in result.output, \
         result.output[-4000:]
     assert emulator.requests()["total"] == 0
+
+
+def test_a_control_character_or_a_dotted_mailbox_is_refused_naming_the_field(
+        native: NativeProject, emulator: EmulatorControl) -> None:
+    native.set_spec([monitor_args(0, name="Mail\x00round trip", email="a..b@example.com",
+                                  note="bell\x07", with_password=False,
+                                  email_password=PLAIN_PASSWORD + "\x00")], {})
+    emulator.reset_requests()
+    preview = native.preview(check=False)
+    assert preview.returncode != 0, preview.output
+    assert "name: holds the control character U+0000 at character 5" in preview.output, preview.output
+    assert "note: holds the control character U+0007 at character 5" in preview.output
+    assert "email_password: holds the control character U+0000" in preview.output
+    assert "email: 'a..b@example.com' is not an email address" in preview.output
+    assert "\x00" not in preview.output and "\x07" not in preview.output
+    assert "Traceback" not in preview.output
+    assert emulator.requests()["total"] == 0
+    assert_nowhere(native, preview, PLAIN_PASSWORD)

@@ -175,6 +175,24 @@ def test_pack_config_is_checked_against_the_rule_schema(spec_project: Callable[.
     assert "alertsite-interval-bounds: minIntervalMinutes: Invalid type" in result.output
 
 
+def test_an_invalid_name_pattern_is_one_configuration_error_that_stops_the_run(
+        spec_project: Callable[..., SpecProject], emulator: EmulatorControl, tmp_path: Path) -> None:
+    project = spec_project([monitor_args(i) for i in range(20)])
+    config = pack_config(tmp_path, {"alertsite-name-pattern": {"namePattern": "(["}})
+    emulator.reset_requests()
+    for result in (project.preview(*PACK, *config, check=False), up_with_preview(project, *PACK, *config)):
+        assert result.returncode != 0, result.output[-3000:]
+        errors = [line for line in result.output.splitlines()
+                  if "is not a valid Python regular expression" in line]
+        # Once where it happened and once under Diagnostics: one error, not one per monitor.
+        assert len(errors) == 2, result.output[-3000:]
+        assert "error: " in errors[0] and "configuration error in --policy-pack-config" in errors[0]
+        assert "1 errored" in result.output
+        assert "[advisory]" not in result.output and "Traceback" not in result.output
+    assert emulator.monitors() == []
+    assert no_writes(emulator), writes(emulator)
+
+
 def test_remediation_creates_the_monitor_with_tls(spec_project: Callable[..., SpecProject],
                                                   emulator: EmulatorControl, tmp_path: Path) -> None:
     project = spec_project([monitor_args(0, smtp_hostname="smtp://smtp.example.com:25",

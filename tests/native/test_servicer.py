@@ -59,6 +59,19 @@ def test_check_defaults_the_name_wraps_the_password_and_reports_failures(plugin:
     assert "7 is not one of" in bad.failures[0].reason
 
 
+def test_check_refuses_a_control_character_and_a_dotted_mailbox_as_the_dynamic_resource_does(
+        plugin: Plugin) -> None:
+    bad = plugin.check("odd", monitor_inputs(name="Mail\x00" + "n" * 200, email="a..b@example.com",
+                                             email_password="hunter2\x00"), secrets=("email_password",))
+    reasons = {f.reason.split(":")[0]: f.reason for f in bad.failures}
+    assert set(reasons) == {"name", "email", "email_password"}, reasons
+    assert "control character U+0000 at character 5" in reasons["name"]
+    assert "must not start or end with '.' or hold '..'" in reasons["email"]
+    for reason in reasons.values():
+        assert "\x00" not in reason and "hunter2" not in reason and len(reason) < 200, reason
+    assert all(f.property == "" for f in bad.failures)
+
+
 def test_check_passes_unknowns_through(plugin: Plugin) -> None:
     answer = plugin.check("later", monitor_inputs(email=unknown()))
     assert not answer.failures

@@ -9,6 +9,8 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_NUMBER_VALUE
 
+from alertsite_pulumi.policy_pack.policies.config import PolicyConfigError
+
 from .policy_testing import (
     DROP,
     OTHER_TYPE,
@@ -386,10 +388,18 @@ def test_name_pattern_follows_config() -> None:
     assert len(check(policies.NAME_PATTERN, config, name="Mail round trip")) == 1
 
 
-def test_name_pattern_reports_an_invalid_pattern() -> None:
-    messages = check(policies.NAME_PATTERN, {"namePattern": "(["})
-    assert len(messages) == 1
-    assert "namePattern '([' is not a valid regular expression" in messages[0]
+def test_an_invalid_name_pattern_is_one_configuration_error_not_a_violation_per_monitor() -> None:
+    # Raised: the SDK makes it one error that fails the run, where a violation would repeat
+    # on every monitor at the rule's advisory level.
+    with pytest.raises(PolicyConfigError) as raised:
+        check(policies.NAME_PATTERN, {"namePattern": "(["})
+    message = str(raised.value)
+    assert message.startswith("configuration error in --policy-pack-config: alertsite-name-pattern: ")
+    assert "namePattern '([' is not a valid Python regular expression (unterminated character set" in message
+    # Whatever the monitor (an unknown name included), and a huge pattern is cut short.
+    with pytest.raises(PolicyConfigError) as huge:
+        check(policies.NAME_PATTERN, {"namePattern": "(" * 10_000}, preview=True, name=UNKNOWN_STRING_VALUE)
+    assert len(str(huge.value)) < 400 and "(10000 characters)" in str(huge.value)
 
 
 def test_name_pattern_skips_an_unknown_name() -> None:

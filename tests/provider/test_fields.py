@@ -78,12 +78,36 @@ def test_adoption_by_id_needs_no_required_fields() -> None:
         ("email_password", 12345678.0, "must be text, not a number"),
         ("custom_properties", [{"name": b"bytes"}], "a value of type bytes cannot be sent"),
         ("note", {1: "x"}, "keys must be text"),
+        ("email", "a..b@example.com", "must not start or end with '.' or hold '..'"),
+        ("email", ".ab@example.com", "must not start or end with '.'"),
+        ("email", "ab.@example.com", "must not start or end with '.'"),
+        ("name", "Mail\x00round trip", "control character U+0000 at character 5"),
+        ("billing_plancode", "UBM - A/A\x1b", "control character U+001B"),
+        ("email_username", "rt\x7f", "control character U+007F"),
+        ("note", "\x85next line", "control character U+0085"),
+        ("alert_note", "bell\x07", "control character U+0007"),
+        ("email_password", "\x00secret", "control character U+0000"),
+        ("custom_properties", [{"id": "1", "value": "v\x00"}], "control character U+0000"),
+        ("extra_fields", {"x_flag": ["on\x00"]}, "control character U+0000"),
+        ("smtp_hostname", "smtp://smtp.exa\x00mple.com", "control character"),
     ],
 )
 def test_each_bad_value_is_refused_naming_what_is_allowed(field: str, value: Any, fragment: str) -> None:
     found = problems(**{field: value})
     assert field in found, found
     assert fragment in found[field]
+
+
+def test_text_may_hold_tabs_and_line_breaks_and_a_dotted_mailbox() -> None:
+    assert problems(note="one\ttwo\r\nthree", alert_note="a\nb", email="first.last+rt@example.com") == {}
+
+
+def test_a_control_character_is_never_repeated_raw() -> None:
+    found = problems(name="n" * 500 + "\x00", email="rt\x00@example.com", email_password="hunter2\x00")
+    assert set(found) == {"name", "email", "email_password"}
+    for message in found.values():
+        assert "\x00" not in message and len(message) < 200, message
+    assert "hunter2" not in found["email_password"]
 
 
 def test_a_url_with_credentials_is_refused_without_repeating_them() -> None:

@@ -9,7 +9,17 @@ from pulumi_policy import Policy, PolicyConfigSchema
 
 from alertsite_pulumi.coercion import as_int
 
-__all__ = ["int_setting", "schema_defaults", "setting", "str_list_setting"]
+__all__ = ["PolicyConfigError", "int_setting", "schema_defaults", "setting", "str_list_setting"]
+
+
+class PolicyConfigError(ValueError):
+    """A setting in ``--policy-pack-config`` that its schema cannot catch (a regular
+    expression that does not compile, say).
+
+    Raised, not reported as a violation: the SDK turns an exception in a rule into one error
+    on the first resource checked, which fails the run, where a violation would repeat on
+    every monitor at the rule's own (perhaps advisory) level.
+    """
 
 
 def schema_defaults(policy: Policy) -> dict[str, Any]:

@@ -14,7 +14,9 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from .config import setting
+from alertsite_pulumi.validators import shown
+
+from .config import PolicyConfigError, setting
 from .monitors import monitors_only, where
 from .values import UNKNOWN, read_prop
 
@@ -36,11 +38,15 @@ NAME_PATTERN_CONFIG: Final = PolicyConfigSchema(
 
 
 @lru_cache(maxsize=16)
-def _compile(pattern: str) -> re.Pattern[str] | re.error:
+def _compile(pattern: str) -> re.Pattern[str] | str:
+    """The compiled pattern, or why it does not compile."""
     try:
         return re.compile(pattern)
     except re.error as error:
-        return error
+        return str(error)
+    except (RecursionError, OverflowError, MemoryError):
+        # Thousands of nested groups exhaust the parser rather than raise re.error.
+        return "too deeply nested or too large"
 
 
 @monitors_only
@@ -48,13 +54,11 @@ def validate_name_pattern(args: ResourceValidationArgs, report_violation: Report
     """The monitor's AlertSite name must match ``namePattern``."""
     pattern = str(setting(args.get_config(), NAME_PATTERN_CONFIG, "namePattern"))
     compiled = _compile(pattern)
-    if isinstance(compiled, re.error):
-        report_violation(
-            f"policy config namePattern {pattern!r} is not a valid regular expression "
-            f"({compiled}); fix it in the --policy-pack-config file.",
-            None,
-        )
-        return
+    if isinstance(compiled, str):
+        raise PolicyConfigError(
+            f"configuration error in --policy-pack-config: alertsite-name-pattern: namePattern "
+            f"{shown(pattern)} is not a valid Python regular expression ({compiled}); fix it in "
+            "the file. No monitor name was checked.")
     name = read_prop(args.props, "name")
     if name is UNKNOWN:
         return
