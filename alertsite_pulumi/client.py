@@ -24,6 +24,7 @@ from .coercion import coerce_monitor
 from .config import Settings
 from .errors import AlertSiteError, NotFound, TransportError
 from .safe_create import SafeCreate
+from .site_status import SiteStatus, read_row
 from .transport import (
     IDEMPOTENT_METHODS,
     Failure,
@@ -297,6 +298,22 @@ class AlertSiteClient:
             AlertSiteError: a page had an unexpected shape, or as for any call (see the class).
         """
         return list(self.iter_monitors(monitor_type, page_size=page_size, select=select))
+
+    def get_site_status(self, monitor_ids: Sequence[str] | None = None) -> list[SiteStatus]:
+        """``GET /report-sitestatus``: the last status of every monitor (of ``monitor_ids``),
+        one entry per row, read in AlertSite's spelling or the emulator 0.1 one
+        (:mod:`.site_status`).
+
+        Raises:
+            AlertSiteError: the answer is not a report, or as for any call (see the class).
+        """
+        params = {"monitors": ",".join(monitor_ids)} if monitor_ids is not None else None
+        body = read_json(self._request("GET", "/report-sitestatus", params=params))
+        rows = body.get("results") if isinstance(body, Mapping) else body
+        if not isinstance(rows, list):
+            raise AlertSiteError("AlertSite's site-status report had an unexpected shape",
+                                 method="GET", path="/report-sitestatus")
+        return [read_row(row) for row in rows if isinstance(row, Mapping)]
 
     def delete_monitor(self, monitor_id: str, *, missing_ok: bool = True) -> bool:
         """``DELETE /monitors/{id}``: True if deleted, False if it was already gone.

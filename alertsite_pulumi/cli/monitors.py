@@ -1,5 +1,7 @@
-"""``alertsite-pulumi monitors list``: the account's round-trip monitors as a table or JSON,
-with each monitor's last status (``last_status``: code, description, failed step)."""
+"""``alertsite-pulumi monitors list``: the account's round-trip monitors as a table or JSON;
+the table shows each monitor's last status (code, description, failed step) from
+``GET /report-sitestatus`` in either spelling, else from the monitor's ``last_status``:
+``no status yet`` for a monitor that has not been run, ``-`` when neither says anything."""
 
 from __future__ import annotations
 
@@ -9,8 +11,11 @@ from typing import Any, Final
 
 import click
 
+from ..client import AlertSiteClient
+from ..errors import AlertSiteError
 from ..export import id_order
 from ..fields import SECRET_FIELDS, URL_FIELDS
+from ..site_status import SiteStatus, by_monitor, from_last_status
 from ..validators import redact_url_userinfo
 from .common import Options, client_for, pass_options
 
@@ -47,16 +52,25 @@ def _public(monitor: Mapping[str, Any]) -> dict[str, Any]:
             for k, v in monitor.items() if k not in SECRET_FIELDS}
 
 
-def status_cell(last_status: Any) -> str | None:
-    """``0 OK``, or ``9104 POP3 login failed at pop3.login``: the code, the cause's title, the
-    step (an emulator extension); the whole description is in ``--format json``."""
-    if not isinstance(last_status, Mapping) or last_status.get("code") is None:
-        return None
-    title = str(last_status.get("description") or "").partition(":")[0]
-    text = f"{last_status['code']} {title}".strip()
-    if last_status.get("failed_step"):
-        text += f" at {last_status['failed_step']}"
-    return text
+def status_cell(monitor: Mapping[str, Any], report: Mapping[str, SiteStatus]) -> str | None:
+    """The monitor's row of the site-status report, else its ``last_status`` (null: never
+    run); None when neither is there (nothing is known)."""
+    monitor_id = str(monitor.get("id"))
+    if monitor_id in report:
+        return report[monitor_id].cell()
+    if "last_status" in monitor:
+        return from_last_status(monitor_id, monitor["last_status"]).cell()
+    return None
+
+
+def _report(client: AlertSiteClient) -> dict[str, SiteStatus]:
+    """Every monitor's row of the site-status report; nothing (and a note) when it cannot be read."""
+    try:
+        return by_monitor(client.get_site_status())
+    except AlertSiteError as exc:
+        click.echo(f"status: the site-status report could not be read ({exc}); "
+                   "showing each monitor's last_status instead", err=True)
+        return {}
 
 
 @monitors.command("list")
@@ -71,6 +85,7 @@ def list_command(options: Options, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
-    rows = [{**m, "status": status_cell(m.get("last_status"))} for m in found]
+    report = _report(client)
+    rows = [{**m, "status": status_cell(m, report)} for m in found]
     click.echo(format_table(rows, TABLE_COLUMNS))
     click.echo(f"{len(found)} round-trip monitor{'s' if len(found) != 1 else ''}", err=True)

@@ -128,6 +128,10 @@ class EmulatorSettings:
     """Page size of ``GET /monitors`` without ``limit``."""
     max_limit: int = 1000
     """A larger ``limit`` is cut to this."""
+    site_status_names: str = "alertsite"
+    """``GET /report-sitestatus`` rows: ``"alertsite"`` (``device_name``, ``last_status``,
+    ``last_status_desc``, ... as real callers read them) or ``"emulator-0.1"`` (``monitor_name``,
+    ``last_status_code``, ``last_status_description``, ... as this emulator answered before)."""
 
     def to_dict(self) -> JsonObject:
         return copy.deepcopy(asdict(self))
@@ -188,6 +192,8 @@ def _settings_errors(s: Mapping[str, Any]) -> list[str]:
         errors.append("create_status: must be 200 or 201")
     if s["list_envelope"] not in ("results", "bare"):
         errors.append("list_envelope: must be 'results' or 'bare'")
+    if s["site_status_names"] not in ("alertsite", "emulator-0.1"):
+        errors.append("site_status_names: must be 'alertsite' or 'emulator-0.1'")
     for key in ("default_limit", "max_limit"):
         if not is_int(s[key]) or s[key] < 1:
             errors.append(f"{key}: must be an integer of at least 1")

@@ -7,6 +7,16 @@ nothing of the client or provider). The outcome becomes the monitor's ``last_sta
 a row of ``GET /report-sitestatus``. The trip's own timeout is not scaled: mail servers do
 not get faster with the clock.
 
+Each run has a thread of its own (a daemon: a stuck one never holds up the process's exit)
+and a deadline, the monitor's ``timeout`` plus a second of grace for the probe to report its
+own timeout. A run still going at its deadline is abandoned: the monitor gets status 2
+(timeout), as AlertSite reports a trip that outlives its timeout, whatever the probe is
+stuck in; its thread is left to end on its own, and its late outcome is dropped. That
+monitor is not run again while its abandoned run is alive (a mail server that never stops
+talking would otherwise collect one thread per interval), and at most ``max_threads`` runs,
+abandoned ones included, are alive at once. So a hung mail server costs one thread per
+monitor that uses it and never keeps the other monitors from running.
+
 Only monitors whose SMTP and POP3 hosts are on loopback run unless ``allow_remote``: an
 emulator must not mail the world by accident. Codes 0, 1 and 2 are AlertSite's; finer
 codes (9100 and up) are marked ``"code_origin": "emulator"``.
@@ -17,7 +27,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -26,6 +36,11 @@ from .model import JsonObject, as_int
 from .store import Store
 
 LogFunction = Callable[[str], None]
+
+DEADLINE_GRACE_S = 1.0
+"""How long after its ``timeout`` a run is given to report the probe's own outcome."""
+STOP_GRACE_S = 1.0
+"""How long :meth:`MonitorRunner.stop` waits for cancelled runs to clean up their message."""
 
 
 def _now_iso() -> str:
@@ -57,8 +72,37 @@ def _config_status(cause: str) -> JsonObject:
     }
 
 
+def _timeout_status(timeout_s: int, elapsed_s: float) -> JsonObject:
+    return {
+        "code": str(CODES["timeout"]),
+        "description": f"{KIND_TITLES['timeout']}: the trip did not end within its timeout of "
+        f"{timeout_s} s (the emulator gave up on it)",
+        "time": _now_iso(),
+        "response_time_ms": str(round(elapsed_s * 1000)),
+        "failed_step": None,
+        "code_origin": "alertsite",
+        "warnings": [],
+    }
+
+
+@dataclass
+class _Run:
+    """One run in flight: its thread, and when it must have ended."""
+
+    monitor_id: str
+    timeout_s: int
+    interval_s: float
+    started: float
+    deadline: float
+    thread: threading.Thread | None = None
+    settled: bool = False
+    """Its outcome is decided: recorded, or given up on at the deadline (still alive then:
+    abandoned)."""
+    done: threading.Event = field(default_factory=threading.Event)
+
+
 class MonitorRunner:
-    """Runs due monitors from a scheduler thread on a small pool of probe threads."""
+    """Runs due monitors from a scheduler thread, each run on a daemon thread of its own."""
 
     def __init__(
         self,
@@ -67,7 +111,7 @@ class MonitorRunner:
         time_scale: float = 1.0,
         allow_remote: bool = False,
         cafile: str | None = None,
-        workers: int = 4,
+        max_threads: int = 16,
         log: LogFunction | None = None,
     ) -> None:
         if not time_scale > 0:
@@ -78,11 +122,14 @@ class MonitorRunner:
         self._context = tls_context(cafile)
         self._log = log
         self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="monitor-run")
+        self._wake = threading.Event()
+        self._max_threads = max(1, max_threads)
         self._lock = threading.Lock()
         self._next: dict[str, float] = {}
-        self._running: dict[str, Future[None]] = {}
+        self._running: dict[str, _Run] = {}
+        """Every run whose thread is alive, abandoned ones included (one per monitor)."""
         self._skipped: set[str] = set()
+        self._full_logged = False
         self._thread: threading.Thread | None = None
         # A tenth of the shortest interval (5 minutes), between 50 ms and 1 s.
         self._tick = min(1.0, max(0.05, 30.0 / time_scale))
@@ -93,63 +140,108 @@ class MonitorRunner:
         return self
 
     def stop(self) -> None:
-        """Stop scheduling; running trips are cancelled, clean up their message, and end."""
+        """Stop scheduling and cancel the runs in flight; wait at most :data:`STOP_GRACE_S`
+        for them to clean up their message. A run stuck in a read is left to its daemon
+        thread, which ends with the process."""
         self._stop.set()
+        self._wake.set()
+        end = time.monotonic() + STOP_GRACE_S
         if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+            self._thread.join(timeout=max(0.0, end - time.monotonic()))
+        with self._lock:
+            runs = list(self._running.values())
+        for run in runs:
+            run.done.wait(timeout=max(0.0, end - time.monotonic()))
 
     def _loop(self) -> None:
-        while not self._stop.wait(self._tick):
+        while not self._stop.is_set():
+            self.abandon_overdue()
             self.run_due()
+            self._wake.wait(self._wait_s())
+            self._wake.clear()
+
+    def _wait_s(self) -> float:
+        """Until the next tick, or sooner when a run reaches its deadline before it."""
+        now = time.monotonic()
+        with self._lock:
+            deadlines = [r.deadline for r in self._running.values() if not r.settled]
+        return max(0.01, min([self._tick, *(d - now for d in deadlines)]))
 
     def run_due(self) -> None:
-        """Start a run of every monitor that is due and not running already."""
+        """Start a run of every monitor that is due and has no run alive."""
         now = time.monotonic()
         monitors = {m["id"]: m for m in self.store.raw_monitors()}
         with self._lock:
             for gone in set(self._next) - set(monitors):
                 del self._next[gone]
-            for monitor_id, record in monitors.items():
+            # The longest-waiting first (never run: first of all), so that when every
+            # thread is taken the ones that free up go round the monitors in turn.
+            for monitor_id in sorted(monitors, key=lambda m: self._next.get(m, -1.0)):
+                record = monitors[monitor_id]
                 if record.get("enabled") is False or monitor_id in self._running:
                     continue
                 if self._next.get(monitor_id, now) > now or not self._may_run(monitor_id, record):
                     continue
                 if self._stop.is_set():
                     return
-                self._running[monitor_id] = self._pool.submit(self._run, monitor_id, record)
+                if len(self._running) >= self._max_threads:
+                    if not self._full_logged:
+                        self._full_logged = True
+                        stuck = sum(r.settled for r in self._running.values())
+                        self._say(f"{len(self._running)} runs alive ({stuck} abandoned after their "
+                                  "timeout): due monitors wait for one to end")
+                    return
+                self._full_logged = False
+                self._start_run(monitor_id, record, now)
 
-    def _may_run(self, monitor_id: str, record: JsonObject) -> bool:
-        if self.allow_remote:
-            return True
-        try:
-            hosts = [parse_server(str(record.get(f"{k}_hostname")), k) for k in ("smtp", "pop3")]
-        except ValueError:
-            return True  # the run records why the monitor cannot work
-        if all(h.is_loopback for h in hosts):
-            return True
-        if monitor_id not in self._skipped:
-            self._skipped.add(monitor_id)
-            self._say(f"monitor {monitor_id}: not run, its mail servers are not on loopback "
-                      "(--run-monitors-anywhere allows it)")
-        return False
+    def _start_run(self, monitor_id: str, record: JsonObject, now: float) -> None:
+        timeout_s = as_int(record.get("timeout")) or 300
+        interval_s = (as_int(record.get("interval")) or 15) * 60 / self.time_scale
+        run = _Run(monitor_id, timeout_s, interval_s, now, now + timeout_s + DEADLINE_GRACE_S)
+        run.thread = threading.Thread(
+            target=self._run, args=(run, record), name=f"monitor-run-{monitor_id}", daemon=True
+        )
+        self._running[monitor_id] = run
+        run.thread.start()
 
-    def _run(self, monitor_id: str, record: JsonObject) -> None:
-        started = time.monotonic()
+    def abandon_overdue(self) -> None:
+        """Report every run past its deadline as a timeout, and stop waiting for it."""
+        now = time.monotonic()
+        with self._lock:
+            overdue = [r for r in self._running.values() if not r.settled and r.deadline <= now]
+            for run in overdue:
+                run.settled = True  # abandoned: its thread may run on, its outcome is dropped
+                self._next[run.monitor_id] = run.started + run.interval_s
+        for run in overdue:
+            status = _timeout_status(run.timeout_s, now - run.started)
+            if self.store.record_status(run.monitor_id, status):
+                self._say(f"monitor {run.monitor_id}: {status['code']} {status['description']}")
+
+    def _run(self, run: _Run, record: JsonObject) -> None:
+        status: JsonObject | None = None
         try:
             status = self._trip(record)
-            if status is None:
-                return  # stopped with the emulator: no outcome to record
-            self.store.record_status(monitor_id, status)
-            self._say(f"monitor {monitor_id}: {status['code']} {status['description']} "
-                      f"({status['response_time_ms']} ms)")
-        except Exception as exc:  # noqa: BLE001 - one broken run must not stop the scheduler
-            self._say(f"monitor {monitor_id}: the run broke: {type(exc).__name__}")
+        except Exception as exc:  # noqa: BLE001 - one broken run must not stop the others
+            self._say(f"monitor {run.monitor_id}: the run broke: {type(exc).__name__}")
         finally:
-            interval_s = (as_int(record.get("interval")) or 15) * 60 / self.time_scale
             with self._lock:
-                self._running.pop(monitor_id, None)
-                self._next[monitor_id] = started + interval_s
+                abandoned = run.settled
+                recorded = False
+                if not abandoned:
+                    run.settled = True
+                    self._next[run.monitor_id] = run.started + run.interval_s
+                    # Recorded before the monitor may run again, so runs never overtake.
+                    recorded = status is not None and self.store.record_status(run.monitor_id, status)
+                if self._running.get(run.monitor_id) is run:
+                    del self._running[run.monitor_id]
+            run.done.set()
+            self._wake.set()
+        if abandoned:
+            self._say(f"monitor {run.monitor_id}: a run abandoned at its timeout ended after "
+                      f"{time.monotonic() - run.started:.1f} s; its outcome is dropped")
+        elif recorded and status is not None:
+            self._say(f"monitor {run.monitor_id}: {status['code']} {status['description']} "
+                      f"({status['response_time_ms']} ms)")
 
     def _trip(self, record: JsonObject) -> JsonObject | None:
         username = record.get("email_username")
@@ -166,9 +258,24 @@ class MonitorRunner:
         timeout = as_int(record.get("timeout")) or 300
         options = ProbeOptions(timeout=float(timeout), context=self._context, cancel=self._stop)
         result = run_trip(mailbox, options)
-        if result.kind == "interrupted" and self._stop.is_set():
-            return None
+        if self._stop.is_set():
+            return None  # stopped with the emulator: no outcome to record
         return status_of(result)
+
+    def _may_run(self, monitor_id: str, record: JsonObject) -> bool:
+        if self.allow_remote:
+            return True
+        try:
+            hosts = [parse_server(str(record.get(f"{k}_hostname")), k) for k in ("smtp", "pop3")]
+        except ValueError:
+            return True  # the run records why the monitor cannot work
+        if all(h.is_loopback for h in hosts):
+            return True
+        if monitor_id not in self._skipped:
+            self._skipped.add(monitor_id)
+            self._say(f"monitor {monitor_id}: not run, its mail servers are not on loopback "
+                      "(--run-monitors-anywhere allows it)")
+        return False
 
     def _say(self, line: str) -> None:
         if self._log is not None:
@@ -176,4 +283,8 @@ class MonitorRunner:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"running": sorted(self._running), "scheduled": len(self._next)}
+            return {
+                "running": sorted(m for m, r in self._running.items() if not r.settled),
+                "abandoned": sorted(m for m, r in self._running.items() if r.settled),
+                "scheduled": len(self._next),
+            }

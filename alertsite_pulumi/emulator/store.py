@@ -73,6 +73,9 @@ class Store:
         stored_users: list[User] = []
         if self._file:
             stored_users, self._monitors, next_id = self._file.load()
+            for record in self._monitors.values():
+                if _is_placeholder(record.get("last_status")):
+                    record["last_status"] = None
             if next_id is not None:
                 self._next_id = next_id
             if self._monitors:
@@ -219,7 +222,7 @@ class Store:
                 raise ApiError(400, errors)
             created = _now_iso()
             record["created"] = created
-            record["last_status"] = {"code": "0", "description": "OK", "time": created}
+            record["last_status"] = None  # no run yet: no status, not an invented "0 OK"
             monitor_id = self._take_id()
             self._save(monitor_id, record)
             return str(monitor_id)
@@ -314,7 +317,7 @@ class Store:
                 record.setdefault("home_location", locations[0].get("id"))
             created = _now_iso()
             record.setdefault("created", created)
-            record.setdefault("last_status", {"code": "0", "description": "OK", "time": created})
+            record.setdefault("last_status", None)
             monitor_id = self._take_id()
             self._save(monitor_id, record)
             return str(monitor_id)
@@ -342,29 +345,18 @@ class Store:
             return True
 
     def site_status(self, monitor_ids: Iterable[str] | None = None) -> list[JsonObject]:
-        """``GET /report-sitestatus``: each monitor's last status (the shape is assumed)."""
+        """``GET /report-sitestatus``: a row per monitor, under the ``site_status_names`` switch.
+
+        A monitor that never ran has no status: its status fields are null.
+        """
         wanted = set(monitor_ids) if monitor_ids is not None else None
         with self._lock:
-            rows = []
-            for key, record in self._monitors.items():
-                if wanted is not None and str(key) not in wanted:
-                    continue
-                status = record.get("last_status")
-                status = status if isinstance(status, dict) else {}
-                rows.append({
-                    "monitor_id": str(key),
-                    "monitor_name": record.get("name", ""),
-                    "monitor_type": MONITOR_TYPE,
-                    "enabled": record.get("enabled", True),
-                    "last_status_code": status.get("code"),
-                    "last_status_description": status.get("description"),
-                    "dt_last_status": status.get("time"),
-                    "dt_last_error": status.get("last_error_time"),
-                    "response_time_ms": status.get("response_time_ms"),
-                    "failed_step": status.get("failed_step"),
-                    "code_origin": status.get("code_origin", "alertsite"),
-                })
-            return rows
+            render = _legacy_row if self._settings.site_status_names == "emulator-0.1" else _alertsite_row
+            return [
+                render(str(key), record, _status(record))
+                for key, record in self._monitors.items()
+                if wanted is None or str(key) in wanted
+            ]
 
     def monitor_count(self) -> int:
         with self._lock:
@@ -397,3 +389,52 @@ class Store:
         self._counts = Counter()
         self._by_token = Counter()
         self._by_method_path = Counter()
+
+
+def _is_placeholder(status: object) -> bool:
+    """The "0 OK" that emulator 0.1 stored at create time, before any run (runs always
+    record ``code_origin``): kept in older databases, it means "never run"."""
+    return isinstance(status, dict) and set(status) == {"code", "description", "time"} \
+        and status["code"] == "0" and status["description"] == "OK"
+
+
+def _status(record: Mapping[str, Any]) -> JsonObject:
+    status = record.get("last_status")
+    return status if isinstance(status, dict) else {}
+
+
+def _alertsite_row(monitor_id: str, record: Mapping[str, Any], status: JsonObject) -> JsonObject:
+    """A row in the names the one real caller found reads (``docs/alertsite-api.md``), plus
+    the id to match it by and what the report is documented to show besides."""
+    code = status.get("code")
+    description = status.get("description")
+    return {
+        "device_id": monitor_id,
+        "device_name": record.get("name", ""),
+        "enabled": record.get("enabled", True),
+        "last_status": code,
+        "last_status_desc": description,
+        "info_msg": description if code not in (None, "0") else None,
+        "dt_last_status": status.get("time"),
+        "dt_last_error": status.get("last_error_time"),
+        "response_time_ms": status.get("response_time_ms"),
+        "failed_step": status.get("failed_step"),
+        "code_origin": status.get("code_origin", "alertsite") if status else None,
+    }
+
+
+def _legacy_row(monitor_id: str, record: Mapping[str, Any], status: JsonObject) -> JsonObject:
+    """A row as emulator 0.1 spelled it (switch ``site_status_names: emulator-0.1``)."""
+    return {
+        "monitor_id": monitor_id,
+        "monitor_name": record.get("name", ""),
+        "monitor_type": MONITOR_TYPE,
+        "enabled": record.get("enabled", True),
+        "last_status_code": status.get("code"),
+        "last_status_description": status.get("description"),
+        "dt_last_status": status.get("time"),
+        "dt_last_error": status.get("last_error_time"),
+        "response_time_ms": status.get("response_time_ms"),
+        "failed_step": status.get("failed_step"),
+        "code_origin": status.get("code_origin", "alertsite") if status else None,
+    }

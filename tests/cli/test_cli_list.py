@@ -141,3 +141,43 @@ def test_a_login_in_a_server_url_is_masked(admin_env: EmulatorControl, run: Run,
     assert "relay@" not in result.output
     assert "pop3://***@pop.example.com:1" in result.stdout
     assert "smtp://***@smtp.example.com" in result.stdout
+
+
+def _status_column(stdout: str) -> dict[str, str]:
+    header, *rows = stdout.splitlines()
+    start = header.index("status")
+    return {row.split()[0]: row[start:].strip() for row in rows}
+
+
+@pytest.mark.parametrize("names", ["alertsite", "emulator-0.1"])
+def test_the_status_column_reads_the_report_in_either_spelling(
+    admin_env: EmulatorControl, run: Run, names: str
+) -> None:
+    never, ok, failed = seed(admin_env, [monitor_body(i) for i in range(3)])
+    admin_env.edit_monitor(ok, last_status={"code": "0", "description": "OK", "time": "2026-01-02T03:04:05Z",
+                                            "code_origin": "alertsite"})
+    admin_env.edit_monitor(failed, last_status={"code": "9104", "description": "POP3 login failed: no",
+                                                "time": "2026-01-02T03:04:05Z", "failed_step": "pop3.login"})
+    admin_env.update_settings(site_status_names=names)
+
+    result = run("monitors", "list")
+
+    assert result.exit_code == 0, result.output
+    assert _status_column(result.stdout) == {
+        never: "no status yet", ok: "0 OK", failed: "9104 POP3 login failed at pop3.login",
+    }
+    assert admin_env.requests()["by_endpoint"]["report"] == 1
+
+
+def test_without_the_report_the_status_comes_from_last_status(admin_env: EmulatorControl, run: Run) -> None:
+    never, failed = seed(admin_env, [monitor_body(i) for i in range(2)])
+    admin_env.edit_monitor(failed, last_status={"code": "2", "description": "Timeout: too slow",
+                                                "time": "2026-01-02T03:04:05Z"})
+    admin_env.set_faults([{"endpoint": "report", "kind": "status", "status": 403}])
+
+    result = run("monitors", "list")
+
+    assert result.exit_code == 0, result.output
+    assert _status_column(result.stdout) == {never: "no status yet", failed: "2 Timeout"}
+    assert "the site-status report could not be read" in result.stderr
+    assert "showing each monitor's last_status instead" in result.stderr

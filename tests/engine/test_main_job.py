@@ -26,6 +26,8 @@ def test_main_job_brings_up_the_configured_monitors_and_a_rerun_changes_nothing(
     for name in ("Support mailbox round trip", "Billing mailbox round trip", "Alerts relay round trip"):
         assert name in first.stdout
     assert "3 round-trip monitors" in first.stdout + first.stderr
+    # The job's emulator runs no monitors: none has a status, and none shows an invented "0 OK".
+    assert first.stdout.count("no status yet") == 3 and "0 OK" not in first.stdout
     assert (tmp_path / "emulator.db").exists()
 
     second = main_job(tmp_path)

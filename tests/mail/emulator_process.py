@@ -24,6 +24,8 @@ class Emulator:
     api_url: str
     session: requests.Session = field(default_factory=requests.Session)
     stderr: str = ""
+    stopped_in: float | None = None
+    """Seconds from SIGTERM to the process's exit (None: it had ended by itself)."""
 
     def login(self) -> None:
         answer = self.session.post(
@@ -38,11 +40,12 @@ class Emulator:
         assert answer.ok, answer.text
         return str(answer.json()["id"])
 
-    def last_status(self, monitor_id: str) -> dict[str, Any]:
+    def last_status(self, monitor_id: str) -> dict[str, Any] | None:
+        """The monitor's ``last_status``; None while it has not been run."""
         answer = self.session.get(f"{self.api_url}/monitors/{monitor_id}", timeout=10)
         answer.raise_for_status()
         status = answer.json()["last_status"]
-        assert isinstance(status, dict)
+        assert status is None or isinstance(status, dict)
         return status
 
     def site_status(self, monitor_id: str) -> dict[str, Any]:
@@ -66,6 +69,7 @@ def emulator_process(*args: str, command: Sequence[str] = (sys.executable, "-m",
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env,
     )
     emulator: Emulator | None = None
+    stopped_in: float | None = None
     try:
         assert proc.stdout is not None
         with ThreadPoolExecutor(1) as pool:
@@ -76,9 +80,11 @@ def emulator_process(*args: str, command: Sequence[str] = (sys.executable, "-m",
         yield emulator
     finally:
         if proc.poll() is None:
+            signalled = time.monotonic()
             proc.send_signal(signal.SIGTERM)
             try:
                 _, err = proc.communicate(timeout=30)
+                stopped_in = time.monotonic() - signalled
             except subprocess.TimeoutExpired:
                 proc.kill()
                 _, err = proc.communicate(timeout=10)
@@ -86,6 +92,7 @@ def emulator_process(*args: str, command: Sequence[str] = (sys.executable, "-m",
             _, err = proc.communicate(timeout=10)
         if emulator is not None:
             emulator.stderr = err
+            emulator.stopped_in = stopped_in
             emulator.session.close()
 
 

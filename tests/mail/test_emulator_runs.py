@@ -16,8 +16,7 @@ from .emulator_process import ADMIN, Emulator, emulator_process, wait_for
 
 def _ran(emulator: Emulator, monitor_id: str, code: str) -> dict[str, Any] | None:
     status = emulator.last_status(monitor_id)
-    # A monitor that was never run shows AlertSite's initial "0 OK" with no run details.
-    return status if "code_origin" in status and status["code"] == code else None
+    return status if status is not None and status["code"] == code else None
 
 
 def listed_status(emulator: Emulator, monitor_id: str) -> str:
@@ -51,7 +50,7 @@ def test_a_monitor_turns_green_then_red_after_the_mailbox_password_changes(
         assert green["description"] == "OK" and green["failed_step"] is None
         assert green["code_origin"] == "alertsite" and int(green["response_time_ms"]) > 0
         report = emulator.site_status(monitor_id)
-        assert report["last_status_code"] == "0" and report["dt_last_error"] is None
+        assert report["last_status"] == "0" and report["dt_last_error"] is None
         assert listed_status(emulator, monitor_id) == "0 OK"
 
         mail_servers.dovecot.set_password(mail_user.name, "Changed-Mailbox-Pw-2")
@@ -59,11 +58,13 @@ def test_a_monitor_turns_green_then_red_after_the_mailbox_password_changes(
         assert red["failed_step"] == "pop3.login" and red["code_origin"] == "emulator"
         assert red["description"].startswith("POP3 login failed:")
         report = emulator.site_status(monitor_id)
-        assert report["last_status_code"] == "9104" and report["failed_step"] == "pop3.login"
+        assert report["last_status"] == "9104" and report["failed_step"] == "pop3.login"
         # Runs go on every second: the report may already hold a later red run.
         assert report["dt_last_error"] >= red["time"] >= green["time"]
         assert listed_status(emulator, monitor_id) == "9104 POP3 login failed at pop3.login"
-        assert "code_origin" not in emulator.last_status(remote_id)
+        assert emulator.last_status(remote_id) is None
+        assert emulator.site_status(remote_id)["last_status"] is None
+        assert listed_status(emulator, remote_id) == "no status yet"
     assert f"monitor {remote_id}: not run" in emulator.stderr
     assert f"monitor {monitor_id}: 0 OK" in emulator.stderr
     for secret in (mail_user.password, "Changed-Mailbox-Pw-2", "remote-Pw-1"):

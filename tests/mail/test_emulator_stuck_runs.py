@@ -1,0 +1,143 @@
+"""``alertsite-emulator --run-monitors`` with mail servers that never let go: a server that
+trickles a byte every 2 s and one that never stops talking hold four monitors' runs, yet a
+healthy monitor keeps being run, the stuck ones are reported as timeouts (status 2) within a
+second or two of their deadline, are not run again while stuck, a monitor never run shows no
+status, and SIGTERM ends the emulator at once. The probe is today's: nothing here relies on
+it giving up by itself."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from alertsite_pulumi.emulator.runner import MonitorRunner
+from alertsite_pulumi.emulator.store import Store
+
+from .conftest import MailServers, MailUser
+from .emulator_process import Emulator, emulator_process, wait_for
+from .stuck_servers import StuckServer, stream, trickle
+from .test_emulator_runs import listed_status
+
+TIMEOUT_S = 3
+"""The stuck monitors' ``timeout``: longer than the trickle's 2 s, so no read ever times out."""
+
+
+@pytest.fixture
+def stuck_servers() -> Iterator[tuple[StuckServer, StuckServer]]:
+    trickling, talking = StuckServer(trickle).start(), StuckServer(stream).start()
+    try:
+        yield trickling, talking
+    finally:
+        trickling.stop()
+        talking.stop()
+
+
+def _code(emulator: Emulator, monitor_id: str) -> str | None:
+    status = emulator.last_status(monitor_id)
+    return None if status is None else str(status["code"])
+
+
+def test_stuck_mail_servers_neither_starve_other_monitors_nor_hold_up_sigterm(
+    mail_servers: MailServers, mail_user: MailUser, stuck_servers: tuple[StuckServer, StuckServer]
+) -> None:
+    trickling, talking = stuck_servers
+    smtp = mail_servers.starttls.url()
+    args = ("--run-monitors", "--time-scale", "300", "--mail-cafile", str(mail_servers.ca_file))
+    with emulator_process(*args) as emulator:
+        # The stuck ones first: with the old pool of four threads they took every thread.
+        stuck = [
+            emulator.create(smtp_hostname=smtp, pop3_hostname=server.url, email=f"stuck{i}@mail.test",
+                            email_username=f"stuck{i}", email_password=f"Stuck-Pw-{i}", interval=5,
+                            timeout=TIMEOUT_S)
+            for i, server in enumerate((trickling, trickling, talking, talking))
+        ]
+        created = time.monotonic()
+        healthy = emulator.create(
+            smtp_hostname=smtp, pop3_hostname=mail_servers.pop3s, email=mail_user.email,
+            email_username=mail_user.name, email_password=mail_user.password, interval=5, timeout=10,
+        )
+        never = emulator.create(
+            smtp_hostname=smtp, pop3_hostname=mail_servers.pop3s, email="never@mail.test",
+            email_username="never", email_password="Never-Run-Pw-1", interval=5, timeout=10,
+            enabled=False,
+        )
+
+        # Runs start within a tick (0.1 s) of the create; the deadline is the timeout.
+        reported: dict[str, float] = {}
+        for _ in range(200):
+            for monitor_id in stuck:
+                if monitor_id not in reported and _code(emulator, monitor_id) == "2":
+                    reported[monitor_id] = time.monotonic() - created
+            if len(reported) == len(stuck) or time.monotonic() - created > TIMEOUT_S + 10:
+                break
+            time.sleep(0.1)
+        assert sorted(reported) == sorted(stuck), f"reported as timeouts: {reported}"
+        assert max(reported.values()) < TIMEOUT_S + 2.5, reported
+
+        # The healthy monitor is run, and run again, while the stuck runs are still alive.
+        def green_after(earlier: str) -> str | None:
+            status = emulator.last_status(healthy)
+            ok = status is not None and status["code"] == "0" and status["time"] > earlier
+            return str(status["time"]) if ok and status is not None else None
+
+        first = wait_for("a green run", lambda: green_after(""), timeout=30)
+        wait_for("a later green run", lambda: green_after(first), timeout=30)
+        assert listed_status(emulator, healthy) == "0 OK"
+
+        for monitor_id in stuck:
+            status = emulator.last_status(monitor_id)
+            assert status is not None and status["code"] == "2" and status["code_origin"] == "alertsite"
+            assert status["description"].startswith(
+                f"Timeout: the trip did not end within its timeout of {TIMEOUT_S} s")
+            row = emulator.site_status(monitor_id)
+            assert row["last_status"] == "2" and row["last_status_desc"].startswith("Timeout")
+            assert listed_status(emulator, monitor_id) == "2 Timeout"
+        # Several intervals (1 s each) later, still one connection per stuck monitor: none is
+        # run again while its previous run is stuck.
+        assert trickling.connections == 2 and talking.connections == 2
+
+        # Never run: no status anywhere, not "0 OK".
+        assert emulator.last_status(never) is None
+        row = emulator.site_status(never)
+        assert row["last_status"] is None and row["last_status_desc"] is None
+        assert row["dt_last_status"] is None
+        assert listed_status(emulator, never) == "no status yet"
+    # SIGTERM with four runs stuck in reads and the healthy one running.
+    assert emulator.stopped_in is not None and emulator.stopped_in < 2.5, emulator.stopped_in
+    assert "stopped" in emulator.stderr
+    for secret in (mail_user.password, "Never-Run-Pw-1", *(f"Stuck-Pw-{i}" for i in range(4))):
+        assert secret not in emulator.stderr
+
+
+def test_abandoned_runs_are_bounded_and_free_their_thread_when_they_end(
+    stuck_servers: tuple[StuckServer, StuckServer],
+) -> None:
+    trickling, _ = stuck_servers
+    store = Store()
+    ids = [store.seed_monitor({
+        "name": f"stuck {i}", "smtp_hostname": "smtp://127.0.0.1:1", "pop3_hostname": trickling.url,
+        "email": f"stuck{i}@mail.test", "email_username": f"stuck{i}", "email_password": f"Stuck-Pw-{i}",
+        "interval": 5, "timeout": TIMEOUT_S,
+    }) for i in range(3)]
+    lines: list[str] = []
+    runner = MonitorRunner(store, time_scale=300, max_threads=2, log=lines.append).start()
+    try:
+        def codes() -> list[str | None]:
+            return [(s or {}).get("code") for s in (store.raw_monitor(i).get("last_status") for i in ids)]
+
+        wait_for("two timeouts", lambda: True if codes()[:2] == ["2", "2"] else None, timeout=10, every=0.1)
+        time.sleep(1.5)  # several intervals: the third monitor waits for a thread
+        assert codes() == ["2", "2", None]
+        assert runner.snapshot()["abandoned"] == ids[:2] and trickling.connections == 2
+        assert any("due monitors wait for one to end" in line for line in lines)
+
+        trickling.stop()  # the stuck reads end: their threads are free again
+        wait_for("the third monitor's run", lambda: codes()[2], timeout=10, every=0.1)
+        assert sum("its outcome is dropped" in line for line in lines) == 2
+    finally:
+        stopping = time.monotonic()
+        runner.stop()
+        assert time.monotonic() - stopping < 2.5
+        store.close()
