@@ -27,7 +27,7 @@ from ..coercion import as_int
 from ..errors import AlertSiteError
 from ..mail import CODES, Mailbox, ProbeOptions, Step, TripInterrupted, TripResult, run_trip, tls_context
 from ..mail.send import StartTls
-from ..tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE
+from ..tokens import EMAIL_ROUND_TRIP_MONITOR_TYPES
 from .common import Options, client_for, pass_options
 
 PASSWORD_ENV: Final = "ALERTSITE_MAILBOX_PASSWORD"  # noqa: S105 - a variable's name
@@ -92,7 +92,8 @@ def _stack_targets(cwd: Path, stack: str | None, password: str | None, timeout: 
         raise CannotTry(f"cannot read the stack: {exc}") from None
     targets = []
     for resource in (exported.get("deployment") or {}).get("resources") or []:
-        if resource.get("type") != EMAIL_ROUND_TRIP_MONITOR_TYPE:
+        # Both resources: the dynamic one and the native plugin's (the same output names).
+        if resource.get("type") not in EMAIL_ROUND_TRIP_MONITOR_TYPES:
             continue
         outputs = {k: _plain(v) for k, v in (resource.get("outputs") or {}).items()}
         name = str(resource.get("urn", "")).rpartition("::")[2]
