@@ -16,28 +16,91 @@ import re
 import smtplib
 import socket
 import ssl
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .net import Deadline, Recorder, arm, check_certificate, greeting, guard, open_channel
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+from .net import (
+    MAX_ANSWER_BYTES,
+    MAX_REPLY_LINES,
+    Deadline,
+    LineReader,
+    Recorder,
+    arm,
+    check_certificate,
+    greeting,
+    guard,
+    open_channel,
+)
 from .result import TripFailure
 from .target import Mailbox
 
 StartTls = Literal["auto", "always", "never"]
 
+#: smtplib's limit on one reply line (its ``_MAXLINE``, which the stubs do not name).
+_SMTP_MAXLINE: int = getattr(smtplib, "_MAXLINE", 8192)
 _NEEDS_LOGIN = re.compile(r"\b5\.7\.\d+\b|relay|auth|not permitted|not allowed", re.IGNORECASE)
 
 
 class _PreconnectedSMTP(smtplib.SMTP):
-    """smtplib on a socket that is already connected (so that DNS/TCP/TLS are steps of their own)."""
+    """smtplib on a socket that is already connected (so that DNS/TCP/TLS are steps of their own).
 
-    def __init__(self, sock: socket.socket, local_hostname: str) -> None:
+    Every read and write gets the time left before the deadline, and a reply is cut off at
+    :data:`.net.MAX_REPLY_LINES` lines or :data:`.net.MAX_ANSWER_BYTES`.
+    """
+
+    def __init__(self, sock: socket.socket, local_hostname: str, deadline: Deadline, where: str) -> None:
         self._ready_socket = sock
+        self._deadline = deadline
+        self._where = where
+        self._reader: LineReader | None = None
         super().__init__(local_hostname=local_hostname)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         # STARTTLS verifies the certificate against _host, which only __init__ would set.
         self._host = host
         return self._ready_socket
+
+    def send(self, s: ReadableBuffer | str) -> None:
+        if self.sock is not None:
+            self.sock.settimeout(self._deadline.socket_timeout())
+        super().send(s)
+
+    def getreply(self) -> tuple[int, bytes]:
+        if self.sock is None:
+            raise smtplib.SMTPServerDisconnected("please run connect() first")
+        if self._reader is None or self._reader.sock is not self.sock:
+            # A new socket after STARTTLS: nothing read before the handshake is kept.
+            self._reader = LineReader(self.sock, self._deadline, self._where)
+        lines: list[bytes] = []
+        size = 0
+        while True:
+            try:
+                line = self._reader.readline(_SMTP_MAXLINE + 1)
+            except OSError as exc:
+                self.close()
+                raise smtplib.SMTPServerDisconnected(f"Connection unexpectedly closed: {exc}") from None
+            if not line:
+                self.close()
+                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+            if len(line) > _SMTP_MAXLINE:
+                self.close()
+                raise smtplib.SMTPResponseException(500, "Line too long.")
+            size += len(line)
+            if len(lines) >= MAX_REPLY_LINES or size > MAX_ANSWER_BYTES:
+                self.close()
+                raise TripFailure(
+                    "protocol",
+                    f"{self._where} sent a reply of more than {MAX_REPLY_LINES} lines without ending it",
+                )
+            lines.append(line[4:].strip(b" \t\r\n"))
+            try:
+                code = int(line[:3])
+            except ValueError:
+                return -1, b"\n".join(lines)
+            if line[3:4] != b"-":
+                return code, b"\n".join(lines)
 
 
 def _ehlo_name(sock: socket.socket) -> str:
@@ -92,7 +155,7 @@ class SmtpSend:
     def send(self, message: bytes) -> None:
         server = self.mailbox.smtp
         sock = open_channel(server, self.deadline, self.context, self.recorder, self.warn_days, self.warnings)
-        client = _PreconnectedSMTP(sock, _ehlo_name(sock))
+        client = _PreconnectedSMTP(sock, _ehlo_name(sock), self.deadline, server.url)
         try:
             self._converse(client, message)
         finally:
