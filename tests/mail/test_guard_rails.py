@@ -20,6 +20,8 @@ from alertsite_pulumi.mail import (
     TripInterrupted,
     run_trip,
 )
+from alertsite_pulumi.mail.target import parse_server
+from alertsite_pulumi.validators import redact_url_userinfo, validate_url
 
 from .conftest import MailServers, MailUser, mailbox_for
 
@@ -128,6 +130,46 @@ def test_an_unverified_tls_context_is_refused(mail_servers: MailServers, mail_us
 def test_a_mailbox_is_checked_before_anything_is_sent(smtp: str, pop3: str, email: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Mailbox.from_urls(smtp, pop3, email, "user", "pw")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["POP3://mail.example.com", "pop3://mail.example.com/", "pop3://mail.example.com.", "pop3://[1:2]",
+     " pop3://mail.example.com", "pop3://mail.example.com:\u0661\u0661\u0660", "pop3://mail.example.com:0"],
+)
+def test_the_probe_refuses_what_the_resource_refuses(url: str) -> None:
+    # One reading of a monitor's URL: the probe used to take all of these.
+    assert validate_url(("pop3", "pop3s"))(url) is not None
+    with pytest.raises(ValueError, match=r"^pop3 server '"):
+        parse_server(url, "pop3")
+
+
+@pytest.mark.parametrize(
+    ("url", "port"),
+    [("pop3://mail.example.com:00110", 110), ("pop3://[::1]", 110), ("pop3s://mail.example.com", 995)],
+)
+def test_the_probe_takes_what_the_resource_takes(url: str, port: int) -> None:
+    assert validate_url(("pop3", "pop3s"))(url) is None
+    assert parse_server(url, "pop3").port == port
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("pop3://rt1:TopSecret99@host:1", "pop3://***@host:1"),
+        ("pop3://user@host", "pop3://***@host"),
+        ("smtp://u:pa/ss#w@rd@host:25", "smtp://***@host:25"),
+        ("u:TopSecret99@host", "***@host"),
+        ("pop3://host:110", "pop3://host:110"),
+    ],
+)
+def test_userinfo_in_a_url_is_masked(url: str, shown: str) -> None:
+    assert redact_url_userinfo(url) == shown
+    if "@" not in url:
+        return
+    with pytest.raises(ValueError) as refused:
+        parse_server(url, "smtp" if url.startswith("smtp") else "pop3")
+    assert "TopSecret99" not in str(refused.value) and "pa/ss" not in str(refused.value)
 
 
 def test_a_huge_address_is_refused_and_not_shown_whole() -> None:
