@@ -36,6 +36,9 @@ MAX_ANSWER_BYTES = 4 * 1024 * 1024
 #: The most lines of one SMTP reply (``250-`` continuations; EHLO has a dozen or two).
 MAX_REPLY_LINES = 200
 _RECV_SIZE = 16384
+#: OpenSSL's verify codes for a certificate whose issuer is not trusted here (X509_V_ERR_...):
+#: self-signed (18), self-signed in the chain (19), unknown issuer (20, 21).
+_UNTRUSTED = frozenset({18, 19, 20, 21})
 
 
 class Deadline:
@@ -178,8 +181,12 @@ def classify(exc: BaseException, server: MailServer, deadline: Deadline) -> Trip
             "timeout", f"no answer from {where} before the trip's timeout of {deadline.seconds:g} s"
         )
     if isinstance(exc, ssl.SSLCertVerificationError):
+        hint = ""
+        if exc.verify_code in _UNTRUSTED:
+            hint = " (a private CA: trust it with --cafile, the emulator's --mail-cafile"
+            hint += "; or try without TLS: --starttls never)" if not server.implicit_tls else ")"
         return TripFailure(
-            "tls", f"the certificate of {where} is not valid: {exc.verify_message or exc.reason}"
+            "tls", f"the certificate of {where} is not valid: {exc.verify_message or exc.reason}{hint}"
         )
     if isinstance(exc, ssl.SSLError):
         hint = ""

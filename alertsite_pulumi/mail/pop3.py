@@ -114,6 +114,8 @@ class Pop3Session:
         server = mailbox.pop3
         self._sock = open_channel(server, deadline, context, recorder, warn_days, warnings)
         self.client: _PreconnectedPOP3 | None = None
+        self.message_count = 0
+        """How many messages the last look saw (only the newest MAX_SCAN are read)."""
         try:
             with maybe_step(recorder, "pop3.banner") as step, greeting(server), guard(server, deadline):
                 arm(self._sock, deadline)
@@ -175,10 +177,12 @@ class Pop3Session:
                 for line in listing:
                     num_text, _, uid = line.decode("ascii", "replace").partition(" ")
                     ids[int(num_text)] = uid.strip()
+                self.message_count = len(ids)
             except poplib.error_proto:
                 count, _ = self.client.stat()
                 # Only the newest: a server may claim any count.
                 ids = {n: "" for n in range(max(count - MAX_SCAN, 0) + 1, count + 1)}
+                self.message_count = count
             found: dict[int, tuple[str, int]] = {}
             for number in sorted(ids, reverse=True)[:MAX_SCAN]:
                 uid = ids[number]

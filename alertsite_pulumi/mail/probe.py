@@ -21,9 +21,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .message import build_message
+from .message import LEFTOVER_AGE_S, build_message
 from .net import Deadline, Recorder
-from .pop3 import Pop3Session, Seen, leftovers
+from .pop3 import MAX_SCAN, Pop3Session, Seen, leftovers
 from .result import Step, StepCallback, TripFailure, TripResult
 from .send import SmtpSend, StartTls
 from .target import Mailbox
@@ -72,6 +72,19 @@ def run_trip(
     """Make one round trip. Never raises for a failed trip (see the result); Ctrl-C raises
     :class:`TripInterrupted` after cleaning up."""
     return _Trip(mailbox, options or ProbeOptions(), on_step).run()
+
+
+def _scan_detail(deleted: int, younger: int, messages: int) -> str:
+    """What the first look found of earlier trips' messages, claiming no more than it saw."""
+    minutes = f"{LEFTOVER_AGE_S / 60:g} min"
+    parts = [f"{deleted} leftover probe message(s) of earlier trips deleted" if deleted
+             else f"no leftover probe messages older than {minutes}"]
+    if younger:
+        parts.append(f"{younger} younger one(s) of other trips kept (such a trip may still be running; "
+                     f"a later trip deletes them once older than {minutes})")
+    if messages > MAX_SCAN:
+        parts.append(f"only the newest {MAX_SCAN} of {messages} messages were looked at")
+    return "; ".join(parts)
 
 
 class _Trip:
@@ -126,10 +139,7 @@ class _Trip:
             if old:
                 session.delete(old)
             session.quit()
-            step.detail = (
-                f"{len(old)} leftover probe message(s) of earlier trips deleted" if old
-                else "no leftover probe messages"
-            )
+            step.detail = _scan_detail(len(old), len(found) - len(old), session.message_count)
 
     def _wait_and_delete(self, deadline: Deadline) -> None:
         waited = time.perf_counter()

@@ -70,9 +70,24 @@ def test_only_messages_with_the_probe_header_are_deleted(
     result = run_trip(box, _options(mail_servers))
     assert result.ok, result.cause
     scan = next(s for s in result.steps if s.name == "pop3.scan")
-    assert "1 leftover" in scan.detail
+    assert scan.detail.startswith("1 leftover probe message(s) of earlier trips deleted; 1 younger one(s)")
     left = sorted(str(m["Subject"]) for m in mailbox.Maildir(mail_user.maildir, create=False))
     assert left == ["a look-alike header", "another trip, maybe still running", "somebody's real mail"]
+
+
+def test_the_scan_tells_of_younger_leftovers_it_keeps(
+    mail_servers: MailServers, mail_user: MailUser
+) -> None:
+    # It said "no leftover probe messages" while this one was there.
+    _put(mail_user, f"{'c' * 24}; sent={int(time.time()) - 60}", "another trip, maybe still running")
+    box = mailbox_for(mail_user, mail_servers.plain.url(), mail_servers.pop3)
+    result = run_trip(box, _options(mail_servers))
+    assert result.ok, result.cause
+    scan = next(s for s in result.steps if s.name == "pop3.scan")
+    assert scan.detail.startswith(
+        "no leftover probe messages older than 15 min; 1 younger one(s) of other trips kept")
+    assert [str(m["Subject"]) for m in mailbox.Maildir(mail_user.maildir, create=False)] == [
+        "another trip, maybe still running"]
 
 
 def test_no_password_in_any_output(
