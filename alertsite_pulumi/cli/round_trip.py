@@ -181,6 +181,28 @@ def round_trip(options: Options, smtp: str | None, pop3: str | None, email: str 
     alertsite-pulumi round-trip --monitor 123456     # the rest from the AlertSite API
     alertsite-pulumi round-trip --stack prod         # every monitor of the stack
     """
+    try:
+        _round_trip(options, smtp, pop3, email, username, monitor_id, stack, cwd, password_stdin,
+                    trip_timeout, starttls, cafile, cert_warning_days, as_json)
+    except KeyboardInterrupt:
+        # Before or between trips (a trip itself reports what it cleaned up): 130, as documented,
+        # not click's "Aborted!" and exit code 1.
+        _echo_safely("interrupted (Ctrl-C)")
+        raise SystemExit(130) from None
+
+
+def _echo_safely(line: str) -> None:
+    """To stderr; a further Ctrl-C while writing changes nothing of the exit code."""
+    try:
+        click.echo(line, err=True)
+    except KeyboardInterrupt:
+        pass
+
+
+def _round_trip(options: Options, smtp: str | None, pop3: str | None, email: str | None, username: str | None,
+                monitor_id: str | None, stack: str | None, cwd: Path, password_stdin: bool,
+                trip_timeout: int | None, starttls: str, cafile: str | None, cert_warning_days: int,
+                as_json: bool) -> None:
     explicit = {"--smtp": smtp, "--pop3": pop3, "--email": email, "--username": username}
     given = [k for k, v in explicit.items() if v]
     if given and monitor_id:
@@ -235,7 +257,7 @@ def _run(target: Target, context: ssl.SSLContext, starttls: str, warn_days: int,
         result = run_trip(box, options, on_step=None if quiet else (lambda s: echo(_step_line(s))))
     except TripInterrupted as stop:
         for line in _summary(stop.result):
-            click.echo(line, err=True)
+            _echo_safely(line)
         raise SystemExit(130) from None
     for line in _summary(result):
         echo(line)

@@ -10,7 +10,8 @@ Guard rails: one message per trip, from the monitor's address to the same addres
 messages carrying the probe header are ever deleted (this trip's, and earlier trips'
 leftovers older than :data:`.message.LEFTOVER_AGE_S`); after any failure, a timeout or
 Ctrl-C once the message may have been sent, one more POP3 session (its own short budget,
-``cleanup_timeout``) deletes it if it is there. TLS is always verified.
+``cleanup_timeout``) deletes it if it is there; a second Ctrl-C stops that clean-up, and the
+result still says what may be left. TLS is always verified.
 """
 
 from __future__ import annotations
@@ -126,7 +127,14 @@ class _Trip:
             failure = TripFailure("interrupted", "interrupted (Ctrl-C) before the trip ended")
         elapsed_ms = (time.perf_counter() - started) * 1000
         if failure is not None and self.sender is not None and self.sender.maybe_sent:
-            cleanup = self._cleanup()
+            try:
+                cleanup = self._cleanup()
+            except KeyboardInterrupt:
+                # A second Ctrl-C: stop cleaning up, and still say what is left.
+                interrupted = True
+                cleanup = ("failed", (
+                    "the clean-up was interrupted (a second Ctrl-C): the probe message may be left in the "
+                    f"mailbox; a later trip deletes it once it is older than {LEFTOVER_AGE_S / 60:g} min"))
         result = self._result(failure, elapsed_ms, cleanup)
         if interrupted:
             raise TripInterrupted(result)

@@ -112,3 +112,35 @@ def pop3_logged_in(conversation: Conversation) -> bool:
         if not conversation.command() or not conversation.send(b"+OK\r\n"):
             return False
     return True
+
+
+def proxy_to(port: int, stalled: threading.Event) -> Script:
+    """A script that relays the connection to ``127.0.0.1:port``, or, once ``stalled`` is set,
+    accepts and never answers (a server that hangs)."""
+
+    def script(conversation: Conversation) -> None:
+        if stalled.is_set():
+            while conversation.alive and conversation.command():
+                pass
+            return
+        with socket.create_connection(("127.0.0.1", port), timeout=LIFETIME_S) as upstream:
+            def pump(source: socket.socket, sink: socket.socket) -> None:
+                try:
+                    while chunk := source.recv(65536):
+                        sink.sendall(chunk)
+                except OSError:
+                    pass
+                finally:
+                    for sock in (source, sink):
+                        try:
+                            sock.shutdown(socket.SHUT_RDWR)
+                        except OSError:
+                            pass
+
+            conversation.sock.settimeout(LIFETIME_S)
+            back = threading.Thread(target=pump, args=(upstream, conversation.sock), daemon=True)
+            back.start()
+            pump(conversation.sock, upstream)
+            back.join(timeout=LIFETIME_S)
+
+    return script
