@@ -126,7 +126,7 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {lines[0] if lines else ''}".strip()[:200]
 
 
-def refusal(command: str, code: int, text: bytes | str, where: str, *, auth_offered: bool,
+def refusal(command: str, code: int, text: bytes | str, where: str, *, auth_offered: bool | None,
             starttls: StartTls = "auto") -> TripFailure:
     """What a refusal of ``command`` means for a sender without a login, as AlertSite is.
 
@@ -134,7 +134,7 @@ def refusal(command: str, code: int, text: bytes | str, where: str, *, auth_offe
     STARTTLS); a relay refusal, 4xx or 5xx (Postfix's default rule answers ``454 4.7.1 Relay
     access denied``); a login asked for (530, or words of authentication); any other 5.7.x
     (a spam filter, a blocklist, an access rule: no login was asked for); then temporary (4xx)
-    and permanent (5xx) refusals.
+    and permanent (5xx) refusals. ``auth_offered`` is None before EHLO (nothing is known).
     """
     reply = _reply(code, text)
     if code == 530 and _STARTTLS.search(reply):
@@ -155,12 +155,12 @@ def refusal(command: str, code: int, text: bytes | str, where: str, *, auth_offe
             "which AlertSite cannot give; let it take mail for this address without AUTH",
         )
     if code >= 500 and _POLICY.search(reply):
-        login = ("it offers AUTH, so a logged-in sender might pass, which AlertSite cannot be" if auth_offered
-                 else "it offers no AUTH, so no login would pass it")
+        login = {True: "; it offers AUTH, so a logged-in sender might pass, which AlertSite cannot be",
+                 False: "; it offers no AUTH, so no login would pass it", None: ""}[auth_offered]
         return TripFailure(
             "smtp-refused",
             f"{where} refused {command} by its policy ({reply}): a spam filter, a blocklist or an access "
-            f"rule of the server; {login}",
+            f"rule of the server{login}",
         )
     if 400 <= code < 500:
         return TripFailure("smtp-refused", f"{where} refused {command} for now ({reply})")
@@ -250,7 +250,8 @@ class SmtpSend:
                 step.detail = "no answer to QUIT (the message was accepted before)"
 
     def _refusal(self, command: str, code: int, text: bytes | str) -> TripFailure:
-        offered = self._client is not None and self._client.has_extn("auth")
+        client = self._client
+        offered = None if client is None or client.ehlo_resp is None else client.has_extn("auth")
         return refusal(command, code, text, self.mailbox.smtp.url, auth_offered=offered,
                        starttls=self.starttls)
 

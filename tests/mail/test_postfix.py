@@ -109,6 +109,7 @@ def test_a_refusal_in_place_of_the_greeting_is_a_refusal(
     assert result.kind == "smtp-refused" and result.code == 9103 and result.failed_step == "smtp.banner"
     assert "refused the connection by its policy (554 5.7.1" in cause(result)
     assert "Client host rejected" in cause(result)
+    assert "AUTH" not in cause(result)  # before EHLO, nothing is known of it
 
 
 def busy_server(conversation: Conversation) -> None:
