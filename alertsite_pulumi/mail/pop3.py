@@ -78,7 +78,7 @@ class _PreconnectedPOP3(poplib.POP3):
             if octets > MAX_ANSWER_BYTES:
                 raise TripFailure(
                     "protocol",
-                    f"{self._where} sent a listing or message header of more than "
+                    f"{self._where} sent an answer (a listing, a header or a message) of more than "
                     f"{MAX_ANSWER_BYTES // (1024 * 1024)} MiB without ending it",
                 )
             lines.append(line)
