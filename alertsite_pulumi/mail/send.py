@@ -144,7 +144,7 @@ def refusal(command: str, code: int, text: bytes | str, where: str, *, auth_offe
     if _RELAY.search(reply):
         return TripFailure(
             "smtp-login-needed",
-            f"{where} refused to relay {command} ({reply}): this server needs a login (or a sender inside "
+            f"{where} refused {command} as relaying ({reply}): this server needs a login (or a sender inside "
             "its own network), which AlertSite cannot give; send through the server that receives mail for "
             "this address, or let this one take mail for it without AUTH",
         )
