@@ -7,6 +7,7 @@ is allowed, never more than ``SHOWN_MAX`` characters of the value itself. The fi
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import re
@@ -37,7 +38,6 @@ _HOST_URL_RE: Final = re.compile(
 # What a URL made only of a scheme, host and port may hold: such a URL is safe to repeat.
 _PLAIN_URL_CHARS: Final = re.compile(r"[A-Za-z0-9.+:/\[\]-]*")
 # The part of a URL between "//" and "@" (user, or user:password): masked wherever a URL is shown.
-_URL_USERINFO: Final = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#]*)@")
 #: Control characters a text may hold: the ones that lay out multi-line text (notes).
 _LAYOUT_CONTROLS: Final = frozenset("\t\n\r")
 
@@ -116,24 +116,6 @@ def unsendable(value: Any, depth: int = 0) -> str | None:
     return f"{_kind(value)} cannot be sent; give text, a number, true/false, a list or a mapping"
 
 
-def redact_url_userinfo(url: str) -> str:
-    """``url`` with its user and password (``user:password@``) replaced by ``***@``.
-
-    ``pop3://rt1:TopSecret99@host:1`` becomes ``pop3://***@host:1``; a URL without userinfo
-    comes back unchanged. Text that is not a URL but holds an ``@`` (``user@host``) is masked
-    up to its last ``@`` too, since it may still be a login.
-    """
-    masked = _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}***@", url)
-    if "@" in masked and "://" not in masked:
-        return "***@" + masked.rpartition("@")[2]
-    return masked
-
-
-def strip_url_userinfo(url: str) -> str:
-    """``url`` without its ``user:password@`` part (``pop3://host:1``)."""
-    return _URL_USERINFO.sub(lambda m: m.group("scheme"), url)
-
-
 def control_character(value: str) -> str | None:
     """Why ``value`` cannot be sent as text: a control character other than tab or line break.
 
@@ -181,6 +163,41 @@ def validate_url(schemes: tuple[str, str]) -> Validator:
     return check
 
 
+def parse_mail_url(value: str, schemes: tuple[str, str]) -> tuple[str, str, int | None]:
+    """(scheme, host, port or None) of a mail server URL that :func:`validate_url` accepts.
+
+    The one reading of a monitor's URL: the resource checks with it and the round-trip probe
+    connects with it, so the probe never tries a URL the resource would refuse. ValueError
+    (with :func:`validate_url`'s message, which never repeats a URL holding credentials).
+    """
+    problem = validate_url(schemes)(value)
+    match = _HOST_URL_RE.fullmatch(value)
+    if problem is not None or match is None:
+        raise ValueError(problem or "must be a URL")
+    port = match.group("port")
+    return match.group("scheme"), match.group("host").strip("[]"), None if port is None else int(port)
+
+
+# The user and password of a URL: everything between '://' (or the start) and the last '@'.
+# Wider than RFC 3986's userinfo on purpose: a password holding '/', '?' or '#' unencoded ends
+# the authority early for a strict parser, and would then be left in view.
+_USERINFO: Final = re.compile(r"(?P<head>^[A-Za-z][A-Za-z0-9+.-]*://|^)(?P<userinfo>.*)@", re.DOTALL)
+
+
+def redact_url_userinfo(url: str) -> str:
+    """``url`` with its user and password replaced: ``pop3://rt:pw@host:1`` -> ``pop3://***@host:1``.
+
+    Text that is no URL but holds an ``@`` (``user@host``) is masked up to its last ``@`` too,
+    since it may still be a login.
+    """
+    return _USERINFO.sub(lambda m: f"{m.group('head')}***@", url, count=1)
+
+
+def strip_url_userinfo(url: str) -> str:
+    """``url`` without its user and password: ``pop3://rt:pw@host:1`` -> ``pop3://host:1``."""
+    return _USERINFO.sub(lambda m: m.group("head"), url, count=1)
+
+
 def _url_problem(value: str, schemes: tuple[str, str]) -> str | None:
     """What is wrong with a mail server URL, or None (the caller adds what is allowed)."""
     match = _HOST_URL_RE.fullmatch(value)
@@ -190,6 +207,12 @@ def _url_problem(value: str, schemes: tuple[str, str]) -> str | None:
         port = match.group("port")
         if port is not None and not 1 <= int(port) <= 65535:
             return f"has port {int(port)}; ports are 1 to 65535"
+        host = match.group("host")
+        if host.startswith("["):
+            try:
+                ipaddress.IPv6Address(host[1:-1])
+            except ValueError:
+                return "has a host in brackets that is not an IPv6 address"
         return None
     if any(ch.isspace() or not ch.isprintable() for ch in value):
         return "holds a space, tab, line break or other control character"

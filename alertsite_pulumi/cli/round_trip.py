@@ -27,7 +27,7 @@ from ..coercion import as_int
 from ..errors import AlertSiteError
 from ..mail import CODES, Mailbox, ProbeOptions, Step, TripInterrupted, TripResult, run_trip, tls_context
 from ..mail.send import StartTls
-from ..tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE
+from ..tokens import EMAIL_ROUND_TRIP_MONITOR_TYPES
 from .common import Options, client_for, pass_options
 
 PASSWORD_ENV: Final = "ALERTSITE_MAILBOX_PASSWORD"  # noqa: S105 - a variable's name
@@ -92,7 +92,8 @@ def _stack_targets(cwd: Path, stack: str | None, password: str | None, timeout: 
         raise CannotTry(f"cannot read the stack: {exc}") from None
     targets = []
     for resource in (exported.get("deployment") or {}).get("resources") or []:
-        if resource.get("type") != EMAIL_ROUND_TRIP_MONITOR_TYPE:
+        # Both resources: the dynamic one and the native plugin's (the same output names).
+        if resource.get("type") not in EMAIL_ROUND_TRIP_MONITOR_TYPES:
             continue
         outputs = {k: _plain(v) for k, v in (resource.get("outputs") or {}).items()}
         name = str(resource.get("urn", "")).rpartition("::")[2]
@@ -180,6 +181,28 @@ def round_trip(options: Options, smtp: str | None, pop3: str | None, email: str 
     alertsite-pulumi round-trip --monitor 123456     # the rest from the AlertSite API
     alertsite-pulumi round-trip --stack prod         # every monitor of the stack
     """
+    try:
+        _round_trip(options, smtp, pop3, email, username, monitor_id, stack, cwd, password_stdin,
+                    trip_timeout, starttls, cafile, cert_warning_days, as_json)
+    except KeyboardInterrupt:
+        # Before or between trips (a trip itself reports what it cleaned up): 130, as documented,
+        # not click's "Aborted!" and exit code 1.
+        _echo_safely("interrupted (Ctrl-C)")
+        raise SystemExit(130) from None
+
+
+def _echo_safely(line: str) -> None:
+    """To stderr; a further Ctrl-C while writing changes nothing of the exit code."""
+    try:
+        click.echo(line, err=True)
+    except KeyboardInterrupt:
+        pass
+
+
+def _round_trip(options: Options, smtp: str | None, pop3: str | None, email: str | None, username: str | None,
+                monitor_id: str | None, stack: str | None, cwd: Path, password_stdin: bool,
+                trip_timeout: int | None, starttls: str, cafile: str | None, cert_warning_days: int,
+                as_json: bool) -> None:
     explicit = {"--smtp": smtp, "--pop3": pop3, "--email": email, "--username": username}
     given = [k for k, v in explicit.items() if v]
     if given and monitor_id:
@@ -234,7 +257,7 @@ def _run(target: Target, context: ssl.SSLContext, starttls: str, warn_days: int,
         result = run_trip(box, options, on_step=None if quiet else (lambda s: echo(_step_line(s))))
     except TripInterrupted as stop:
         for line in _summary(stop.result):
-            click.echo(line, err=True)
+            _echo_safely(line)
         raise SystemExit(130) from None
     for line in _summary(result):
         echo(line)

@@ -4,7 +4,8 @@
 SMTP without a login, finds it in the POP3 mailbox, deletes it, and reports each step
 (DNS, TCP, TLS, SMTP greeting and commands, POP3 login, polling, DELE, QUIT) with its time
 and a one-line cause. Used by ``alertsite-pulumi round-trip`` and by the emulator's
-``--run-monitors``. Imports nothing else of this package.
+``--run-monitors``. Of this package it imports only ``validators`` and ``rules`` (a monitor's
+URL is read by the resource's own rules).
 
 Modules: ``target`` (URLs, the mailbox, :class:`Secret`), ``result`` (steps, outcome, status
 codes), ``net`` (deadline, steps, DNS/TCP/TLS, error causes), ``message`` (the probe message

@@ -1,10 +1,13 @@
 """The trip's clock, its step recorder, and the way to a server: DNS, TCP connect, TLS.
 
 Every socket operation gets the time left before the trip's deadline as its timeout, so one
-deadline bounds the whole trip. Exceptions from sockets, ``ssl``, ``smtplib`` and ``poplib``
-are turned into a :class:`.TripFailure` with a one-line cause in :func:`guard`; the
-password never reaches those texts (it is only ever sent by POP3 ``PASS``, and ``poplib``'s
-errors carry the server's answer, not the command).
+deadline bounds the whole trip: the answers are read by :class:`LineReader`, which gives every
+single ``recv`` the time left (a server that sends one byte a second cannot stretch the
+trip), and the protocols cap how much one answer may hold (:data:`MAX_ANSWER_BYTES`).
+Exceptions from sockets, ``ssl``, ``smtplib`` and ``poplib`` are turned into a
+:class:`.TripFailure` with a one-line cause in :func:`guard`; the password never reaches
+those texts (it is only ever sent by POP3 ``PASS``, and ``poplib``'s errors carry the server's
+answer, not the command).
 """
 
 from __future__ import annotations
@@ -27,6 +30,15 @@ from .target import MailServer
 Clock = Callable[[], float]
 
 DAY_S = 86400.0
+#: The most one answer may hold (an SMTP reply, a POP3 listing or header); a server that
+#: streams without end fails the trip instead of filling this process's memory.
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
+#: The most lines of one SMTP reply (``250-`` continuations; EHLO has a dozen or two).
+MAX_REPLY_LINES = 200
+_RECV_SIZE = 16384
+#: OpenSSL's verify codes for a certificate whose issuer is not trusted here (X509_V_ERR_...):
+#: self-signed (18), self-signed in the chain (19), unknown issuer (20, 21).
+_UNTRUSTED = frozenset({18, 19, 20, 21})
 
 
 class Deadline:
@@ -49,6 +61,54 @@ class Deadline:
         if left <= 0:
             raise TripFailure("timeout", f"the trip's timeout of {self.seconds:g} s ran out")
         return max(left, 0.001)
+
+
+class SlowAnswer(TripFailure):
+    """The deadline ran out while the server was still sending part of an answer."""
+
+
+class LineReader:
+    """Lines from a socket, each ``recv`` bounded by the time left before the deadline.
+
+    ``readline(limit)`` behaves as a buffered file's: a line with its newline, at most
+    ``limit`` bytes of one without, ``b""`` at the end of the stream. Used instead of
+    ``socket.makefile``, whose reads each get the whole socket timeout anew.
+    """
+
+    def __init__(self, sock: socket.socket, deadline: Deadline, where: str) -> None:
+        self.sock = sock
+        self._deadline = deadline
+        self._where = where
+        self._buffer = bytearray()
+
+    def readline(self, limit: int) -> bytes:
+        while True:
+            end = self._buffer.find(b"\n", 0, limit)
+            if end >= 0 or len(self._buffer) >= limit:
+                size = end + 1 if end >= 0 else limit
+                line = bytes(self._buffer[:size])
+                del self._buffer[:size]
+                return line
+            self.sock.settimeout(self._deadline.socket_timeout())
+            try:
+                chunk = self.sock.recv(_RECV_SIZE)
+            except TimeoutError:
+                if self._buffer:
+                    raise SlowAnswer(
+                        "timeout",
+                        f"{self._where} was still sending a line of its answer ({len(self._buffer)} "
+                        "bytes so far) "
+                        f"when the trip's timeout of {self._deadline.seconds:g} s ran out",
+                    ) from None
+                raise TripFailure(
+                    "timeout",
+                    f"no answer from {self._where} before the trip's timeout of {self._deadline.seconds:g} s",
+                ) from None
+            if not chunk:
+                line = bytes(self._buffer)
+                self._buffer.clear()
+                return line
+            self._buffer += chunk
 
 
 class StepTimer:
@@ -121,8 +181,12 @@ def classify(exc: BaseException, server: MailServer, deadline: Deadline) -> Trip
             "timeout", f"no answer from {where} before the trip's timeout of {deadline.seconds:g} s"
         )
     if isinstance(exc, ssl.SSLCertVerificationError):
+        hint = ""
+        if exc.verify_code in _UNTRUSTED:
+            hint = " (a private CA: trust it with --cafile, the emulator's --mail-cafile"
+            hint += "; or try without TLS: --starttls never)" if not server.implicit_tls else ")"
         return TripFailure(
-            "tls", f"the certificate of {where} is not valid: {exc.verify_message or exc.reason}"
+            "tls", f"the certificate of {where} is not valid: {exc.verify_message or exc.reason}{hint}"
         )
     if isinstance(exc, ssl.SSLError):
         hint = ""
@@ -253,7 +317,7 @@ def greeting(server: MailServer) -> Iterator[None]:
     try:
         yield
     except TripFailure as failure:
-        if failure.kind == "timeout" and not server.implicit_tls:
+        if failure.kind == "timeout" and not server.implicit_tls and not isinstance(failure, SlowAnswer):
             failure.cause = (
                 f"no greeting from {server.url} before the trip's timeout: if this port expects "
                 f"TLS at once, use {server.scheme}s://"

@@ -15,23 +15,79 @@ import ssl
 from dataclasses import dataclass, field
 
 from .message import LEFTOVER_AGE_S, probe_header
-from .net import Deadline, Recorder, arm, greeting, guard, maybe_step, open_channel
+from .net import (
+    MAX_ANSWER_BYTES,
+    Deadline,
+    LineReader,
+    Recorder,
+    arm,
+    greeting,
+    guard,
+    maybe_step,
+    open_channel,
+)
 from .result import TripFailure
-from .target import Mailbox
+from .target import Mailbox, MailServer
 
 #: At most this many messages (the newest) are looked at in one session.
 MAX_SCAN = 200
+#: poplib's limit on one line (its ``_MAXLINE``, which the stubs do not name).
+_POP3_MAXLINE: int = getattr(poplib, "_MAXLINE", 2048)
 
 
 class _PreconnectedPOP3(poplib.POP3):
-    """poplib on a socket that is already connected; reads the greeting on creation."""
+    """poplib on a socket that is already connected; reads the greeting on creation.
 
-    def __init__(self, sock: socket.socket, host: str, port: int) -> None:
+    Every read and write gets the time left before the deadline, and a multi-line answer
+    (UIDL, TOP) is cut off at :data:`.net.MAX_ANSWER_BYTES`.
+    """
+
+    def __init__(self, sock: socket.socket, server: MailServer, deadline: Deadline) -> None:
         self._ready_socket = sock
-        super().__init__(host, port)
+        self._deadline = deadline
+        self._where = server.url
+        self._reader = LineReader(sock, deadline, server.url)
+        super().__init__(server.host, server.port)
 
     def _create_socket(self, timeout: float | None) -> socket.socket:
         return self._ready_socket
+
+    def _getline(self) -> tuple[bytes, int]:
+        line = self._reader.readline(_POP3_MAXLINE + 1)
+        if len(line) > _POP3_MAXLINE:
+            raise poplib.error_proto("line too long")
+        if not line:
+            raise poplib.error_proto("-ERR EOF")
+        octets = len(line)
+        if line[-2:] == b"\r\n":
+            return line[:-2], octets
+        if line[:1] == b"\r":
+            return line[1:-1], octets
+        return line[:-1], octets
+
+    def _getlongresp(self) -> tuple[bytes, list[bytes], int]:
+        answer: bytes = self._getresp()  # type: ignore[attr-defined]  # poplib's, untyped
+        lines: list[bytes] = []
+        octets = 0
+        line, size = self._getline()
+        while line != b".":
+            if line.startswith(b".."):
+                size -= 1
+                line = line[1:]
+            octets += size
+            if octets > MAX_ANSWER_BYTES:
+                raise TripFailure(
+                    "protocol",
+                    f"{self._where} sent an answer (a listing, a header or a message) of more than "
+                    f"{MAX_ANSWER_BYTES // (1024 * 1024)} MiB without ending it",
+                )
+            lines.append(line)
+            line, size = self._getline()
+        return answer, lines, octets
+
+    def _putline(self, line: bytes) -> None:
+        self._ready_socket.settimeout(self._deadline.socket_timeout())
+        self._ready_socket.sendall(line + b"\r\n")
 
 
 @dataclass
@@ -58,10 +114,12 @@ class Pop3Session:
         server = mailbox.pop3
         self._sock = open_channel(server, deadline, context, recorder, warn_days, warnings)
         self.client: _PreconnectedPOP3 | None = None
+        self.message_count = 0
+        """How many messages the last look saw (only the newest MAX_SCAN are read)."""
         try:
             with maybe_step(recorder, "pop3.banner") as step, greeting(server), guard(server, deadline):
                 arm(self._sock, deadline)
-                self.client = _PreconnectedPOP3(self._sock, server.host, server.port)
+                self.client = _PreconnectedPOP3(self._sock, server, deadline)
                 step.detail = self.client.getwelcome().decode("utf-8", "replace")[:200]
             with maybe_step(recorder, "pop3.login") as step:
                 self._login()
@@ -119,9 +177,12 @@ class Pop3Session:
                 for line in listing:
                     num_text, _, uid = line.decode("ascii", "replace").partition(" ")
                     ids[int(num_text)] = uid.strip()
+                self.message_count = len(ids)
             except poplib.error_proto:
                 count, _ = self.client.stat()
-                ids = {n: "" for n in range(1, count + 1)}
+                # Only the newest: a server may claim any count.
+                ids = {n: "" for n in range(max(count - MAX_SCAN, 0) + 1, count + 1)}
+                self.message_count = count
             found: dict[int, tuple[str, int]] = {}
             for number in sorted(ids, reverse=True)[:MAX_SCAN]:
                 uid = ids[number]

@@ -10,7 +10,8 @@ Guard rails: one message per trip, from the monitor's address to the same addres
 messages carrying the probe header are ever deleted (this trip's, and earlier trips'
 leftovers older than :data:`.message.LEFTOVER_AGE_S`); after any failure, a timeout or
 Ctrl-C once the message may have been sent, one more POP3 session (its own short budget,
-``cleanup_timeout``) deletes it if it is there. TLS is always verified.
+``cleanup_timeout``) deletes it if it is there; a second Ctrl-C stops that clean-up, and the
+result still says what may be left. TLS is always verified.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .message import build_message
+from .message import LEFTOVER_AGE_S, build_message
 from .net import Deadline, Recorder
-from .pop3 import Pop3Session, Seen, leftovers
+from .pop3 import MAX_SCAN, Pop3Session, Seen, leftovers
 from .result import Step, StepCallback, TripFailure, TripResult
 from .send import SmtpSend, StartTls
 from .target import Mailbox
@@ -74,6 +75,19 @@ def run_trip(
     return _Trip(mailbox, options or ProbeOptions(), on_step).run()
 
 
+def _scan_detail(deleted: int, younger: int, messages: int) -> str:
+    """What the first look found of earlier trips' messages, claiming no more than it saw."""
+    minutes = f"{LEFTOVER_AGE_S / 60:g} min"
+    parts = [f"{deleted} leftover probe message(s) of earlier trips deleted" if deleted
+             else f"no leftover probe messages older than {minutes}"]
+    if younger:
+        parts.append(f"{younger} younger one(s) of other trips kept (such a trip may still be running; "
+                     f"a later trip deletes them once older than {minutes})")
+    if messages > MAX_SCAN:
+        parts.append(f"only the newest {MAX_SCAN} of {messages} messages were looked at")
+    return "; ".join(parts)
+
+
 class _Trip:
     def __init__(self, mailbox: Mailbox, options: ProbeOptions, on_step: StepCallback | None) -> None:
         self.mailbox = mailbox
@@ -113,7 +127,14 @@ class _Trip:
             failure = TripFailure("interrupted", "interrupted (Ctrl-C) before the trip ended")
         elapsed_ms = (time.perf_counter() - started) * 1000
         if failure is not None and self.sender is not None and self.sender.maybe_sent:
-            cleanup = self._cleanup()
+            try:
+                cleanup = self._cleanup()
+            except KeyboardInterrupt:
+                # A second Ctrl-C: stop cleaning up, and still say what is left.
+                interrupted = True
+                cleanup = ("failed", (
+                    "the clean-up was interrupted (a second Ctrl-C): the probe message may be left in the "
+                    f"mailbox; a later trip deletes it once it is older than {LEFTOVER_AGE_S / 60:g} min"))
         result = self._result(failure, elapsed_ms, cleanup)
         if interrupted:
             raise TripInterrupted(result)
@@ -126,10 +147,7 @@ class _Trip:
             if old:
                 session.delete(old)
             session.quit()
-            step.detail = (
-                f"{len(old)} leftover probe message(s) of earlier trips deleted" if old
-                else "no leftover probe messages"
-            )
+            step.detail = _scan_detail(len(old), len(found) - len(old), session.message_count)
 
     def _wait_and_delete(self, deadline: Deadline) -> None:
         waited = time.perf_counter()

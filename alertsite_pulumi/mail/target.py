@@ -14,16 +14,14 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from ..rules import DEFAULT_PORTS
+from ..validators import parse_mail_url, redact_url_userinfo
+
 Kind = Literal["smtp", "pop3"]
 
-DEFAULT_PORTS = {"smtp": 25, "smtps": 465, "pop3": 110, "pop3s": 995}
 SCHEMES: dict[Kind, tuple[str, str]] = {"smtp": ("smtp", "smtps"), "pop3": ("pop3", "pop3s")}
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_URL = re.compile(
-    rf"(?P<scheme>[A-Za-z0-9]+)://(?P<host>{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]+\])"
-    r"(?::(?P<port>\d{1,5}))?/?"
-)
 _EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
 #: The longest address SMTP carries (RFC 5321: a 256-octet path, less its angle brackets).
 _EMAIL_MAX = 254
@@ -97,23 +95,22 @@ class MailServer:
 
 
 def parse_server(url: str, kind: Kind) -> MailServer:
-    """``smtps://mail.example.com:465`` as a :class:`MailServer`; ValueError names what is wrong."""
+    """``smtps://mail.example.com:465`` as a :class:`MailServer`; ValueError names what is wrong.
+
+    The resource's own reading (:func:`..validators.parse_mail_url`): the probe takes exactly
+    the URLs a monitor may hold. The error shows the URL only with its user and password
+    masked, and only its first characters.
+    """
     schemes = SCHEMES[kind]
-    form = f"{schemes[0]}://host[:port] or {schemes[1]}://host[:port]"
-    found = _URL.fullmatch(url.strip())
-    if not found or found.group("scheme").lower() not in schemes:
-        raise ValueError(f"{kind} server {url!r} must be a URL of the form {form}")
-    scheme = found.group("scheme").lower()
-    host = found.group("host").strip("[]").rstrip(".")
-    if ":" in host:
-        try:
-            ipaddress.IPv6Address(host)
-        except ValueError:
-            raise ValueError(f"{kind} server {url!r}: {host!r} is not an IPv6 address") from None
-    port = int(found.group("port") or DEFAULT_PORTS[scheme])
-    if not 1 <= port <= 65535:
-        raise ValueError(f"{kind} server {url!r}: port {port} must be between 1 and 65535")
-    return MailServer(scheme, host, port)
+    try:
+        scheme, host, port = parse_mail_url(url, schemes)
+    except ValueError as exc:
+        raise ValueError(f"{kind} server {_shown(redact_url_userinfo(url))}: {exc}") from None
+    return MailServer(scheme, host, port or DEFAULT_PORTS[scheme])
+
+
+def _shown(text: str) -> str:
+    return repr(text[:_SHOWN]) + (f"... ({len(text)} characters)" if len(text) > _SHOWN else "")
 
 
 def is_loopback_host(host: str) -> bool:
@@ -141,8 +138,7 @@ class Mailbox:
     def from_urls(cls, smtp: str, pop3: str, email: str, username: str, password: str) -> Mailbox:
         """Build and check a mailbox; ValueError (never showing the password) when invalid."""
         if len(email) > _EMAIL_MAX or not _EMAIL.fullmatch(email):
-            shown = repr(email[:_SHOWN]) + (f"... ({len(email)} characters)" if len(email) > _SHOWN else "")
-            raise ValueError(f"email {shown} is not an email address")
+            raise ValueError(f"email {_shown(email)} is not an email address")
         if not username or any(c in username for c in "\r\n\0"):
             raise ValueError("the POP3 username must be set and fit on one line")
         if not password:

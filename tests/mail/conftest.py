@@ -1,5 +1,6 @@
 """Real mail servers for the probe's tests: Dovecot (POP3, pop3s with a test CA's
-certificate) and aiosmtpd variants, started once per session; a fresh mailbox per test."""
+certificate), aiosmtpd variants and Postfix (a real MTA delivering into Dovecot's Maildirs),
+started once per session; a fresh mailbox per test."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import trustme
 from alertsite_pulumi.mail import Mailbox
 
 from .dovecot import Dovecot
+from .postfix import Postfix
 from .smtp_server import Delivery, SmtpServer
 
 _user_numbers = itertools.count(1)
@@ -100,6 +102,17 @@ def mail_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServe
             blackhole=start(Delivery(delivery.maildirs, drop=True)),
             start_smtps=start_smtps,
         )
+
+
+@pytest.fixture(scope="session")
+def postfix(mail_servers: MailServers) -> Iterator[Postfix]:
+    """One Postfix for the session, with a listener per behaviour (see :data:`.postfix.LISTENERS`)."""
+    cert = mail_servers.ca.issue_cert("127.0.0.1", "localhost")
+    server = Postfix(mail_servers.dovecot, cert.cert_chain_pems[0].bytes(), cert.private_key_pem.bytes())
+    try:
+        yield server.start()
+    finally:
+        server.stop()
 
 
 def new_mail_user(servers: MailServers, password: str | None = None) -> MailUser:

@@ -59,6 +59,15 @@ class Dovecot:
     def log_path(self) -> Path:
         return self.root / "dovecot.log"
 
+    @property
+    def config_path(self) -> Path:
+        return self.root / "dovecot.conf"
+
+    @property
+    def account(self) -> pwd.struct_passwd:
+        """The account Dovecot's processes and the Maildirs belong to."""
+        return self._account
+
     def _chown(self, path: Path) -> None:
         if os.geteuid() == 0:
             os.chown(path, self._account.pw_uid, self._account.pw_gid)

@@ -100,3 +100,23 @@ def test_a_monitor_from_the_api(
     assert "timeout 10 s" in result.stdout
     missing = invoke("round-trip", "--monitor", "999999999", env=env, secrets=(ADMIN[1],))
     assert missing.exit_code == 2 and "404" in missing.stderr
+
+
+def test_credentials_in_a_url_are_never_shown(
+    emulator: EmulatorControl, mail_servers: MailServers, mail_user: MailUser
+) -> None:
+    # A monitor made outside Pulumi may hold them; the probe refuses such a URL as the resource
+    # does, and shows it only masked.
+    monitor_id = _seed(emulator, mail_servers, mail_user, pop3_hostname="pop3://rt1:TopSecret99@127.0.0.1:1")
+    env = {"ALERTSITE_BASE_URL": emulator.api_url, "ALERTSITE_USERNAME": ADMIN[0],
+           "ALERTSITE_PASSWORD": ADMIN[1], "ALERTSITE_MAILBOX_PASSWORD": mail_user.password}
+    for extra in ([], ["--json"]):
+        result = invoke("round-trip", "--monitor", monitor_id, *extra, env=env,
+                        secrets=("TopSecret99", "rt1:", mail_user.password, ADMIN[1]))
+        assert result.exit_code == 2
+        assert "pop3 server 'pop3://***@127.0.0.1:1'" in result.stderr
+        assert "must not carry credentials in the URL" in result.stderr
+    given = invoke("round-trip", "--smtp", mail_servers.plain.url(), "--pop3", "pop3://user:Pw-In-Url-7@127.0.0.1:1",
+                   "--email", mail_user.email, "--username", mail_user.name, env=env,
+                   secrets=("Pw-In-Url-7", "user:", mail_user.password))
+    assert given.exit_code == 2 and "'pop3://***@127.0.0.1:1'" in given.stderr

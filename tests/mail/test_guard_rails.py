@@ -20,6 +20,8 @@ from alertsite_pulumi.mail import (
     TripInterrupted,
     run_trip,
 )
+from alertsite_pulumi.mail.target import parse_server
+from alertsite_pulumi.validators import redact_url_userinfo, validate_url
 
 from .conftest import MailServers, MailUser, mailbox_for
 
@@ -68,9 +70,24 @@ def test_only_messages_with_the_probe_header_are_deleted(
     result = run_trip(box, _options(mail_servers))
     assert result.ok, result.cause
     scan = next(s for s in result.steps if s.name == "pop3.scan")
-    assert "1 leftover" in scan.detail
+    assert scan.detail.startswith("1 leftover probe message(s) of earlier trips deleted; 1 younger one(s)")
     left = sorted(str(m["Subject"]) for m in mailbox.Maildir(mail_user.maildir, create=False))
     assert left == ["a look-alike header", "another trip, maybe still running", "somebody's real mail"]
+
+
+def test_the_scan_tells_of_younger_leftovers_it_keeps(
+    mail_servers: MailServers, mail_user: MailUser
+) -> None:
+    # It said "no leftover probe messages" while this one was there.
+    _put(mail_user, f"{'c' * 24}; sent={int(time.time()) - 60}", "another trip, maybe still running")
+    box = mailbox_for(mail_user, mail_servers.plain.url(), mail_servers.pop3)
+    result = run_trip(box, _options(mail_servers))
+    assert result.ok, result.cause
+    scan = next(s for s in result.steps if s.name == "pop3.scan")
+    assert scan.detail.startswith(
+        "no leftover probe messages older than 15 min; 1 younger one(s) of other trips kept")
+    assert [str(m["Subject"]) for m in mailbox.Maildir(mail_user.maildir, create=False)] == [
+        "another trip, maybe still running"]
 
 
 def test_no_password_in_any_output(
@@ -128,6 +145,46 @@ def test_an_unverified_tls_context_is_refused(mail_servers: MailServers, mail_us
 def test_a_mailbox_is_checked_before_anything_is_sent(smtp: str, pop3: str, email: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Mailbox.from_urls(smtp, pop3, email, "user", "pw")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["POP3://mail.example.com", "pop3://mail.example.com/", "pop3://mail.example.com.", "pop3://[1:2]",
+     " pop3://mail.example.com", "pop3://mail.example.com:\u0661\u0661\u0660", "pop3://mail.example.com:0"],
+)
+def test_the_probe_refuses_what_the_resource_refuses(url: str) -> None:
+    # One reading of a monitor's URL: the probe used to take all of these.
+    assert validate_url(("pop3", "pop3s"))(url) is not None
+    with pytest.raises(ValueError, match=r"^pop3 server '"):
+        parse_server(url, "pop3")
+
+
+@pytest.mark.parametrize(
+    ("url", "port"),
+    [("pop3://mail.example.com:00110", 110), ("pop3://[::1]", 110), ("pop3s://mail.example.com", 995)],
+)
+def test_the_probe_takes_what_the_resource_takes(url: str, port: int) -> None:
+    assert validate_url(("pop3", "pop3s"))(url) is None
+    assert parse_server(url, "pop3").port == port
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("pop3://rt1:TopSecret99@host:1", "pop3://***@host:1"),
+        ("pop3://user@host", "pop3://***@host"),
+        ("smtp://u:pa/ss#w@rd@host:25", "smtp://***@host:25"),
+        ("u:TopSecret99@host", "***@host"),
+        ("pop3://host:110", "pop3://host:110"),
+    ],
+)
+def test_userinfo_in_a_url_is_masked(url: str, shown: str) -> None:
+    assert redact_url_userinfo(url) == shown
+    if "@" not in url:
+        return
+    with pytest.raises(ValueError) as refused:
+        parse_server(url, "smtp" if url.startswith("smtp") else "pop3")
+    assert "TopSecret99" not in str(refused.value) and "pa/ss" not in str(refused.value)
 
 
 def test_a_huge_address_is_refused_and_not_shown_whole() -> None:
