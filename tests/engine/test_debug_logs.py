@@ -47,3 +47,14 @@ def test_engine_logs_up_to_v8_hold_no_secret_and_v9_and_grpc_logs_hold_them_all(
     destroy = project.run("destroy", "--yes", *verbose)
     assert not any(secret in destroy.output for secret in SECRETS)
     assert emulator.monitors() == []
+
+
+def test_the_debug_flag_holds_no_secret(spec_project: Callable[..., SpecProject],
+                                        emulator: EmulatorControl) -> None:
+    """The README says `--debug` is as safe as `-v=8`: no secret on up, refresh or destroy."""
+    project = spec_project()
+    for args in (("up", "--yes", "--debug"), ("refresh", "--yes", "--debug"),
+                 ("destroy", "--yes", "--debug")):
+        result = project.run(*args)
+        assert not any(secret in result.output for secret in SECRETS), args
+    assert emulator.monitors() == []
