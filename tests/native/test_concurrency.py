@@ -160,3 +160,17 @@ def test_a_custom_timeout_ends_the_retries(plugin: Plugin, emulator: EmulatorCon
     assert outcome and "custom timeout of 1 s" in outcome[0]
     # The settings allow 6 retries within 120 s; the custom timeout stopped them first.
     assert emulator.requests()["by_endpoint"]["get"] < 7
+
+
+def test_a_custom_timeout_cuts_a_request_s_own_timeout(plugin: Plugin, emulator: EmulatorControl) -> None:
+    """A request started inside a custom timeout waits only for what is left of it (at least 2 s),
+    not for its `requestTimeout` (30 s): an answer 5 s late comes after the read has failed."""
+    monitor_id = emulator.seed_monitor({"name": "x", "email": "x@example.com"})
+    plugin.stub.Read(provider_pb2.ReadRequest(id=monitor_id, urn=MONITOR_URN + "m"))  # logs in
+    emulator.set_faults([{"endpoint": "get", "kind": "latency", "latency_ms": 5000, "count": 1}])
+    emulator.reset_requests()
+    thread, outcome = _read_in_background(plugin, monitor_id, timeout=1)
+    thread.join(60)
+    assert outcome and outcome[0] != "", "the read waited for the late answer"
+    assert "custom timeout of 1 s" in outcome[0]
+    assert emulator.requests()["by_endpoint"]["get"] == 1  # and no retry after the deadline
