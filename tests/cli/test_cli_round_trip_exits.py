@@ -1,7 +1,8 @@
-"""`alertsite-pulumi round-trip` stopped with Ctrl-C: exit code 130, as the README promises.
+"""Exit codes of `alertsite-pulumi round-trip` the README promises and no mail test reaches:
+130 after Ctrl-C, and 2 when the `pulumi` CLI stops the command before any trip.
 
-The installed console script runs as a process of its own, and SIGINT reaches it while it waits
-for a POP3 greeting from a real loopback server that accepts and never speaks.
+The installed console script runs as a process of its own: SIGINT reaches it while it waits for
+a POP3 greeting from a real loopback server that accepts and never speaks.
 """
 
 from __future__ import annotations
@@ -78,3 +79,16 @@ def test_ctrl_c_exits_130_and_shows_no_password(silent_server: tuple[int, thread
     assert time.monotonic() - started < 15  # Ctrl-C ends the wait, not the 60 s trip timeout
     assert "Traceback" not in err
     assert PASSWORD not in out and PASSWORD not in err
+
+
+def test_a_failing_pulumi_cli_stops_the_command_with_exit_code_2(tmp_path: Path, engine_bin: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALERTSITE_", "PULUMI_"))}
+    env.update({"PATH": f"{engine_bin}{os.pathsep}{env.get('PATH', '')}",
+                "PULUMI_HOME": str(tmp_path / "home"),
+                "PULUMI_BACKEND_URL": f"file://{tmp_path / 'no-such-state'}",
+                "ALERTSITE_MAILBOX_PASSWORD": PASSWORD})
+    done = subprocess.run([str(CONSOLE_SCRIPT), "round-trip", "--stack", "nope", "--cwd", str(tmp_path)],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "cannot read the stack" in done.stderr and "Traceback" not in done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
