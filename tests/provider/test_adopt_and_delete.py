@@ -10,6 +10,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 from alertsite_pulumi.emulator import EmulatorControl
+from alertsite_pulumi.errors import AdoptionError
 from alertsite_pulumi.provider import EmailRoundTripMonitorProvider
 
 ADMIN = {"alertsite:username": "admin@example.com", "alertsite:password": "emulator-admin-password"}
@@ -71,3 +72,18 @@ def test_a_delete_of_a_monitor_already_gone_succeeds(
     # The mailbox is free again for this process.
     again = provider.create(inputs())
     assert [m["id"] for m in emulator.monitors()] == [again.id]
+
+
+def test_adoption_needs_exactly_the_monitor_it_names(
+        provider: EmailRoundTripMonitorProvider, emulator: EmulatorControl) -> None:
+    """`AdoptionError` when the id does not exist or the name matches 0 or 2+; nothing is made."""
+    with pytest.raises(AdoptionError, match="AlertSite has no monitor 424242"):
+        provider.create(inputs(adopt_monitor_id="424242"))
+    with pytest.raises(AdoptionError, match="must exist; found none"):
+        provider.create(inputs(name="Nobody has this name", adopt_by_name=True))
+    emulator.seed_monitor(inputs(name="Twice"))
+    emulator.seed_monitor(inputs(name="Twice", email="twice-2@example.com"))
+    with pytest.raises(AdoptionError, match="must exist; found 2"):
+        provider.create(inputs(name="Twice", adopt_by_name=True))
+    assert calls(emulator).get("create", 0) == 0 and calls(emulator).get("update", 0) == 0
+    assert len(emulator.monitors()) == 2
