@@ -58,3 +58,16 @@ def test_the_debug_flag_holds_no_secret(spec_project: Callable[..., SpecProject]
         result = project.run(*args)
         assert not any(secret in result.output for secret in SECRETS), args
     assert emulator.monitors() == []
+
+
+def test_warnings_are_printed_without_the_log_level_variable(
+        spec_project: Callable[..., SpecProject], emulator: EmulatorControl) -> None:
+    """A lost create answer is a warning: it shows in `pulumi up`'s output with no
+    ALERTSITE_LOG_LEVEL set, and the calls (debug lines) do not."""
+    project = spec_project()
+    emulator.set_faults([{"endpoint": "create", "kind": "commit_then_drop", "count": 1}])
+    up = project.up()
+    assert "create of 'Round trip 0' got no clear answer" in up.output, up.output[-3000:]
+    assert "POST /monitors/email-round-trip -> 200" not in up.output
+    assert not any(secret in up.output for secret in SECRETS)
+    assert len(emulator.monitors()) == 1
