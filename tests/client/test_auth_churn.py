@@ -43,6 +43,7 @@ def test_tokens_refused_forever_end_after_max_relogins(make_client: MakeClient,
         client.list_monitors()
     assert refused.value.status == 401
     relogins = client.retry.max_relogins
+    assert relogins == 10  # the README: at most 10 new logins a call
     assert calls(emulator, "list") == relogins + 1 and calls(emulator, "login") == relogins
 
 

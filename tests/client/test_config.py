@@ -147,3 +147,23 @@ def test_a_malformed_base_url_is_a_configuration_error_that_hides_credentials() 
             resolve_settings(environ={"ALERTSITE_BASE_URL": url})
         assert "alertsite:baseUrl / ALERTSITE_BASE_URL" in str(info.value)
         assert "hunter2" not in str(info.value)
+
+
+def test_the_defaults_are_the_readmes() -> None:
+    """The defaults the README's configuration table gives, as numbers, not as the code's names."""
+    s = resolve_settings(environ={})
+    assert s.base_url == "https://api.alertsite.com/api/v3"
+    assert (s.request_timeout, s.max_retries, s.retry_budget) == (30.0, 6, 120.0)
+    assert s.max_requests_per_second is None and s.allow_shared_mailbox is False
+    assert s.max_concurrency == 32
+
+
+def test_max_concurrency_is_1_to_256() -> None:
+    assert resolve_settings(environ={"ALERTSITE_MAX_CONCURRENCY": "1"}).max_concurrency == 1
+    highest = resolve_settings(stack_config={"alertsite:maxConcurrency": "256"}, environ={})
+    assert highest.max_concurrency == 256
+    for raw in ("0", "257", "2.5", "many"):
+        with pytest.raises(ConfigurationError) as info:
+            resolve_settings(environ={"ALERTSITE_MAX_CONCURRENCY": raw})
+        assert "alertsite:maxConcurrency / ALERTSITE_MAX_CONCURRENCY" in str(info.value)
+        assert "1 to 256" in str(info.value)

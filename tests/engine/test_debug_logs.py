@@ -47,3 +47,27 @@ def test_engine_logs_up_to_v8_hold_no_secret_and_v9_and_grpc_logs_hold_them_all(
     destroy = project.run("destroy", "--yes", *verbose)
     assert not any(secret in destroy.output for secret in SECRETS)
     assert emulator.monitors() == []
+
+
+def test_the_debug_flag_holds_no_secret(spec_project: Callable[..., SpecProject],
+                                        emulator: EmulatorControl) -> None:
+    """The README says `--debug` is as safe as `-v=8`: no secret on up, refresh or destroy."""
+    project = spec_project()
+    for args in (("up", "--yes", "--debug"), ("refresh", "--yes", "--debug"),
+                 ("destroy", "--yes", "--debug")):
+        result = project.run(*args)
+        assert not any(secret in result.output for secret in SECRETS), args
+    assert emulator.monitors() == []
+
+
+def test_warnings_are_printed_without_the_log_level_variable(
+        spec_project: Callable[..., SpecProject], emulator: EmulatorControl) -> None:
+    """A lost create answer is a warning: it shows in `pulumi up`'s output with no
+    ALERTSITE_LOG_LEVEL set, and the calls (debug lines) do not."""
+    project = spec_project()
+    emulator.set_faults([{"endpoint": "create", "kind": "commit_then_drop", "count": 1}])
+    up = project.up()
+    assert "create of 'Round trip 0' got no clear answer" in up.output, up.output[-3000:]
+    assert "POST /monitors/email-round-trip -> 200" not in up.output
+    assert not any(secret in up.output for secret in SECRETS)
+    assert len(emulator.monitors()) == 1

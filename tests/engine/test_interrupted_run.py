@@ -176,6 +176,16 @@ def test_killed_up_converges_after_recover(spec_project: Callable[..., SpecProje
     project = spec_project([monitor_args(i) for i in range(MONITORS)])
     orphans = killed(project, emulator)
 
+    # --dry-run shows the decisions and changes nothing: not the state, not AlertSite.
+    before = project.export()["deployment"]
+    dry = recover(project, "--dry-run", f"--{mode}")
+    would = "would adopt monitor " if mode == "adopt" else "would delete orphan monitor "
+    assert dry.stdout.count(would) == len(orphans), dry.stdout
+    after = project.export()["deployment"]
+    assert after["resources"] == before["resources"]
+    assert after.get("pending_operations") == before.get("pending_operations")
+    assert set(orphans) <= {str(m["id"]) for m in emulator.monitors()}
+
     done = recover(project, f"--{mode}")
     verb = "adopted" if mode == "adopt" else "deleted"
     assert done.stdout.count(f"{verb} ") == len(orphans), done.stdout

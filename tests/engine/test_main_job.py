@@ -41,3 +41,23 @@ def test_main_job_brings_up_the_configured_monitors_and_a_rerun_changes_nothing(
     assert "4 deleted" in down.stdout
     after = main_job(tmp_path, "preview")
     assert "+ 4 to create" in after.stdout
+
+
+def test_with_an_account_set_the_main_job_wants_the_live_stack_not_the_emulator(
+        tmp_path: Path, engine_bin: Path) -> None:
+    """ALERTSITE_USERNAME and ALERTSITE_PASSWORD (or a token) set: the stack `live`, never the
+    emulator; with no Pulumi.live.yaml it says how to write one, before any change."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PULUMI_", "ALERTSITE_", "VIRTUAL_ENV"))}
+    env.update({"ALERTSITE_STATE_DIR": str(tmp_path), "PULUMI_HOME": str(tmp_path / "home")})
+    assert not (REPO / "Pulumi.live.yaml").exists()
+    for account in ({"ALERTSITE_USERNAME": "ops@example.com", "ALERTSITE_PASSWORD": "account-Pw-4"},
+                    {"ALERTSITE_ACCESS_TOKEN": "0123456789abcdef0123456789abcdef"}):
+        done = subprocess.run(["bash", str(REPO / "scripts" / "main-job")], cwd=REPO, env={**env, **account},
+                              capture_output=True, text=True, timeout=900, check=False)
+        assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+        assert "Pulumi.live.yaml is missing" in done.stderr
+        assert "alertsite-pulumi export --format stack-config --stack live -o Pulumi.live.yaml" in done.stderr
+        assert "using the local emulator" not in done.stderr
+        assert "account-Pw-4" not in done.stdout + done.stderr
+    assert not (tmp_path / "emulator.db").exists()

@@ -73,9 +73,12 @@ def test_import_by_cli_and_by_import_option(native: NativeProject, emulator: Emu
 
     # `pulumi import`: this engine's Python host cannot generate code (it predates
     # GenerateProgram), so the program is written by hand with the fields AlertSite reports.
+    emulator.reset_requests()
     result = native.run("import", "alertsite:index:EmailRoundTripMonitor", "mon-5", by_cli,
                         "--yes", "--protect=false", "--generate-code=false")
     assert "1 imported" in result.output
+    writes = emulator.requests()["by_endpoint"]
+    assert [writes.get(verb, 0) for verb in ("create", "update", "delete")] == [0, 0, 0]  # no write
     (imported,) = native.monitors()
     assert imported["id"] == by_cli and imported["inputs"]["name"] == "Round trip 5"
     native.set_spec([monitor_args(5, with_password=False)])
@@ -87,7 +90,8 @@ def test_import_by_cli_and_by_import_option(native: NativeProject, emulator: Emu
                      monitor_args(6, with_password=False, options={"import_": by_option})])
     result = native.up()
     assert "1 imported" in result.output
-    assert emulator.requests()["by_endpoint"]["create"] == 0
+    writes = emulator.requests()["by_endpoint"]
+    assert [writes.get(verb, 0) for verb in ("create", "update", "delete")] == [0, 0, 0]
     native.preview("--expect-no-changes")
     native.set_spec([monitor_args(5, with_password=False), monitor_args(6, with_password=False)])
     native.preview("--expect-no-changes")

@@ -35,6 +35,9 @@ def test_move_from_dynamic_to_native_creates_nothing(spec_project: Callable[...,
     project.run("state", "delete", "--yes", *(r["urn"] for r in dynamic))
     assert project.resources(EMAIL_ROUND_TRIP_MONITOR_TYPE) == []
     assert len(emulator.monitors()) == 3
+    # A password AlertSite holds that is not the program's: the import's update must re-send it.
+    for monitor_id in ids.values():
+        emulator.edit_monitor(monitor_id, email_password="changed-in-the-ui")
 
     # 2. The same monitors as native resources, each imported by its id.
     project.write(NATIVE_SPEC_PROGRAM)
@@ -43,6 +46,7 @@ def test_move_from_dynamic_to_native_creates_nothing(spec_project: Callable[...,
     result = project.up()
     calls: dict[str, Any] = emulator.requests()["by_endpoint"]
     assert calls["create"] == 0 and calls["delete"] == 0
+    assert calls["update"] == 3  # one update in place per monitor with a password
     assert "3 imported" in result.output
     native = project.resources(NATIVE_TYPE)
     assert {r["urn"].rsplit("::", 1)[-1]: r["id"] for r in native} == ids

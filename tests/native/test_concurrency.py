@@ -160,3 +160,33 @@ def test_a_custom_timeout_ends_the_retries(plugin: Plugin, emulator: EmulatorCon
     assert outcome and "custom timeout of 1 s" in outcome[0]
     # The settings allow 6 retries within 120 s; the custom timeout stopped them first.
     assert emulator.requests()["by_endpoint"]["get"] < 7
+
+
+def test_a_custom_timeout_cuts_a_request_s_own_timeout(plugin: Plugin, emulator: EmulatorControl) -> None:
+    """A request started inside a custom timeout waits only for what is left of it (at least 2 s),
+    not for its `requestTimeout` (30 s): an answer 5 s late comes after the read has failed."""
+    monitor_id = emulator.seed_monitor({"name": "x", "email": "x@example.com"})
+    plugin.stub.Read(provider_pb2.ReadRequest(id=monitor_id, urn=MONITOR_URN + "m"))  # logs in
+    emulator.set_faults([{"endpoint": "get", "kind": "latency", "latency_ms": 5000, "count": 1}])
+    emulator.reset_requests()
+    thread, outcome = _read_in_background(plugin, monitor_id, timeout=1)
+    thread.join(60)
+    assert outcome and outcome[0] != "", "the read waited for the late answer"
+    assert "custom timeout of 1 s" in outcome[0]
+    assert emulator.requests()["by_endpoint"]["get"] == 1  # and no retry after the deadline
+
+
+def test_cancel_lets_a_request_already_sent_finish(plugin: Plugin, emulator: EmulatorControl) -> None:
+    """Ctrl-C ends waits for retries, not a request on the wire: its answer is still used."""
+    monitor_id = emulator.seed_monitor({"name": "x", "email": "x@example.com"})
+    plugin.stub.Read(provider_pb2.ReadRequest(id=monitor_id, urn=MONITOR_URN + "m"))  # logs in
+    emulator.set_faults([{"endpoint": "get", "kind": "latency", "latency_ms": 1500, "count": 1}])
+    emulator.reset_requests()
+    thread, outcome = _read_in_background(plugin, monitor_id)
+    while emulator.requests()["by_endpoint"].get("get", 0) < 1:
+        thread.join(0.05)
+    assert thread.is_alive()  # the emulator counts a request, then holds its answer 1.5 s
+    plugin.stub.Cancel(empty_pb2.Empty())
+    thread.join(BARRIER_WAIT)
+    assert outcome == [""], outcome  # the read answered with the monitor
+    assert emulator.requests()["by_endpoint"]["get"] == 1
