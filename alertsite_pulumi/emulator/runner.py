@@ -31,7 +31,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ..fields import URL_FIELDS
 from ..mail import CODES, KIND_TITLES, Mailbox, ProbeOptions, TripResult, parse_server, run_trip, tls_context
+from ..validators import redact_url_userinfo
 from .model import JsonObject, as_int
 from .store import Store
 
@@ -70,6 +72,19 @@ def _config_status(cause: str) -> JsonObject:
         "code_origin": "emulator",
         "warnings": [],
     }
+
+
+def _without_secrets(text: str, record: JsonObject) -> str:
+    """``text`` (the reason a monitor cannot be run, which quotes its server URLs) with the
+    logins inside those URLs masked and the mailbox password taken out."""
+    for name in sorted(URL_FIELDS):
+        url = record.get(name)
+        if isinstance(url, str) and url:
+            text = text.replace(url, redact_url_userinfo(url))
+    password = record.get("email_password")
+    if isinstance(password, str) and password:
+        text = text.replace(password, "[secret]")
+    return text
 
 
 def _timeout_status(timeout_s: int, elapsed_s: float) -> JsonObject:
@@ -254,7 +269,7 @@ class MonitorRunner:
                 str(record.get("email")), str(username), str(password),
             )
         except ValueError as exc:
-            return _config_status(str(exc))
+            return _config_status(_without_secrets(str(exc), record))
         timeout = as_int(record.get("timeout")) or 300
         options = ProbeOptions(timeout=float(timeout), context=self._context, cancel=self._stop)
         result = run_trip(mailbox, options)
