@@ -18,6 +18,8 @@ talking would otherwise collect one thread per interval), unless it is edited me
 are in flight before their deadline, and at most ``max_threads + max_abandoned`` are alive,
 abandoned ones included: a hung mail server costs one thread per monitor that uses it, and
 keeps the other monitors from running only once ``max_abandoned`` runs are stuck at once.
+Monitors whose last run was abandoned take at most half the runs in flight, so that a server
+that hangs every connection past its deadline never keeps the others waiting for a thread.
 
 An outcome is kept only while the monitor still has the servers, login and timeout the run
 used: a run that ends after its monitor was edited, or deleted, leaves no status (an edited
@@ -163,6 +165,9 @@ class MonitorRunner:
         """Each monitor's run in flight before its deadline."""
         self._abandoned: list[_Run] = []
         """Runs given up on at their deadline whose thread is still alive."""
+        self._hung: set[str] = set()
+        """Monitors whose last run was abandoned at its deadline."""
+        self._hung_slots = max(1, self._max_threads // 2)
         self._skipped: set[str] = set()
         self._full_logged = False
         self._thread: threading.Thread | None = None
@@ -209,13 +214,14 @@ class MonitorRunner:
         with self._lock:
             for gone in set(self._next) - set(monitors):
                 del self._next[gone]
+            self._hung &= set(monitors)
             # The longest-waiting first (never run: first of all), so that when every
             # thread is taken the ones that free up go round the monitors in turn.
             for monitor_id in sorted(monitors, key=lambda m: self._next.get(m, -1.0)):
                 record = monitors[monitor_id]
                 if record.get("enabled") is False or monitor_id in self._running:
                     continue
-                if self._stuck_as_is(monitor_id, record):
+                if self._stuck_as_is(monitor_id, record) or self._hung_slots_taken(monitor_id):
                     continue
                 if self._next.get(monitor_id, now) > now or not self._may_run(monitor_id, record):
                     continue
@@ -243,6 +249,11 @@ class MonitorRunner:
         self._running[monitor_id] = run
         run.thread.start()
 
+    def _hung_slots_taken(self, monitor_id: str) -> bool:
+        """The monitor's last run was abandoned, and such monitors have their share of runs."""
+        return monitor_id in self._hung and \
+            sum(m in self._hung for m in self._running) >= self._hung_slots
+
     def _stuck_as_is(self, monitor_id: str, record: JsonObject) -> bool:
         """The monitor has an abandoned run alive with the settings it still has."""
         settings = _trip_settings(record)
@@ -268,6 +279,7 @@ class MonitorRunner:
             for run in [r for r in self._running.values() if r.deadline <= now]:
                 # Abandoned: its thread may run on, its outcome is dropped.
                 self._abandoned.append(run)
+                self._hung.add(run.monitor_id)
                 status = _timeout_status(run.timeout_s, now - run.started)
                 if self._settle(run, status):
                     said.append({"id": run.monitor_id, **status})
@@ -287,6 +299,7 @@ class MonitorRunner:
                 if abandoned:
                     self._abandoned.remove(run)
                 else:
+                    self._hung.discard(run.monitor_id)  # this run ended by itself
                     # Recorded before the monitor may run again, so runs never overtake.
                     recorded = self._settle(run, status)
             run.done.set()

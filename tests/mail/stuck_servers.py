@@ -87,3 +87,15 @@ def stream(conn: socket.socket, stop: threading.Event) -> None:
 def silent(conn: socket.socket, stop: threading.Event) -> None:
     """Accepts, then never says a word (nor reads one): the probe's own timeout ends it."""
     stop.wait(LIFETIME_S)
+
+
+def trickling_for(seconds: float, every: float = 0.5) -> Callable[[socket.socket, threading.Event], None]:
+    """Like :func:`trickle`, a byte every ``every`` s, but only for ``seconds``, then it hangs up."""
+
+    def talk(conn: socket.socket, stop: threading.Event) -> None:
+        end = time.monotonic() + min(seconds, LIFETIME_S)
+        conn.sendall(b"+")
+        while not stop.wait(every) and time.monotonic() < end:
+            conn.sendall(b"x")
+
+    return talk

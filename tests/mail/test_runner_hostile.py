@@ -5,6 +5,7 @@ threads, and edits or deletes while a run is stuck or in flight. The runner runs
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import threading
@@ -18,7 +19,7 @@ from alertsite_pulumi.emulator.runner import MonitorRunner
 from alertsite_pulumi.emulator.store import Store
 
 from .emulator_process import wait_for
-from .stuck_servers import StuckServer, silent, trickle
+from .stuck_servers import StuckServer, silent, trickle, trickling_for
 
 
 @pytest.fixture
@@ -154,6 +155,38 @@ def test_a_run_that_ends_after_its_monitor_was_edited_or_deleted_leaves_no_statu
         assert status["code"] == "1", status
         assert [row["device_id"] for row in store.site_status()] == [edited]
         assert deleted not in [m["id"] for m in store.raw_monitors()]
+    finally:
+        runner.stop()
+        server.stop()
+
+
+def test_monitors_that_hang_past_every_deadline_leave_threads_for_the_others(store: Store) -> None:
+    # Each connection is held 2.6 s, past the deadline (timeout 1 s + 1 s), then let go: the
+    # hung monitors are due again as soon as their thread ends, every time.
+    server = StuckServer(trickling_for(2.6)).start()
+    for index in range(2):
+        store.seed_monitor(_monitor(server.url, index, timeout=1))
+    healthy = store.seed_monitor(_monitor(f"pop3://127.0.0.1:{_closed_port()}", 9, timeout=10))
+    healthy_runs: list[float] = []
+
+    def log(line: str) -> None:
+        if line.startswith(f"monitor {healthy}: 1 "):
+            healthy_runs.append(time.monotonic())
+
+    runner = MonitorRunner(store, time_scale=300, max_threads=2, log=log).start()
+    try:
+        wait_for("both hung runs abandoned", lambda: len(runner.snapshot()["abandoned"]) == 2 or None,
+                 timeout=10, every=0.02)
+        since = len(healthy_runs)
+        wait_for("six more healthy runs", lambda: len(healthy_runs) >= since + 6 or None,
+                 timeout=20, every=0.05)
+        # The healthy monitor (interval 1 s, its runs end at once) is run every interval:
+        # before the fix, the hung monitors took both threads each time theirs ended, and it
+        # ran every 2 s.
+        runs = healthy_runs[since:since + 6]
+        gaps = [round(b - a, 2) for a, b in itertools.pairwise(runs)]
+        assert max(gaps) < 1.6, gaps
+        assert server.connections > 2  # the hung monitors were run again meanwhile
     finally:
         runner.stop()
         server.stop()
