@@ -15,9 +15,11 @@ stuck in; its thread is left to end on its own, and its late outcome is dropped.
 monitor is not run again while its abandoned run is alive (a mail server that never stops
 talking would otherwise collect one thread per interval), unless it is edited meanwhile
 (new servers, login or timeout: it runs at once with them). At most ``max_threads`` runs
-are in flight before their deadline, and at most ``max_threads + max_abandoned`` are alive,
-abandoned ones included: a hung mail server costs one thread per monitor that uses it, and
-keeps the other monitors from running only once ``max_abandoned`` runs are stuck at once.
+started less than ``slow_run_s`` ago are in flight, and at most ``max_threads +
+max_abandoned`` runs are alive, slow and abandoned ones included: a hung mail server costs
+one thread per monitor that uses it, and keeps the other monitors from running only once
+``max_abandoned`` runs are stuck at once (a monitor's ``timeout`` of 300 s keeps no one
+waiting 300 s).
 Monitors whose last run was abandoned take at most half the runs in flight, so that a server
 that hangs every connection past its deadline never keeps the others waiting for a thread.
 
@@ -47,6 +49,8 @@ from .store import Store
 
 LogFunction = Callable[[str], None]
 
+SLOW_RUN_S = 10.0
+"""A run in flight longer than this is slow (or stuck): it leaves its slot to the quick ones."""
 DEADLINE_GRACE_S = 1.0
 """How long after its ``timeout`` a run is given to report the probe's own outcome."""
 STOP_GRACE_S = 1.0
@@ -146,6 +150,7 @@ class MonitorRunner:
         cafile: str | None = None,
         max_threads: int = 16,
         max_abandoned: int = 64,
+        slow_run_s: float = SLOW_RUN_S,
         log: LogFunction | None = None,
     ) -> None:
         if not time_scale > 0:
@@ -159,6 +164,7 @@ class MonitorRunner:
         self._wake = threading.Event()
         self._max_threads = max(1, max_threads)
         self._max_abandoned = max(0, max_abandoned)
+        self._slow_run_s = slow_run_s
         self._lock = threading.Lock()
         self._next: dict[str, float] = {}
         self._running: dict[str, _Run] = {}
@@ -228,8 +234,8 @@ class MonitorRunner:
                 if self._stop.is_set():
                     return
                 alive = len(self._running) + len(self._abandoned)
-                if len(self._running) >= self._max_threads or \
-                        alive >= self._max_threads + self._max_abandoned:
+                quick = sum(now - r.started < self._slow_run_s for r in self._running.values())
+                if quick >= self._max_threads or alive >= self._max_threads + self._max_abandoned:
                     if not self._full_logged:
                         self._full_logged = True
                         self._say(f"{alive} runs alive ({len(self._abandoned)} abandoned after their "

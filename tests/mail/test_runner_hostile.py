@@ -190,3 +190,23 @@ def test_monitors_that_hang_past_every_deadline_leave_threads_for_the_others(sto
     finally:
         runner.stop()
         server.stop()
+
+
+def test_runs_with_a_long_timeout_stuck_in_flight_keep_no_one_waiting_for_their_deadline(
+    store: Store, trickling: StuckServer
+) -> None:
+    # Two monitors with AlertSite's longest timeout (300 s) stuck on a trickling server take
+    # both threads; a run in flight for more than slow_run_s (1 s here) leaves its slot.
+    stuck = [store.seed_monitor(_monitor(trickling.url, i, timeout=300)) for i in range(2)]
+    healthy = store.seed_monitor(_monitor(f"pop3://127.0.0.1:{_closed_port()}", 9, timeout=10))
+    runner = MonitorRunner(store, time_scale=300, max_threads=2, max_abandoned=2, slow_run_s=1.0,
+                           log=lambda _: None).start()
+    try:
+        wait_for("both stuck runs in flight", lambda: runner.snapshot()["running"] == sorted(stuck) or None,
+                 timeout=5, every=0.02)
+        # Before the fix, the healthy monitor waited for their deadline, 301 s.
+        status = wait_for("the healthy monitor's run", lambda: _status(store, healthy), timeout=5, every=0.05)
+        assert status["code"] == "1"
+        assert runner.snapshot()["running"] == sorted(stuck) and trickling.connections == 2
+    finally:
+        runner.stop()
