@@ -221,13 +221,18 @@ class MonitorRunner:
             for gone in set(self._next) - set(monitors):
                 del self._next[gone]
             self._hung &= set(monitors)
+            stuck: dict[str, list[JsonObject]] = {}
+            for run in self._abandoned:
+                stuck.setdefault(run.monitor_id, []).append(run.settings)
             # The longest-waiting first (never run: first of all), so that when every
             # thread is taken the ones that free up go round the monitors in turn.
             for monitor_id in sorted(monitors, key=lambda m: self._next.get(m, -1.0)):
                 record = monitors[monitor_id]
                 if record.get("enabled") is False or monitor_id in self._running:
                     continue
-                if self._stuck_as_is(monitor_id, record) or self._hung_slots_taken(monitor_id):
+                if _trip_settings(record) in stuck.get(monitor_id, ()):
+                    continue  # stuck as it is: not run again until that run ends or it is edited
+                if self._hung_slots_taken(monitor_id):
                     continue
                 if self._next.get(monitor_id, now) > now or not self._may_run(monitor_id, record):
                     continue
@@ -259,11 +264,6 @@ class MonitorRunner:
         """The monitor's last run was abandoned, and such monitors have their share of runs."""
         return monitor_id in self._hung and \
             sum(m in self._hung for m in self._running) >= self._hung_slots
-
-    def _stuck_as_is(self, monitor_id: str, record: JsonObject) -> bool:
-        """The monitor has an abandoned run alive with the settings it still has."""
-        settings = _trip_settings(record)
-        return any(r.monitor_id == monitor_id and r.settings == settings for r in self._abandoned)
 
     def _settle(self, run: _Run, status: JsonObject | None) -> bool:
         """Decide ``run``'s outcome (under the lock): keep ``status`` unless the monitor was
