@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .validators import redact_url_userinfo
+
 NO_STATUS_YET: Final = "no status yet"
 """What a table shows for a monitor that has not been run yet."""
 
@@ -46,13 +48,14 @@ class SiteStatus:
 
     def cell(self) -> str:
         """``0 OK``, ``9104 POP3 login failed at pop3.login``, or ``no status yet``: the code,
-        the title of the description (the text before a colon), the failed step."""
+        the title of the description (the text before a colon), the failed step; a login
+        inside a URL (``smtp://user:password@host``) is masked, whatever the report holds."""
         if self.code is None:
             return NO_STATUS_YET
         title = (self.description or self.info or "").partition(":")[0]
         text = f"{self.code} {title}".strip()
         if self.failed_step:
-            text += f" at {self.failed_step}"
+            text += f" at {redact_url_userinfo(self.failed_step)}"
         return text
 
 

@@ -29,13 +29,20 @@ def monitors() -> None:
 
 
 def _cell(value: Any) -> str:
+    """The value as one line of plain text: what the account holds (a name, a status text
+    from the site-status report) may carry line breaks or terminal escapes, shown as
+    ``\\n``, ``\\x1b``, ``\\u202e`` so that they can neither break a row nor drive the terminal."""
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ",".join(str(v) for v in value) or "-"
-    return str(value)
+        return _printable(",".join(str(v) for v in value)) or "-"
+    return _printable(str(value))
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:

@@ -13,9 +13,19 @@ own timeout. A run still going at its deadline is abandoned: the monitor gets st
 (timeout), as AlertSite reports a trip that outlives its timeout, whatever the probe is
 stuck in; its thread is left to end on its own, and its late outcome is dropped. That
 monitor is not run again while its abandoned run is alive (a mail server that never stops
-talking would otherwise collect one thread per interval), and at most ``max_threads`` runs,
-abandoned ones included, are alive at once. So a hung mail server costs one thread per
-monitor that uses it and never keeps the other monitors from running.
+talking would otherwise collect one thread per interval), unless it is edited meanwhile
+(new servers, login or timeout: it runs at once with them). At most ``max_threads`` runs
+started less than ``slow_run_s`` ago are in flight, and at most ``max_threads +
+max_abandoned`` runs are alive, slow and abandoned ones included: a hung mail server costs
+one thread per monitor that uses it, and keeps the other monitors from running only once
+``max_abandoned`` runs are stuck at once (a monitor's ``timeout`` of 300 s keeps no one
+waiting 300 s).
+Monitors whose last run was abandoned take at most half the runs in flight, so that a server
+that hangs every connection past its deadline never keeps the others waiting for a thread.
+
+An outcome is kept only while the monitor still has the servers, login and timeout the run
+used: a run that ends after its monitor was edited, or deleted, leaves no status (an edited
+monitor runs again at once).
 
 Only monitors whose SMTP and POP3 hosts are on loopback run unless ``allow_remote``: an
 emulator must not mail the world by accident. Codes 0, 1 and 2 are AlertSite's; finer
@@ -31,12 +41,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ..fields import URL_FIELDS
 from ..mail import CODES, KIND_TITLES, Mailbox, ProbeOptions, TripResult, parse_server, run_trip, tls_context
+from ..validators import redact_url_userinfo
 from .model import JsonObject, as_int
 from .store import Store
 
 LogFunction = Callable[[str], None]
 
+SLOW_RUN_S = 10.0
+"""A run in flight longer than this is slow (or stuck): it leaves its slot to the quick ones."""
 DEADLINE_GRACE_S = 1.0
 """How long after its ``timeout`` a run is given to report the probe's own outcome."""
 STOP_GRACE_S = 1.0
@@ -72,6 +86,19 @@ def _config_status(cause: str) -> JsonObject:
     }
 
 
+def _without_secrets(text: str, record: JsonObject) -> str:
+    """``text`` (the reason a monitor cannot be run, which quotes its server URLs) with the
+    logins inside those URLs masked and the mailbox password taken out."""
+    for name in sorted(URL_FIELDS):
+        url = record.get(name)
+        if isinstance(url, str) and url:
+            text = text.replace(url, redact_url_userinfo(url))
+    password = record.get("email_password")
+    if isinstance(password, str) and password:
+        text = text.replace(password, "[secret]")
+    return text
+
+
 def _timeout_status(timeout_s: int, elapsed_s: float) -> JsonObject:
     return {
         "code": str(CODES["timeout"]),
@@ -85,6 +112,14 @@ def _timeout_status(timeout_s: int, elapsed_s: float) -> JsonObject:
     }
 
 
+TRIP_FIELDS = ("smtp_hostname", "pop3_hostname", "email", "email_username", "email_password", "timeout")
+"""What a run's outcome depends on: an edit of any of these makes a run in flight stale."""
+
+
+def _trip_settings(record: JsonObject) -> JsonObject:
+    return {name: record.get(name) for name in TRIP_FIELDS}
+
+
 @dataclass
 class _Run:
     """One run in flight: its thread, and when it must have ended."""
@@ -94,6 +129,8 @@ class _Run:
     interval_s: float
     started: float
     deadline: float
+    settings: JsonObject
+    """The monitor's :data:`TRIP_FIELDS` as the run uses them."""
     thread: threading.Thread | None = None
     settled: bool = False
     """Its outcome is decided: recorded, or given up on at the deadline (still alive then:
@@ -112,6 +149,8 @@ class MonitorRunner:
         allow_remote: bool = False,
         cafile: str | None = None,
         max_threads: int = 16,
+        max_abandoned: int = 64,
+        slow_run_s: float = SLOW_RUN_S,
         log: LogFunction | None = None,
     ) -> None:
         if not time_scale > 0:
@@ -124,10 +163,17 @@ class MonitorRunner:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._max_threads = max(1, max_threads)
+        self._max_abandoned = max(0, max_abandoned)
+        self._slow_run_s = slow_run_s
         self._lock = threading.Lock()
         self._next: dict[str, float] = {}
         self._running: dict[str, _Run] = {}
-        """Every run whose thread is alive, abandoned ones included (one per monitor)."""
+        """Each monitor's run in flight before its deadline."""
+        self._abandoned: list[_Run] = []
+        """Runs given up on at their deadline whose thread is still alive."""
+        self._hung: set[str] = set()
+        """Monitors whose last run was abandoned at its deadline."""
+        self._hung_slots = max(1, self._max_threads // 2)
         self._skipped: set[str] = set()
         self._full_logged = False
         self._thread: threading.Thread | None = None
@@ -149,7 +195,7 @@ class MonitorRunner:
         if self._thread is not None:
             self._thread.join(timeout=max(0.0, end - time.monotonic()))
         with self._lock:
-            runs = list(self._running.values())
+            runs = [*self._running.values(), *self._abandoned]
         for run in runs:
             run.done.wait(timeout=max(0.0, end - time.monotonic()))
 
@@ -164,7 +210,7 @@ class MonitorRunner:
         """Until the next tick, or sooner when a run reaches its deadline before it."""
         now = time.monotonic()
         with self._lock:
-            deadlines = [r.deadline for r in self._running.values() if not r.settled]
+            deadlines = [r.deadline for r in self._running.values()]
         return max(0.01, min([self._tick, *(d - now for d in deadlines)]))
 
     def run_due(self) -> None:
@@ -174,21 +220,30 @@ class MonitorRunner:
         with self._lock:
             for gone in set(self._next) - set(monitors):
                 del self._next[gone]
+            self._hung &= set(monitors)
+            stuck: dict[str, list[JsonObject]] = {}
+            for run in self._abandoned:
+                stuck.setdefault(run.monitor_id, []).append(run.settings)
             # The longest-waiting first (never run: first of all), so that when every
             # thread is taken the ones that free up go round the monitors in turn.
             for monitor_id in sorted(monitors, key=lambda m: self._next.get(m, -1.0)):
                 record = monitors[monitor_id]
                 if record.get("enabled") is False or monitor_id in self._running:
                     continue
+                if _trip_settings(record) in stuck.get(monitor_id, ()):
+                    continue  # stuck as it is: not run again until that run ends or it is edited
+                if self._hung_slots_taken(monitor_id):
+                    continue
                 if self._next.get(monitor_id, now) > now or not self._may_run(monitor_id, record):
                     continue
                 if self._stop.is_set():
                     return
-                if len(self._running) >= self._max_threads:
+                alive = len(self._running) + len(self._abandoned)
+                quick = sum(now - r.started < self._slow_run_s for r in self._running.values())
+                if quick >= self._max_threads or alive >= self._max_threads + self._max_abandoned:
                     if not self._full_logged:
                         self._full_logged = True
-                        stuck = sum(r.settled for r in self._running.values())
-                        self._say(f"{len(self._running)} runs alive ({stuck} abandoned after their "
+                        self._say(f"{alive} runs alive ({len(self._abandoned)} abandoned after their "
                                   "timeout): due monitors wait for one to end")
                     return
                 self._full_logged = False
@@ -197,25 +252,45 @@ class MonitorRunner:
     def _start_run(self, monitor_id: str, record: JsonObject, now: float) -> None:
         timeout_s = as_int(record.get("timeout")) or 300
         interval_s = (as_int(record.get("interval")) or 15) * 60 / self.time_scale
-        run = _Run(monitor_id, timeout_s, interval_s, now, now + timeout_s + DEADLINE_GRACE_S)
+        run = _Run(monitor_id, timeout_s, interval_s, now, now + timeout_s + DEADLINE_GRACE_S,
+                   _trip_settings(record))
         run.thread = threading.Thread(
             target=self._run, args=(run, record), name=f"monitor-run-{monitor_id}", daemon=True
         )
         self._running[monitor_id] = run
         run.thread.start()
 
+    def _hung_slots_taken(self, monitor_id: str) -> bool:
+        """The monitor's last run was abandoned, and such monitors have their share of runs."""
+        return monitor_id in self._hung and \
+            sum(m in self._hung for m in self._running) >= self._hung_slots
+
+    def _settle(self, run: _Run, status: JsonObject | None) -> bool:
+        """Decide ``run``'s outcome (under the lock): keep ``status`` unless the monitor was
+        edited or deleted meanwhile, and schedule its next run (at once when edited)."""
+        run.settled = True
+        recorded = status is not None and self.store.record_status(
+            run.monitor_id, status, only_if=run.settings)
+        edited = status is not None and not recorded
+        self._next[run.monitor_id] = run.started if edited else run.started + run.interval_s
+        if self._running.get(run.monitor_id) is run:
+            del self._running[run.monitor_id]
+        return recorded
+
     def abandon_overdue(self) -> None:
         """Report every run past its deadline as a timeout, and stop waiting for it."""
         now = time.monotonic()
+        said: list[JsonObject] = []
         with self._lock:
-            overdue = [r for r in self._running.values() if not r.settled and r.deadline <= now]
-            for run in overdue:
-                run.settled = True  # abandoned: its thread may run on, its outcome is dropped
-                self._next[run.monitor_id] = run.started + run.interval_s
-        for run in overdue:
-            status = _timeout_status(run.timeout_s, now - run.started)
-            if self.store.record_status(run.monitor_id, status):
-                self._say(f"monitor {run.monitor_id}: {status['code']} {status['description']}")
+            for run in [r for r in self._running.values() if r.deadline <= now]:
+                # Abandoned: its thread may run on, its outcome is dropped.
+                self._abandoned.append(run)
+                self._hung.add(run.monitor_id)
+                status = _timeout_status(run.timeout_s, now - run.started)
+                if self._settle(run, status):
+                    said.append({"id": run.monitor_id, **status})
+        for status in said:
+            self._say(f"monitor {status['id']}: {status['code']} {status['description']}")
 
     def _run(self, run: _Run, record: JsonObject) -> None:
         status: JsonObject | None = None
@@ -227,13 +302,12 @@ class MonitorRunner:
             with self._lock:
                 abandoned = run.settled
                 recorded = False
-                if not abandoned:
-                    run.settled = True
-                    self._next[run.monitor_id] = run.started + run.interval_s
+                if abandoned:
+                    self._abandoned.remove(run)
+                else:
+                    self._hung.discard(run.monitor_id)  # this run ended by itself
                     # Recorded before the monitor may run again, so runs never overtake.
-                    recorded = status is not None and self.store.record_status(run.monitor_id, status)
-                if self._running.get(run.monitor_id) is run:
-                    del self._running[run.monitor_id]
+                    recorded = self._settle(run, status)
             run.done.set()
             self._wake.set()
         if abandoned:
@@ -254,7 +328,7 @@ class MonitorRunner:
                 str(record.get("email")), str(username), str(password),
             )
         except ValueError as exc:
-            return _config_status(str(exc))
+            return _config_status(_without_secrets(str(exc), record))
         timeout = as_int(record.get("timeout")) or 300
         options = ProbeOptions(timeout=float(timeout), context=self._context, cancel=self._stop)
         result = run_trip(mailbox, options)
@@ -284,7 +358,7 @@ class MonitorRunner:
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {
-                "running": sorted(m for m, r in self._running.items() if not r.settled),
-                "abandoned": sorted(m for m, r in self._running.items() if r.settled),
+                "running": sorted(self._running),
+                "abandoned": sorted(r.monitor_id for r in self._abandoned),
                 "scheduled": len(self._next),
             }

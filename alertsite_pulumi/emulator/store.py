@@ -322,8 +322,10 @@ class Store:
             self._save(monitor_id, record)
             return str(monitor_id)
 
-    def record_status(self, monitor_id: str, status: Mapping[str, Any]) -> bool:
-        """Keep a run's outcome as the monitor's ``last_status``; False when the monitor is gone.
+    def record_status(self, monitor_id: str, status: Mapping[str, Any],
+                      only_if: Mapping[str, Any] | None = None) -> bool:
+        """Keep a run's outcome as the monitor's ``last_status``; False when the monitor is gone,
+        or (``only_if``) no longer has those values: the run was made with settings since edited.
 
         The time of the last error is carried from one status to the next, as the site
         status report shows it.
@@ -334,6 +336,8 @@ class Store:
             except ApiError:
                 return False
             record = dict(self._monitors[key])
+            if only_if is not None and any(record.get(k) != v for k, v in only_if.items()):
+                return False
             previous = record.get("last_status")
             new = dict(status)
             if new.get("code") != "0":

@@ -181,3 +181,22 @@ def test_without_the_report_the_status_comes_from_last_status(admin_env: Emulato
     assert _status_column(result.stdout) == {never: "no status yet", failed: "2 Timeout"}
     assert "the site-status report could not be read" in result.stderr
     assert "showing each monitor's last_status instead" in result.stderr
+
+
+def test_line_breaks_and_terminal_escapes_in_account_data_stay_in_their_cell(
+    admin_env: EmulatorControl, run: Run
+) -> None:
+    # What a real account may hold: a name and a status text nobody validated.
+    named, status = seed(admin_env, [monitor_body(i) for i in range(2)])
+    admin_env.edit_monitor(named, name="shop\x1b[2J\u202eevil\nfake 1 row")
+    admin_env.edit_monitor(status, last_status={"code": "1\r\n999 fake", "description": "Down\x07: x",
+                                                "time": "2026-01-02T03:04:05Z"})
+
+    result = run("monitors", "list")
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == [named, status]
+    assert not any(c in result.stdout for c in "\x1b\u202e\r\x07")
+    assert "shop\\x1b[2J\\u202eevil\\nfake 1 row" in lines[1]
+    assert _status_column(result.stdout)[status] == "1\\r\\n999 fake Down\\x07"

@@ -110,3 +110,18 @@ def test_rows_as_the_real_caller_reads_them(report_server: _ReportServer, make_c
     # id cannot be matched to a monitor and are left out.
     assert by_monitor(rows) == {"7": rows[2]}
     assert rows[2].cell() == "2 Timeout"
+
+
+def test_a_login_inside_a_url_in_a_row_is_never_shown(
+    report_server: _ReportServer, make_client: MakeClient
+) -> None:
+    # What a report nobody validated may hold: a server URL with its login as the failed step.
+    report_server.report = {"results": [
+        {"device_id": "7", "last_status": "1", "last_status_desc": "TCP connection failed: refused",
+         "failed_step": "smtp://relay:Report-Url-Pw-1@smtp.example.com:25"},
+    ]}
+    client = make_client(base_url=f"http://127.0.0.1:{report_server.server_address[1]}/api/v3")
+
+    cell = by_monitor(client.get_site_status())["7"].cell()
+
+    assert cell == "1 TCP connection failed at smtp://***@smtp.example.com:25"

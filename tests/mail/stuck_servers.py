@@ -1,5 +1,6 @@
 """Loopback TCP servers that hold a mail client forever: one trickles a byte every 2 s and
-never ends its line, one never stops talking (POP3 lines without the closing ``.``)."""
+never ends its line, one never stops talking (POP3 lines without the closing ``.``), one
+never says a word."""
 
 from __future__ import annotations
 
@@ -81,3 +82,20 @@ def stream(conn: socket.socket, stop: threading.Event) -> None:
     end = time.monotonic() + LIFETIME_S
     while not stop.wait(0.01) and time.monotonic() < end:
         conn.sendall(b"+OK 1 still-talking\r\n" * 20)
+
+
+def silent(conn: socket.socket, stop: threading.Event) -> None:
+    """Accepts, then never says a word (nor reads one): the probe's own timeout ends it."""
+    stop.wait(LIFETIME_S)
+
+
+def trickling_for(seconds: float, every: float = 0.5) -> Callable[[socket.socket, threading.Event], None]:
+    """Like :func:`trickle`, a byte every ``every`` s, but only for ``seconds``, then it hangs up."""
+
+    def talk(conn: socket.socket, stop: threading.Event) -> None:
+        end = time.monotonic() + min(seconds, LIFETIME_S)
+        conn.sendall(b"+")
+        while not stop.wait(every) and time.monotonic() < end:
+            conn.sendall(b"x")
+
+    return talk

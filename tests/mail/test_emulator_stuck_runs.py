@@ -122,7 +122,7 @@ def test_abandoned_runs_are_bounded_and_free_their_thread_when_they_end(
         "interval": 5, "timeout": TIMEOUT_S,
     }) for i in range(3)]
     lines: list[str] = []
-    runner = MonitorRunner(store, time_scale=300, max_threads=2, log=lines.append).start()
+    runner = MonitorRunner(store, time_scale=300, max_threads=1, max_abandoned=1, log=lines.append).start()
     try:
         def codes() -> list[str | None]:
             return [(s or {}).get("code") for s in (store.raw_monitor(i).get("last_status") for i in ids)]
