@@ -47,7 +47,7 @@ from .fields import (
     SECRET_FIELDS,
     validate_inputs,
 )
-from .mailbox_guard import MailboxGuard
+from .mailbox_guard import MailboxGuard, mailbox_key
 from .validators import is_unknown
 
 log = logging.getLogger("alertsite_pulumi.provider")
@@ -187,6 +187,9 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         monitor_id = client.create_round_trip_monitor(to_api(inputs))
         mailbox.made(monitor_id)
         try:
+            # Another process (stack, provider) may have made a monitor on the same mailbox
+            # meanwhile: the older one stays, and this one is deleted below if it is newer.
+            mailbox.confirm(client, monitor_id)
             live = client.get_monitor(monitor_id)
             return CreateResult(monitor_id, outputs(live, inputs))
         except BaseException as failed:
@@ -202,8 +205,15 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         body = to_api({k: inputs[k] for k in changed if k in FIELDS})
         if EXTRA_FIELDS in changed:
             body.update(inputs.get(EXTRA_FIELDS) or {})
+        moves = ("email" in changed
+                 and mailbox_key(str(inputs["email"])) != mailbox_key(str(olds.get("email") or "")))
+        if moves:
+            # One monitor per mailbox holds for updates too: refused before the PATCH.
+            self._mailbox_guard().check_move(client, id, str(inputs.get("name") or ""), str(inputs["email"]))
         if body:
             client.update_round_trip_monitor(id, body)
+        if moves:
+            self._mailbox_guard().moved(client, id, str(inputs.get("name") or ""), str(inputs["email"]))
         live = client.get_monitor(id)
         return UpdateResult(outputs(live, inputs))
 
