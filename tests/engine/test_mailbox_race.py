@@ -43,13 +43,14 @@ def start(project: PulumiProject, *args: str) -> subprocess.Popen[str]:
 
 
 def finish(proc: subprocess.Popen[str]) -> Result:
+    argv = [str(a) for a in proc.args] if isinstance(proc.args, list) else [str(proc.args)]
     try:
         stdout, stderr = proc.communicate(timeout=COMMAND_TIMEOUT)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        raise AssertionError(f"`{' '.join(map(str, proc.args))}` ran over {COMMAND_TIMEOUT:g} s") from None
-    return Result(list(map(str, proc.args)), proc.returncode, stdout, stderr)
+        raise AssertionError(f"`{' '.join(argv)}` ran over {COMMAND_TIMEOUT:g} s") from None
+    return Result(argv, proc.returncode, stdout, stderr)
 
 
 def duplicates(emulator: EmulatorControl) -> dict[str, int]:
