@@ -289,6 +289,12 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
 
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:
         client = self._client()
+        moved = self.account_move(id, props)
+        if moved is not None:
+            # Reading that id here would tie another account's monitor (or its absence) to
+            # this resource: the state is kept as it was, and the next `up` replaces it.
+            tell_user(f"{moved} Refresh kept monitor {id} as the state had it.")
+            return ReadResult(id, props)
         try:
             with self._stale_login_explained():
                 live = client.get_monitor(id)

@@ -63,6 +63,9 @@ def test_another_api_root_is_another_account(
     emulator.reset_requests()
     elsewhere.delete(made.id, made.outs or {})                    # not sent: the id is not B's
     assert [m["id"] for m in emulator.monitors()] == [made.id]
+    # A refresh there would tie B's monitor of that id (or none) to the resource: kept as stored.
+    read = elsewhere.read(made.id, made.outs or {})
+    assert (read.id, read.outs) == (made.id, made.outs)
 
 
 def test_another_login_reads_the_monitor_to_tell(
