@@ -83,9 +83,25 @@ def _rate(setting: Setting, raw: Any) -> float | None:
     return value
 
 
+def _no_control_characters(setting: Setting, text: str) -> str:
+    """``text``, unless it holds a line break, NUL or other control character (refused without
+    showing it: Python's URL parser drops CR and LF silently, and a header built from the
+    value could be split by them)."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        raise ConfigurationError(
+            f"{setting.config_key} / {setting.env} holds a line break, NUL or other control "
+            "character; give it on one line, without them.")
+    return text
+
+
+def _line(setting: Setting, raw: Any) -> Any:
+    return _no_control_characters(setting, raw) if isinstance(raw, str) else raw
+
+
 def _url(setting: Setting, raw: Any) -> str:
     if not isinstance(raw, str):
         raise _refused(setting, "a URL", raw)
+    _no_control_characters(setting, raw)
     if not raw.strip():
         # Empty must not mean "the default": that default is the public API, and an empty value
         # is most often a variable meant to name the emulator or a test account that was unset.
@@ -124,7 +140,7 @@ class Setting:
 # Values are parsed in this order: of several bad ones, the first here is the one reported.
 SETTINGS: Final = (
     Setting("base_url", "alertsite:baseUrl", "ALERTSITE_BASE_URL", parse=_url, empty_is_unset=False),
-    Setting("username", "alertsite:username", "ALERTSITE_USERNAME"),
+    Setting("username", "alertsite:username", "ALERTSITE_USERNAME", parse=_line),
     Setting("password", "alertsite:password", "ALERTSITE_PASSWORD", secret=True),
     Setting("access_token", "alertsite:accessToken", "ALERTSITE_ACCESS_TOKEN", secret=True),
     Setting("request_timeout", "alertsite:requestTimeout", "ALERTSITE_REQUEST_TIMEOUT",

@@ -12,7 +12,20 @@ own creates and deletes. A mailbox a create of this process has claimed is refus
 other create of the process, so two resources of one stack with one `email` cannot race each
 other. A refusal is checked first with a GET of the monitor it would name (it may have been
 deleted, or moved to another mailbox, since the listing), so a stale picture never refuses a
-create wrongly; it can only miss a monitor someone else made while the process runs.
+create wrongly.
+
+Across processes (two stacks of one account applied at once, or two providers of one stack
+for one account: each is its own process), the picture can miss a monitor another process
+made while this one runs. So once a create has made its monitor, it looks again (one listing
+of the round-trip monitors: the API has no filter by mailbox) and keeps its monitor only if no
+*older* round-trip monitor watches the mailbox: of monitors on one mailbox, the one AlertSite
+made first (the lowest id; ids grow with every create) stays, and the creator of each newer
+one deletes it and fails with ``MailboxInUseError``. Both racers read the same account, so they
+agree on which stays, and whichever order their looks come in, one monitor is left: a create
+that committed later than the other's look has the higher id, and its own look sees the
+other. The look also refreshes the picture, so the next create of the process starts from it.
+An update that moves a monitor's ``email`` onto a watched mailbox is refused the same way,
+after one listing, before its PATCH.
 
 Mailboxes are compared case-insensitively, after trimming spaces (as the policy pack's
 ``alertsite-dedicated-mailbox`` rule does). The domain part of an address is
@@ -27,13 +40,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Final
 
 from .auth import credentials_key
 from .client import AlertSiteClient
 from .errors import AlertSiteError, NotFound
 
 _SHARE_SETTING = "alertsite:allowSharedMailbox (ALERTSITE_ALLOW_SHARED_MAILBOX)"
+#: What a look needs of each monitor (``select``: a server that ignores it sends every field).
+LOOK_FIELDS: Final = ("id", "name", "email")
 
 
 class MailboxInUseError(AlertSiteError):
@@ -83,15 +98,54 @@ class _Account:
                 if watcher.monitor_id == monitor_id:
                     self.remove(key, watcher)
 
+    def relist(self, monitors: Iterable[Mapping[str, Any]]) -> None:
+        """Replace what the listing knew with a newer listing (this process's claims stay)."""
+        claims = {key: [w for w in watchers if w.this_run] for key, watchers in self.watchers.items()}
+        self.watchers = {key: kept for key, kept in claims.items() if kept}
+        claimed_ids = {w.monitor_id for kept in claims.values() for w in kept}
+        for monitor in monitors:
+            listed = monitor.get("email") and monitor.get("id") is not None
+            if listed and str(monitor["id"]) not in claimed_ids:
+                self.add(mailbox_key(str(monitor["email"])),
+                         Watcher(str(monitor["id"]), str(monitor.get("name") or "")))
+
 
 class Claim:
-    """A mailbox claimed for one create; ``made`` records the monitor the create made."""
+    """A mailbox claimed for one create; ``made`` records the monitor the create made, and
+    ``confirm`` checks, once it is made, that no older monitor watches the mailbox."""
 
-    def __init__(self, lock: threading.Lock, account: _Account | None, key: str, watcher: Watcher) -> None:
+    def __init__(self, lock: threading.Lock, account: _Account | None, key: str, watcher: Watcher,
+                 email: str = "") -> None:
         self._lock = lock
         self._account = account
         self._key = key
         self._watcher = watcher
+        self._email = email
+
+    def confirm(self, client: AlertSiteClient, monitor_id: str) -> None:
+        """Look again once the create made ``monitor_id``: refuse it if an older round-trip
+        monitor watches the same mailbox (see the module's docstring). Costs one listing.
+
+        The caller deletes the monitor when this raises (a create is all-or-nothing).
+
+        Raises:
+            MailboxInUseError: an older monitor (lower id) watches the mailbox.
+            AlertSiteError: the listing failed (as for any call of the client).
+        """
+        if self._account is None:
+            return
+        monitors = client.list_monitors(select=LOOK_FIELDS)
+        with self._lock:
+            self._account.relist(monitors)
+        mine = str(monitor_id)
+        older = sorted(
+            ((str(m["id"]), str(m.get("name") or "")) for m in monitors
+             if m.get("id") is not None and str(m["id"]) != mine
+             and mailbox_key(str(m.get("email") or "")) == self._key
+             and made_before(str(m["id"]), mine)),
+            key=lambda found: _id_order(found[0]))
+        if older:
+            raise MailboxInUseError(_lost_race(self._watcher.name, mine, self._email, older))
 
     def made(self, monitor_id: str) -> None:
         """The create made ``monitor_id``: a later delete of it frees the mailbox again."""
@@ -154,7 +208,43 @@ class MailboxGuard:
         if holders:
             self._release(account, key, mine)
             raise MailboxInUseError(_refusal(name, email, holders))
-        return Claim(self._lock, account, key, mine)
+        return Claim(self._lock, account, key, mine, email)
+
+    def check_move(self, client: AlertSiteClient, monitor_id: str, name: str, email: str) -> None:
+        """Refuse an update that would move monitor ``monitor_id`` onto a watched mailbox.
+
+        Costs one listing (only updates that change ``email``; nothing when the guard is off).
+        On success the picture records the monitor on its new mailbox.
+
+        Raises:
+            MailboxInUseError: another round-trip monitor watches ``email``, or a create of this
+                process claimed it.
+            AlertSiteError: the listing failed (as for any call of the client).
+        """
+        if client.settings.allow_shared_mailbox:
+            return
+        key = mailbox_key(email)
+        account = self._account(client)
+        monitors = client.list_monitors(select=LOOK_FIELDS)
+        with self._lock:
+            account.relist(monitors)
+            account.loaded = True
+            rival = next((w for w in account.watchers.get(key, ())
+                          if w.this_run and w.monitor_id != str(monitor_id)), None)
+        holders = [(str(m["id"]), str(m.get("name") or "")) for m in monitors
+                   if m.get("id") is not None and str(m["id"]) != str(monitor_id)
+                   and mailbox_key(str(m.get("email") or "")) == key]
+        if rival is not None and not holders:
+            holders = [(rival.monitor_id or "not made yet", rival.name)]
+        if holders:
+            raise MailboxInUseError(_move_refusal(name, email, holders))
+
+    def moved(self, client: AlertSiteClient, monitor_id: str, name: str, email: str) -> None:
+        """Monitor ``monitor_id`` now watches ``email`` (its update went through)."""
+        account = self._account(client)
+        with self._lock:
+            account.forget(str(monitor_id))
+            account.add(mailbox_key(email), Watcher(str(monitor_id), name))
 
     def forget(self, client: AlertSiteClient, monitor_id: str) -> None:
         """A monitor this process deleted no longer watches its mailbox."""
@@ -208,6 +298,39 @@ class MailboxGuard:
             account.remove(key, claim)
 
 
+def made_before(one: str, other: str) -> bool:
+    """Whether monitor ``one`` was made before ``other``: AlertSite's ids grow with every create
+    (numeric ids compare as numbers; ids of any other form, never seen, as text)."""
+    return _id_order(one) < _id_order(other)
+
+
+def _id_order(monitor_id: str) -> tuple[int, int, str]:
+    digits = monitor_id.isascii() and monitor_id.isdigit()
+    return (0, int(monitor_id), "") if digits else (1, 0, monitor_id)
+
+
+def _lost_race(name: str, mine: str, email: str, older: list[tuple[str, str]]) -> str:
+    found = ", ".join(f"{monitor_id} ({their_name!r})" for monitor_id, their_name in older)
+    which = (f"monitor {found}, made earlier, watches" if len(older) == 1
+             else f"monitors {found}, made earlier, watch")
+    return (f"Refusing to keep monitor {mine} ({name!r}): AlertSite {which} the mailbox {email} "
+            "(made or moved there after this run listed the account: another `pulumi up` or "
+            "provider of this account may have created it at the same time), and AlertSite requires "
+            f"a dedicated mailbox per round-trip monitor. Monitor {mine} was deleted again: of "
+            "monitors on one mailbox the oldest stays. To take that one over, set "
+            f'adopt_monitor_id="{older[0][0]}" on this resource; if this account shares mailboxes '
+            f"on purpose, set {_SHARE_SETTING} to true.")
+
+
+def _move_refusal(name: str, email: str, holders: list[tuple[str, str]]) -> str:
+    found = ", ".join(f"{monitor_id} ({their_name!r})" for monitor_id, their_name in holders)
+    which = f"monitor {found} already watches" if len(holders) == 1 else f"monitors {found} already watch"
+    return (f"Refusing to move monitor {name!r} to the mailbox {email}: {which} it, and AlertSite "
+            "requires a dedicated mailbox per round-trip monitor. Nothing was changed. Give this "
+            f"monitor another email, or if this account shares mailboxes on purpose set "
+            f"{_SHARE_SETTING} to true.")
+
+
 def _refusal(name: str, email: str, holders: list[tuple[str, str]]) -> str:
     found = ", ".join(f"{monitor_id} ({their_name!r})" for monitor_id, their_name in holders)
     which = f"monitor {found} already watches" if len(holders) == 1 else f"monitors {found} already watch"
@@ -221,4 +344,5 @@ def _refusal(name: str, email: str, holders: list[tuple[str, str]]) -> str:
             "to true.")
 
 
-__all__ = ["Claim", "MailboxGuard", "MailboxInUseError", "Watcher", "mailbox_key"]
+__all__ = ["LOOK_FIELDS", "Claim", "MailboxGuard", "MailboxInUseError", "Watcher", "made_before",
+           "mailbox_key"]

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -47,7 +48,7 @@ from .fields import (
     SECRET_FIELDS,
     validate_inputs,
 )
-from .mailbox_guard import MailboxGuard
+from .mailbox_guard import MailboxGuard, mailbox_key
 from .validators import is_unknown
 
 log = logging.getLogger("alertsite_pulumi.provider")
@@ -56,6 +57,10 @@ log = logging.getLogger("alertsite_pulumi.provider")
 #: are left out so that a refresh right after an update finds nothing to report.
 COMPUTED_OUTPUTS: Final = ("monitor_id", "monitor_type", "access_type")
 _PROVIDER_KEY: Final = "__provider"
+#: Which account a monitor belongs to, as far as the provider can tell: the API root and the
+#: login that made (or last updated or read) it. Kept in the state (inputs and outputs) so that
+#: a resource moved to another account is a replacement, not a silent re-point; never a secret.
+ACCOUNT_KEY: Final = "alertsite_account"
 #: Turns on the provider's own log lines (see log_to_stderr).
 LOG_LEVEL_ENV: Final = "ALERTSITE_LOG_LEVEL"
 _LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -158,15 +163,65 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         try:
             # A malformed setting is refused at preview, before any call; missing credentials
             # are not (a preview needs none).
-            self._current_settings()
+            settings, _ = self._current_settings()
         except ConfigurationError as wrong:
             failures.append(CheckFailure("", str(wrong)))
+        else:
+            # Where the monitor is to live: the plan shows it beside where it was made.
+            inputs[ACCOUNT_KEY] = account_of(settings)
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         self._program_running = True
+        moved = self.account_move(_id, olds)
+        if moved is not None:
+            log.warning("%s", moved)
+            return DiffResult(changes=True, replaces=[ACCOUNT_KEY], delete_before_replace=False)
         changed = changed_fields(olds, news)
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+
+    def account_move(self, monitor_id: str, olds: Mapping[str, Any]) -> str | None:
+        """Why monitor ``monitor_id`` (stored ``olds``) now belongs to another account, or None.
+
+        Decided from what can be verified: another API root is another account; the same root
+        and login is the same account; another login on the same root may be another user of
+        the same account (replacing would throw away AlertSite's history of the monitor), so
+        the monitor is read with the new login: missing, or another monitor (another mailbox
+        or servers), means another account; the same monitor means the same account. A state
+        written before the account was recorded is taken as the same account.
+
+        Raises:
+            AlertSiteError: the read with the new login failed (as for any call of the client).
+        """
+        made = olds.get(ACCOUNT_KEY)
+        if not isinstance(made, Mapping) or not made.get("base_url"):
+            return None
+        settings, _ = self._current_settings()
+        here = account_of(settings)
+        if made.get("base_url") != here["base_url"]:
+            return (f"Monitor {monitor_id} was made through {made.get('base_url')} and this provider "
+                    f"now points at {here['base_url']}: another AlertSite account, so the monitor is "
+                    "replaced (made in the new account, deleted from the old one), never re-pointed.")
+        if made.get("username", "") == here["username"]:
+            return None
+        try:
+            live = self._client().get_monitor(monitor_id)
+        except NotFound:
+            return (f"Monitor {monitor_id} was made by login {made.get('username')!r}; login "
+                    f"{here['username']!r} on the same API reads no monitor {monitor_id}, so it is "
+                    "another account's: the monitor is replaced, never re-pointed.")
+        if same_monitor(live, olds):
+            return None
+        return (f"Monitor {monitor_id} was made by login {made.get('username')!r}; login "
+                f"{here['username']!r} reads another monitor under that id (another mailbox or "
+                "servers), so it is another account's: the monitor is replaced, never re-pointed.")
+
+    def _outputs(self, live: Mapping[str, Any], inputs: Mapping[str, Any],
+                 previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """``outputs``, with the account the monitor was reached through."""
+        out = outputs(live, inputs, previous)
+        out[ACCOUNT_KEY] = account_of(self._current_settings()[0])
+        return out
 
     # -- changes ------------------------------------------------------------------------------
 
@@ -181,14 +236,17 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
             if body:
                 client.update_round_trip_monitor(monitor_id, body)
                 live = client.get_monitor(monitor_id)
-            return CreateResult(monitor_id, outputs(live, inputs))
+            return CreateResult(monitor_id, self._outputs(live, inputs))
         # AlertSite's one-monitor-per-mailbox rule, checked before any POST (fails closed).
         mailbox = self._mailbox_guard().claim(client, inputs)
         monitor_id = client.create_round_trip_monitor(to_api(inputs))
         mailbox.made(monitor_id)
         try:
+            # Another process (stack, provider) may have made a monitor on the same mailbox
+            # meanwhile: the older one stays, and this one is deleted below if it is newer.
+            mailbox.confirm(client, monitor_id)
             live = client.get_monitor(monitor_id)
-            return CreateResult(monitor_id, outputs(live, inputs))
+            return CreateResult(monitor_id, self._outputs(live, inputs))
         except BaseException as failed:
             # All or nothing: whatever fails once the monitor exists, it must not be left in
             # AlertSite outside the stack.
@@ -202,26 +260,47 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         body = to_api({k: inputs[k] for k in changed if k in FIELDS})
         if EXTRA_FIELDS in changed:
             body.update(inputs.get(EXTRA_FIELDS) or {})
+        moves = ("email" in changed
+                 and mailbox_key(str(inputs["email"])) != mailbox_key(str(olds.get("email") or "")))
+        if moves:
+            # One monitor per mailbox holds for updates too: refused before the PATCH.
+            self._mailbox_guard().check_move(client, id, str(inputs.get("name") or ""), str(inputs["email"]))
         if body:
             client.update_round_trip_monitor(id, body)
+        if moves:
+            self._mailbox_guard().moved(client, id, str(inputs.get("name") or ""), str(inputs["email"]))
         live = client.get_monitor(id)
-        return UpdateResult(outputs(live, inputs))
+        return UpdateResult(self._outputs(live, inputs))
 
     def delete(self, id: str, _props: dict[str, Any]) -> None:
         # Already gone is success: the goal was for it not to exist.
         client = self._client()
+        moved = self.account_move(id, _props)
+        if moved is not None:
+            # This provider cannot reach the account the monitor is in, and the id may name
+            # another account's monitor here: never delete that. The user is told what is left.
+            tell_user(f"{moved} This provider cannot reach that account, so monitor {id} was NOT "
+                      "deleted there: delete it in that account (AlertSite's UI, or "
+                      "`alertsite-pulumi` with its credentials).")
+            return
         with self._stale_login_explained():
             client.delete_monitor(id, missing_ok=True)
         self._mailbox_guard().forget(client, id)
 
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:
         client = self._client()
+        moved = self.account_move(id, props)
+        if moved is not None:
+            # Reading that id here would tie another account's monitor (or its absence) to
+            # this resource: the state is kept as it was, and the next `up` replaces it.
+            tell_user(f"{moved} Refresh kept monitor {id} as the state had it.")
+            return ReadResult(id, props)
         try:
             with self._stale_login_explained():
                 live = client.get_monitor(id)
         except NotFound:
             return ReadResult(None, {})
-        return ReadResult(id, outputs(live, _user_inputs(props), previous=props))
+        return ReadResult(id, self._outputs(live, _user_inputs(props), previous=props))
 
     # -- adoption -----------------------------------------------------------------------------
 
@@ -267,6 +346,28 @@ def log_to_stderr(level: str | None) -> None:
         package.addHandler(handler)
     name = level.strip().upper()
     package.setLevel(name if name in _LEVELS else "DEBUG")
+
+
+def account_of(settings: Settings) -> dict[str, str]:
+    """The account marker of ``settings``: the API root (scheme and host case-folded, no trailing
+    slash) and the login ("" for an access token). Never a secret."""
+    parts = urlsplit(settings.base_url)
+    root = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+    return {"base_url": root, "username": (settings.username or "").strip()}
+
+
+def same_monitor(live: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
+    """Whether a monitor read from AlertSite is the one ``stored`` describes: same mailbox and
+    servers (the name may have been edited in the UI)."""
+    return (mailbox_key(str(live.get("email") or "")) == mailbox_key(str(stored.get("email") or ""))
+            and all(field_equal(k, live.get(k), stored.get(k)) for k in ("smtp_hostname", "pop3_hostname")))
+
+
+def tell_user(message: str) -> None:
+    """A warning in the command's output: the engine prints what a provider writes to stderr."""
+    log.warning("%s", message)
+    if not logging.getLogger("alertsite_pulumi").handlers and not logging.getLogger().handlers:
+        print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
 def _uses_stored_credentials(settings: Settings, stored: Mapping[str, Any] | None) -> bool:

@@ -14,16 +14,17 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Final, TypeVar
 
 import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from ..config import DEFAULT_MAX_CONCURRENCY, Settings, resolve_settings
+from ..config import DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, Settings, resolve_settings
 from ..errors import AlertSiteError, ConfigurationError
 from ..fields import FIELDS, SECRET_FIELDS
-from ..provider import changed_fields
+from ..provider import account_of, changed_fields
 from .operations import NativeMonitorProvider, OperationControl, client_registry
 from .preview import preview_create, preview_update
 from .schema import package_version, schema_json, settings_property_names
@@ -39,6 +40,7 @@ _ALWAYS_SECRET: Final = frozenset(SECRET_FIELDS)
 _DIFF = provider_pb2.DiffResponse
 _UPDATE: Final = provider_pb2.PropertyDiff.UPDATE
 _ADD: Final = provider_pb2.PropertyDiff.ADD
+_UPDATE_REPLACE: Final = provider_pb2.PropertyDiff.UPDATE_REPLACE
 
 
 def _rpc(method: Handler[R]) -> Handler[R]:
@@ -69,6 +71,16 @@ def _secret_keys(*props: Properties) -> set[str]:
     for p in props:
         keys |= p.secrets
     return keys
+
+
+def api_root(base_url: object) -> str | None:
+    """A provider's ``baseUrl`` input as an account's API root (unset: the public API); None when
+    unknown at preview or not text (then no replacement is decided from it)."""
+    if base_url is None or base_url == "":
+        base_url = DEFAULT_BASE_URL
+    if not isinstance(base_url, str):
+        return None
+    return account_of(replace(Settings(), base_url=base_url))["base_url"]
 
 
 def import_inputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,10 +149,18 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
                    context: grpc.ServicerContext) -> provider_pb2.DiffResponse:
         olds, news = from_struct(request.olds).values, from_struct(request.news).values
         changed = sorted(k for k in settings_property_names() if olds.get(k) != news.get(k))
-        # Another account or other settings change how monitors are reached, not the monitors:
-        # nothing is replaced.
+        # Another API root is another account: its monitors are not these, so every monitor of
+        # the provider is replaced (made there, deleted here by the old provider), and so is a
+        # monitor moved from a provider of another API root to this one. Other settings (a
+        # login too: another user may share the account; each monitor's diff reads it to tell)
+        # change how monitors are reached, not the monitors.
+        replaces = ["baseUrl"] if api_root(olds.get("baseUrl")) != api_root(news.get("baseUrl")) else []
+        if replaces:
+            log.warning("baseUrl changed from %s to %s: another AlertSite account, so the monitors of "
+                        "this provider are replaced, not re-pointed", api_root(olds.get("baseUrl")),
+                        api_root(news.get("baseUrl")))
         return _DIFF(changes=_DIFF.DIFF_SOME if changed else _DIFF.DIFF_NONE, diffs=changed,
-                     replaces=[], deleteBeforeReplace=False)
+                     replaces=replaces, deleteBeforeReplace=False)
 
     @_rpc
     def Configure(self, request: provider_pb2.ConfigureRequest,
@@ -188,12 +208,18 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     def Diff(self, request: provider_pb2.DiffRequest,
              context: grpc.ServicerContext) -> provider_pb2.DiffResponse:
         olds, news = from_struct(request.olds), from_struct(request.news)
-        result = self._monitors.diff(request.id, olds.values, news.values)
-        changed = changed_fields(olds.values, news.values) if result.changes else []
-        detailed = {k: provider_pb2.PropertyDiff(kind=_UPDATE if k in olds.values else _ADD)
+        with self._serving(0) as monitors:
+            # May read the monitor once: when the login changed, to tell another user of the
+            # same account from another account.
+            result = monitors.diff(request.id, olds.values, news.values)
+        replaces = list(result.replaces or [])
+        changed = [*replaces] if replaces else (
+            changed_fields(olds.values, news.values) if result.changes else [])
+        detailed = {k: provider_pb2.PropertyDiff(kind=_UPDATE_REPLACE if k in replaces
+                                                 else _UPDATE if k in olds.values else _ADD)
                     for k in changed}
         return _DIFF(changes=_DIFF.DIFF_SOME if result.changes else _DIFF.DIFF_NONE,
-                     diffs=changed, replaces=[], deleteBeforeReplace=False,
+                     diffs=changed, replaces=replaces, deleteBeforeReplace=False,
                      detailedDiff=detailed, hasDetailedDiff=True)
 
     @_rpc

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ..config import SETTINGS, Settings, resolve_settings
+from ..config import SETTINGS, Setting, Settings, resolve_settings
 from ..errors import ConfigurationError
 from .schema import setting_name, settings_property_names
 
@@ -46,14 +46,23 @@ def current_stack_config(environ: Mapping[str, str] | None = None) -> dict[str, 
         return {}
     if not isinstance(config, Mapping):
         return {}
-    wanted = {setting_name(s.config_key): s.config_key for s in SETTINGS}
-    return {wanted[k]: v for k, v in config.items() if k in wanted and v not in (None, "")}
+    wanted = {setting_name(s.config_key): s for s in SETTINGS}
+    return {wanted[k].config_key: v for k, v in config.items() if k in wanted and _is_set(wanted[k], v)}
+
+
+def _is_set(setting: Setting, value: Any) -> bool:
+    """Whether a given value counts: empty text is unset, but for ``baseUrl``, where it is an
+    error (it would mean the public API), not a fall-back to the default."""
+    return value is not None and (value != "" or not setting.empty_is_unset)
+
+
+_BY_ATTR: Final = {s.attr: s for s in SETTINGS}
 
 
 def settings_from_args(args: Mapping[str, Any]) -> dict[str, Any]:
     """A provider's inputs (``baseUrl``...) as Settings attributes (``base_url``...), unset ones left out."""
     names = settings_property_names()
-    return {names[k]: v for k, v in args.items() if k in names and v not in (None, "")}
+    return {names[k]: v for k, v in args.items() if k in names and _is_set(_BY_ATTR[names[k]], v)}
 
 
 def provider_settings(
@@ -83,7 +92,7 @@ def check_provider_args(args: Mapping[str, Any]) -> list[tuple[str, str]]:
     problems = []
     for prop, attr in names.items():
         value = args.get(prop)
-        if value in (None, ""):
+        if not _is_set(_BY_ATTR[attr], value):
             continue
         try:
             resolve_settings(explicit={attr: value}, environ={})

@@ -102,3 +102,36 @@ def test_a_control_character_or_a_dotted_mailbox_is_refused_naming_the_field(
     assert "Traceback" not in preview.output
     assert emulator.requests()["total"] == 0
     assert_nowhere(native, preview, PLAIN_PASSWORD)
+
+
+def test_an_empty_base_url_or_a_line_break_in_a_setting_is_refused_at_preview(
+        native: NativeProject, emulator: EmulatorControl) -> None:
+    explicit = {"base_url": emulator.api_url, "username": ADMIN_USER, "password_key": "otherPassword"}
+    empty = "alertsite:baseUrl / ALERTSITE_BASE_URL is set but empty"
+    cases = [
+        # The default provider, from the stack config: empty must not mean the public API.
+        ({}, {"alertsite:baseUrl": ""}, empty),
+        ({"other": dict(explicit, base_url="")}, {}, empty),
+        ({"other": dict(explicit, base_url=emulator.api_url + "\r\nX-Injected: 1")}, {},
+         "baseUrl: alertsite:baseUrl / ALERTSITE_BASE_URL holds a line break, NUL or other control"),
+        ({"other": dict(explicit, username=ADMIN_USER + "\r\nX-Injected: 1")}, {},
+         "username: alertsite:username / ALERTSITE_USERNAME holds a line break, NUL or other control"),
+        ({"other": dict(explicit, username="admin\x00@example.com")}, {},
+         "username: alertsite:username / ALERTSITE_USERNAME holds a line break, NUL or other control"),
+    ]
+    for providers, config, expected in cases:
+        monitor = monitor_args(0)
+        if providers:
+            monitor["options"] = {"provider": "other"}
+        native.set_spec([monitor], providers)
+        for key, value in config.items():
+            native.run("config", "set", key, value)
+        emulator.reset_requests()
+        preview = native.preview(check=False)
+        assert preview.returncode != 0, preview.output[-4000:]
+        assert expected in preview.output, preview.output[-4000:]
+        assert "Traceback" not in preview.output, preview.output[-4000:]
+        assert "X-Injected" not in preview.output, preview.output[-4000:]
+        assert emulator.requests()["total"] == 0 and emulator.monitors() == []
+        for key in config:
+            native.run("config", "set", key, emulator.api_url)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from alertsite_pulumi.config import resolve_settings
+from alertsite_pulumi.errors import ConfigurationError
 from alertsite_pulumi.native.settings import check_provider_args, is_default_provider, provider_settings
 
 STORED = {"baseUrl": "http://127.0.0.1:1/api/v3", "username": "old@example.com", "password": "old-pw"}
@@ -49,3 +53,35 @@ def test_check_names_each_bad_setting() -> None:
     problems = dict(check_provider_args({"maxConcurrency": 0, "requestTimeout": "soon", "username": "u"}))
     assert set(problems) == {"maxConcurrency", "requestTimeout"}
     assert "ALERTSITE_MAX_CONCURRENCY" in problems["maxConcurrency"]
+
+
+def test_an_empty_base_url_is_refused_not_taken_for_the_public_api() -> None:
+    # Empty would mean https://api.alertsite.com: most often an unset variable meant to name
+    # the emulator or a test account. The dynamic resource refuses it too.
+    problems = dict(check_provider_args({"baseUrl": "", "username": ""}))
+    assert set(problems) == {"baseUrl"}
+    assert "alertsite:baseUrl / ALERTSITE_BASE_URL is set but empty" in problems["baseUrl"]
+    for default in (True, False):
+        with pytest.raises(ConfigurationError, match="is set but empty"):
+            provider_settings({"baseUrl": ""}, default_provider=default, environ={})
+    with pytest.raises(ConfigurationError, match="is set but empty"):
+        provider_settings({}, default_provider=True, environ={"PULUMI_CONFIG": json.dumps({"baseUrl": ""})})
+
+
+def test_line_breaks_and_nul_in_the_base_url_or_username_are_refused_unshown() -> None:
+    cases = {
+        "baseUrl": ["http://127.0.0.1:1/api/v3\r\nX-Injected: 1", "http://127.0.0.1:1/api\x00/v3",
+                    "http://127.0.0.1:1/\napi/v3"],
+        "username": ["admin@example.com\r\nX-Injected: 1", "admin\x00@example.com", "admin\n@example.com"],
+    }
+    for prop, values in cases.items():
+        for value in values:
+            problems = dict(check_provider_args({prop: value}))
+            assert set(problems) == {prop}, (prop, value)
+            assert "holds a line break, NUL or other control character" in problems[prop]
+            assert "Injected" not in problems[prop]
+            with pytest.raises(ConfigurationError, match="control character"):
+                provider_settings({prop: value}, default_provider=False, environ={})
+    # The dynamic resource's settings (stack config and environment) are read the same way.
+    with pytest.raises(ConfigurationError, match="alertsite:username / ALERTSITE_USERNAME holds a line"):
+        resolve_settings(environ={"ALERTSITE_USERNAME": "a\r\nb@example.com"})

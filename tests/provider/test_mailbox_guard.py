@@ -70,7 +70,9 @@ def test_one_listing_serves_every_create_of_a_process(
         results = list(pool.map(lambda i: made.create(inputs(i)), range(12)))
     assert len({r.id for r in results}) == 12
     counts = calls(emulator)
-    assert counts["list"] == 1, counts
+    # One listing for the process, and one look after each create (another process may have
+    # made a monitor on the same mailbox meanwhile).
+    assert counts["list"] == 1 + 12, counts
     assert counts["create"] == 12
 
 
@@ -129,7 +131,7 @@ def test_a_delete_frees_the_mailbox_for_a_replacement(
     made.delete(first.id, first.outs or {})     # the same process deletes its own monitor...
     second = made.create(inputs(0))             # ...and may create it again
     assert [m["id"] for m in emulator.monitors()] == [second.id]
-    assert calls(emulator)["list"] == 1
+    assert calls(emulator)["list"] == 1 + 2     # the listing, and the look after each create
 
 
 def test_a_monitor_gone_or_moved_since_the_listing_does_not_refuse(
@@ -176,3 +178,94 @@ def test_the_setting_allows_a_shared_mailbox_and_is_parsed_strictly(
     with pytest.raises(ConfigurationError, match=refusal):
         provider().create(inputs(0, name="Fourth on one mailbox"))
     assert len(emulator.monitors()) == 3
+
+
+def race(emulator: EmulatorControl, processes: list[EmailRoundTripMonitorProvider],
+         mailboxes: list[str]) -> dict[str, list[str]]:
+    """Every provider creates a monitor on every mailbox at once (one thread per create):
+    each mailbox's outcomes, ``created`` or ``refused``."""
+    start = threading.Barrier(len(processes) * len(mailboxes))
+    outcomes: dict[str, list[str]] = {m: [] for m in mailboxes}
+    lock = threading.Lock()
+
+    def create(process: int, mailbox: str) -> None:
+        start.wait(timeout=10)
+        try:
+            processes[process].create(inputs(process, name=f"From process {process}", email=mailbox))
+            outcome = "created"
+        except MailboxInUseError as error:
+            assert "made earlier, watches the mailbox" in str(error), str(error)
+            assert "was deleted again" in str(error)
+            outcome = "refused"
+        with lock:
+            outcomes[mailbox].append(outcome)
+
+    threads = [threading.Thread(target=create, args=(p, m))
+               for p in range(len(processes)) for m in mailboxes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return outcomes
+
+
+def test_two_processes_racing_for_one_mailbox_leave_one_monitor(
+        provider: Callable[..., EmailRoundTripMonitorProvider], emulator: EmulatorControl) -> None:
+    # Two provider processes (each its own mailbox guard, so its own listing), every call held
+    # 200 ms: both list an empty account, both POST, and each then looks again.
+    emulator.set_faults([{"endpoint": "*", "kind": "latency", "latency_ms": 200}])
+    mailboxes = [f"raced-{i}@example.com" for i in range(3)]
+    outcomes = race(emulator, [provider(), provider()],
+                    [m if i % 2 else m.upper() for i, m in enumerate(mailboxes)])
+    assert all(sorted(o) == ["created", "refused"] for o in outcomes.values()), outcomes
+    live = emulator.monitors()
+    assert sorted(mailbox_key(str(m["email"])) for m in live) == sorted(mailboxes)
+    # The older of each pair stayed: the one with the lower id.
+    requests = calls(emulator)
+    assert requests["create"] == 6 and requests["delete"] == 3, requests
+
+
+def test_the_newer_monitor_on_a_mailbox_is_removed_by_its_creator(
+        provider: Callable[..., EmailRoundTripMonitorProvider], emulator: EmulatorControl) -> None:
+    made = provider()
+    made.create(inputs(0))                      # the process's listing is taken here
+    older = emulator.seed_monitor(inputs(1, name="Made by another stack", email="GUARDED-1@example.com"))
+    emulator.reset_requests()
+    with pytest.raises(MailboxInUseError) as refused:
+        made.create(inputs(1))
+    text = str(refused.value)
+    assert f"AlertSite monitor {older} ('Made by another stack'), made earlier, watches the mailbox" in text
+    assert f'adopt_monitor_id="{older}"' in text
+    counts = calls(emulator)
+    assert counts["create"] == 1 and counts["delete"] == 1, counts
+    assert [m["id"] for m in emulator.monitors() if mailbox_key(str(m["email"])) == "guarded-1@example.com"] \
+        == [older]
+    # A newer monitor on the mailbox (another process lost the race, and will delete it) does
+    # not make this one go.
+    kept = made.create(inputs(2))
+    assert kept.id in {m["id"] for m in emulator.monitors()}
+
+
+def test_an_update_onto_a_watched_mailbox_is_refused_before_the_patch(
+        provider: Callable[..., EmailRoundTripMonitorProvider], emulator: EmulatorControl) -> None:
+    watched = emulator.seed_monitor(inputs(0, name="Watching it"))
+    made = provider()
+    mine = made.create(inputs(1))
+    olds = mine.outs or {}
+    emulator.reset_requests()
+    with pytest.raises(MailboxInUseError) as refused:
+        made.update(mine.id, olds, inputs(1, email="  Guarded-0@Example.COM"))
+    assert f"monitor {watched} ('Watching it') already watches it" in str(refused.value)
+    assert "Nothing was changed" in str(refused.value)
+    assert calls(emulator)["update"] == 0
+    assert emulator.monitor(mine.id)["email"] == "guarded-1@example.com"
+    # A move to a free mailbox goes through, and that mailbox is then taken.
+    made.update(mine.id, olds, inputs(1, email="guarded-7@example.com"))
+    assert emulator.monitor(mine.id)["email"] == "guarded-7@example.com"
+    with pytest.raises(MailboxInUseError):
+        made.create(inputs(7))
+    # A change of case only is no move: no listing.
+    emulator.reset_requests()
+    made.update(mine.id, dict(olds, email="guarded-7@example.com"), inputs(1, email="Guarded-7@example.com"))
+    assert calls(emulator)["list"] == 0

@@ -1,0 +1,96 @@
+"""Which account a stored monitor belongs to: decided from what can be verified.
+
+Another API root is another account; the same root and login is the same account (no call);
+another login on the same root reads the monitor once: the same monitor is the same account,
+none or another one is another account. A delete is never sent to an account the monitor is
+not in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest
+
+from alertsite_pulumi.emulator import EmulatorControl
+from alertsite_pulumi.provider import ACCOUNT_KEY, EmailRoundTripMonitorProvider
+
+ADMIN = ("admin@example.com", "emulator-admin-password")
+OPS = ("ops@example.com", "ops-user-password-5e1b")
+
+
+def inputs(index: int, **overrides: Any) -> dict[str, Any]:
+    return {"billing_plancode": "UBM - A/A", "name": f"Moved {index}",
+            "smtp_hostname": "smtps://smtp.example.com", "pop3_hostname": "pop3s://pop.example.com",
+            "email": f"moved-{index}@example.com", "interval": 15, **overrides}
+
+
+@pytest.fixture
+def provider(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch
+             ) -> Callable[..., EmailRoundTripMonitorProvider]:
+    for name in ("ALERTSITE_ACCESS_TOKEN", "ALERTSITE_BASE_URL", "ALERTSITE_USERNAME", "ALERTSITE_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    emulator.add_user(*OPS, role="admin")
+
+    def make(login: tuple[str, str] = ADMIN, base_url: str | None = None) -> EmailRoundTripMonitorProvider:
+        made = EmailRoundTripMonitorProvider()
+        made.configure(ConfigureRequest(Config(
+            {"alertsite:baseUrl": base_url or emulator.api_url, "alertsite:username": login[0],
+             "alertsite:password": login[1]}, "proj")))
+        return made
+
+    return make
+
+
+def test_the_state_records_the_account_and_the_same_one_costs_no_call(
+        provider: Callable[..., EmailRoundTripMonitorProvider], emulator: EmulatorControl) -> None:
+    made = provider().create(inputs(0))
+    outs = made.outs or {}
+    assert outs[ACCOUNT_KEY] == {"base_url": emulator.api_url.rstrip("/"), "username": ADMIN[0]}
+    emulator.reset_requests()
+    assert provider().diff(made.id, outs, inputs(0)).changes is False
+    assert emulator.requests()["total"] == 0
+
+
+def test_another_api_root_is_another_account(
+        provider: Callable[..., EmailRoundTripMonitorProvider], emulator: EmulatorControl) -> None:
+    made = provider().create(inputs(0))
+    elsewhere = provider(base_url="http://127.0.0.1:9/api/v3")   # nothing is called there
+    diff = elsewhere.diff(made.id, made.outs or {}, inputs(0))
+    assert diff.changes is True and diff.replaces == [ACCOUNT_KEY]
+    emulator.reset_requests()
+    elsewhere.delete(made.id, made.outs or {})                    # not sent: the id is not B's
+    assert [m["id"] for m in emulator.monitors()] == [made.id]
+    # A refresh there would tie B's monitor of that id (or none) to the resource: kept as stored.
+    read = elsewhere.read(made.id, made.outs or {})
+    assert (read.id, read.outs) == (made.id, made.outs)
+
+
+def test_another_login_reads_the_monitor_to_tell(
+        provider: Callable[..., EmailRoundTripMonitorProvider], emulator: EmulatorControl) -> None:
+    made = provider().create(inputs(0))
+    outs = made.outs or {}
+    ops = provider(OPS)
+    # The same monitor under that id: another user of the same account, no change.
+    emulator.reset_requests()
+    assert ops.diff(made.id, outs, inputs(0)).changes is False
+    assert emulator.requests()["by_endpoint"]["get"] == 1
+    # Another monitor under that id (another mailbox): another account's.
+    emulator.edit_monitor(made.id, email="someone-else@example.com")
+    assert ops.diff(made.id, outs, inputs(0)).replaces == [ACCOUNT_KEY]
+    ops.delete(made.id, outs)
+    assert [m["id"] for m in emulator.monitors()] == [made.id]     # never deleted
+    # No monitor under that id: another account's.
+    emulator.delete_monitor(made.id)
+    assert ops.diff(made.id, outs, inputs(0)).replaces == [ACCOUNT_KEY]
+
+
+def test_a_state_from_before_the_account_was_recorded_is_the_same_account(
+        provider: Callable[..., EmailRoundTripMonitorProvider], emulator: EmulatorControl) -> None:
+    made = provider().create(inputs(0))
+    old_state = {k: v for k, v in (made.outs or {}).items() if k != ACCOUNT_KEY}
+    emulator.reset_requests()
+    assert provider(OPS).diff(made.id, old_state, inputs(0)).changes is False
+    assert emulator.requests()["total"] == 0
