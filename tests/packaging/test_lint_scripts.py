@@ -191,8 +191,8 @@ def test_the_pipelines_gate_preview_and_up_with_the_checkout_pack(pipeline: str)
     commands = pipeline_commands()[pipeline]
     for verb in ("preview", "up"):
         (command,) = [c for c in commands if c.split()[1] == verb]
-        assert '--policy-pack "$POLICY_PACK"' in command, command
-        assert '--policy-pack-config "$POLICY_CONFIG"' in command, command
+        assert '--policy-pack "${POLICY_PACK:?' in command, command
+        assert '--policy-pack-config "${POLICY_CONFIG:?' in command, command
         assert "--skip-preview" not in command, command
     variables: dict[str, Any]
     if pipeline == "github":
@@ -202,3 +202,22 @@ def test_the_pipelines_gate_preview_and_up_with_the_checkout_pack(pipeline: str)
     # Relative to examples/policy-gated, where both run: the checkout's pack and the example's config.
     assert (EXAMPLE / variables["POLICY_PACK"]).resolve() == REPO / "policy"
     assert (EXAMPLE / variables["POLICY_CONFIG"]).is_file()
+
+
+@pytest.mark.parametrize("pipeline", ["github", "gitlab"])
+@pytest.mark.parametrize("unset", ["POLICY_PACK", "POLICY_CONFIG"])
+def test_an_empty_pack_variable_fails_the_job_instead_of_dropping_the_gate(pipeline: str, unset: str,
+                                                                            tmp_path: Path) -> None:
+    """``pulumi preview --policy-pack ""`` runs no pack and passes (the CLI takes an empty path as
+    no pack), so each gated command refuses an empty variable before pulumi runs. Run here as
+    the runner's shell runs it, with no pulumi on PATH: a command that reached pulumi would fail
+    with "command not found" instead of naming the variable."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "STACK": "production",
+           "POLICY_PACK": "../../policy", "POLICY_CONFIG": "policy-config.json", unset: ""}
+    for command in pipeline_commands()[pipeline]:
+        if "--policy-pack" not in command:
+            continue
+        ran = subprocess.run(["bash", "-e", "-c", command], cwd=EXAMPLE, env=env, capture_output=True,
+                             text=True, timeout=60, check=False)
+        assert ran.returncode != 0, command
+        assert unset in ran.stderr and "command not found" not in ran.stderr, (command, ran.stderr)
