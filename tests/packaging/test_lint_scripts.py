@@ -221,3 +221,17 @@ def test_an_empty_pack_variable_fails_the_job_instead_of_dropping_the_gate(pipel
                              text=True, timeout=60, check=False)
         assert ran.returncode != 0, command
         assert unset in ran.stderr and "command not found" not in ran.stderr, (command, ran.stderr)
+
+
+def test_the_github_workflow_passes_every_secret_its_header_names() -> None:
+    """GitHub gives a step no secret it is not handed in ``env``: the header's "or leave it out
+    and set PULUMI_ACCESS_TOKEN for Pulumi Cloud" needs the token mapped, or Pulumi Cloud is
+    unreachable (no token) however the secret is set."""
+    text = WORKFLOW.read_text()
+    header = text.split("\nname:", 1)[0]
+    secrets = header.split("Repository secrets", 1)[1]
+    named = set(re.findall(r"\b(PULUMI_[A-Z_]+|ALERTSITE_[A-Z_]+)\b", secrets))
+    assert {"PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "ALERTSITE_PASSWORD"} <= named, named
+    env: dict[str, str] = yaml.safe_load(text)["env"]
+    missing = {name for name in named if env.get(name) != f"${{{{ secrets.{name} }}}}"}
+    assert not missing, f"named as secrets in the header but not passed to the steps: {sorted(missing)}"
