@@ -110,3 +110,23 @@ def test_the_checkout_launcher_is_the_packaged_one_and_runs_its_own_directory(tm
                          timeout=60, check=False)
     assert ran.returncode == 0, ran.stderr
     assert f"ran {pack}" in ran.stdout, ran.stdout + ran.stderr
+
+
+def test_the_launcher_ignores_cdpath(tmp_path: Path) -> None:
+    """Started by a relative path (``--policy-pack policy/run-policy-pack``) with an exported
+    CDPATH that holds a ``policy`` directory, the launcher still runs the pack it was started
+    from: ``cd policy`` would go to CDPATH's (and print it) instead."""
+    checkout = tmp_path / "checkout"
+    pack = checkout / "policy"
+    elsewhere = tmp_path / "elsewhere" / "policy"
+    for directory, said in ((pack, "ran"), (elsewhere, "elsewhere")):
+        directory.mkdir(parents=True)
+        (directory / "PulumiPolicy.yaml").write_text("runtime:\n  name: python\nversion: 0.0.1\n")
+        (directory / "__main__.py").write_text(
+            f"import pathlib\nprint('{said}', pathlib.Path(__file__).parent)\n")
+    (pack / "run-policy-pack").symlink_to(LAUNCHER)
+    env = {**os.environ, "ALERTSITE_POLICY_PYTHON": sys.executable, "CDPATH": str(elsewhere.parent)}
+    ran = subprocess.run(["sh", "policy/run-policy-pack", "127.0.0.1:1"], cwd=checkout, capture_output=True,
+                         text=True, env=env, timeout=30, check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == f"ran {pack}", ran.stdout + ran.stderr
