@@ -163,3 +163,20 @@ def test_pulumi_env_takes_the_flag_in_both_spellings_install_pulumi_takes(built_
     for args in (("--with", "yml"), ("--with=yml",)):
         refused = source_pulumi_env(*args, env=env, tmp_path=tmp_path)
         assert refused.returncode != 0 and "--with takes 'yaml'" in refused.stderr, (args, refused.stderr)
+
+
+def test_building_the_yaml_host_again_lists_it_once(built_engine: Path, tmp_path: Path) -> None:
+    """A YAML host built again (its marker gone, or its key changed) replaces its VERSIONS line
+    instead of adding a second. This one test runs ``go`` (the YAML host only, from Go's build
+    cache after the fixture's build: seconds)."""
+    cache = cache_without_yaml(built_engine, tmp_path / "cache")
+    dest = cache / built_engine.name
+    env = {"ALERTSITE_PULUMI_CACHE": str(cache), "ALERTSITE_PULUMI_NO_PATH": "1"}
+    for _ in range(2):
+        built = install("--with", "yaml", env=env)
+        assert built.returncode == 0, built.stderr
+        assert "installed pulumi-language-yaml" in built.stderr, built.stderr
+        (dest / ".yaml-installed").unlink()
+    lines = (dest / "VERSIONS").read_text().splitlines()
+    assert [line.split()[0] for line in lines if line.strip()].count(YAML_HOST) == 1, lines
+    assert lines[0].startswith("pulumi "), lines
