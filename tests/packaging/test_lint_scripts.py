@@ -235,3 +235,13 @@ def test_the_github_workflow_passes_every_secret_its_header_names() -> None:
     env: dict[str, str] = yaml.safe_load(text)["env"]
     missing = {name for name in named if env.get(name) != f"${{{{ secrets.{name} }}}}"}
     assert not missing, f"named as secrets in the header but not passed to the steps: {sorted(missing)}"
+
+
+def test_a_pull_request_preview_never_queues_in_the_merge_runs_group() -> None:
+    """GitHub keeps one pending run per concurrency group and cancels the one already pending:
+    with a single group, a pull request's preview queued behind a running merge cancelled the
+    next merge run waiting there (its `up` never ran). The group depends on the event."""
+    concurrency: dict[str, Any] = yaml.safe_load(WORKFLOW.read_text())["concurrency"]
+    group = str(concurrency["group"])
+    assert "${{" in group and "github.event_name == 'push'" in group and "github.ref" in group, group
+    assert concurrency["cancel-in-progress"] is False, concurrency
