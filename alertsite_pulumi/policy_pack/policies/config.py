@@ -24,8 +24,21 @@ def schema_defaults(policy: Policy) -> dict[str, Any]:
     return {key: prop["default"] for key, prop in schema.properties.items() if "default" in prop}
 
 
+#: What the CLI adds to every rule's config beside the rule's own settings.
+_ENGINE_KEYS = frozenset({"enforcementLevel"})
+
+
 def setting(config: Mapping[str, Any], schema: PolicyConfigSchema, key: str) -> Any:
-    """``config[key]``, or the schema's default when it is absent or null."""
+    """``config[key]``, or the schema's default when it is absent or null.
+
+    Raises ValueError for a setting the rule does not have: the CLI checks settings against the
+    schema by type only and passes an unknown one on, so a misspelt name would otherwise be
+    dropped without a word and the rule would judge by its default.
+    """
+    unknown = sorted(set(config) - set(schema.properties) - _ENGINE_KEYS)
+    if unknown:
+        raise ValueError(f"policy config: unknown setting {unknown[0]!r} (this rule's settings: "
+                         f"{', '.join(sorted(schema.properties))}, and enforcementLevel)")
     if key in config and config[key] is not None:
         return config[key]
     return schema.properties[key]["default"]
