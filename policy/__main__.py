@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from pulumi_policy import PolicyPack
 
-from alertsite_pulumi.policy_pack import PACK_NAME
+from alertsite_pulumi.policy_pack import PACK_NAME, check_pack_version
 from alertsite_pulumi.policy_pack.policies import ALL_POLICIES, DESCRIPTION, DISPLAY_NAME, ENFORCEMENT_LEVEL
 
+check_pack_version(__file__)
 PolicyPack(
     name=PACK_NAME,
     policies=ALL_POLICIES,

@@ -275,7 +275,10 @@ def test_the_pipelines_run_recover_before_up_idempotently(tmp_path: Path, engine
     names = ("inbound-mx", "outbound-relay", "password-reset")
     project = example_project("policy-gated", tmp_path, engine_bin, emulator, secret_paths={
         f"mailboxPasswords.{name}": MAILBOX_PASSWORD for name in names})
-    env = {**project.base_env(), "STACK": project.stack, "POLICY_ARGS": " ".join(policy_args(project.root))}
+    # The pipelines' variables (absolute: the example runs from a copy); left unset, the commands
+    # refuse to run (`--policy-pack ""` would run no pack at all).
+    _, pack, _, config = policy_args(project.root)
+    env = {**project.base_env(), "STACK": project.stack, "POLICY_PACK": pack, "POLICY_CONFIG": config}
 
     def merge_job() -> str:
         output = []
@@ -287,7 +290,9 @@ def test_the_pipelines_run_recover_before_up_idempotently(tmp_path: Path, engine
             output.append(done.stdout)
         return "\n".join(output)
 
-    assert "nothing to do" in merge_job()              # a new stack: recover changes nothing
+    first = merge_job()
+    assert "nothing to do" in first                    # a new stack: recover changes nothing
+    assert "alertsite-round-trip@v" in first, first    # and the up ran the pack
     assert sorted(state_ids(project)) == sorted(str(m["id"]) for m in emulator.monitors())
     assert len(state_ids(project)) == 3
 

@@ -339,3 +339,19 @@ def test_checkout_pack_directory_refuses_a_mandatory_violation(tmp_path: Path, e
     (project.root / "Pulumi.yaml").write_text(YAML_PROGRAM.format(smtp="smtps://smtp.example.com:465"))
     passing = project.preview("--policy-pack", str(CHECKOUT_PACK))
     assert "[mandatory]" not in passing.output, passing.output
+
+
+def test_a_misspelt_setting_fails_instead_of_being_ignored(spec_project: Callable[..., SpecProject],
+                                                          emulator: EmulatorControl, tmp_path: Path) -> None:
+    """The CLI checks a rule's settings against its schema by type only: a setting the rule does
+    not have (``maxIntervalMinute``, meant as ``maxIntervalMinutes``) was dropped without a word,
+    and the rule judged by its default. The rule refuses it, naming it and what it takes."""
+    project = spec_project([monitor_args(0, interval=120)])
+    config = pack_config(tmp_path, {"alertsite-interval-bounds": {"maxIntervalMinute": 60}})
+    emulator.reset_requests()
+    result = project.preview(*PACK, *config, check=False)
+    assert result.returncode != 0, result.output[-3000:]
+    said = "policy config: unknown setting 'maxIntervalMinute' (this rule's settings: maxIntervalMinutes,"
+    assert said in result.output, result.output[-3000:]
+    assert "Traceback" not in result.output
+    assert no_writes(emulator), writes(emulator)

@@ -128,3 +128,55 @@ def test_a_bad_argument_is_refused() -> None:
         proc = install(*args, env=env)
         assert proc.returncode == 2, (args, env, proc.stderr)
         assert "yaml" in proc.stderr
+
+
+PULUMI_ENV = REPO / "scripts" / "pulumi-env"
+
+
+def source_pulumi_env(*args: str, env: Mapping[str, str], tmp_path: Path,
+                      caller_args: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """``source scripts/pulumi-env ARGS`` in a bash script run with ``caller_args`` of its own."""
+    script = tmp_path / "caller.sh"
+    words = " ".join(f"'{a}'" for a in args)
+    script.write_text(f'source "$PULUMI_ENV_FILE" {words} || exit 1\n'
+                      'printf \'%s\\n\' "$ALERTSITE_PULUMI_BIN"\n')
+    return subprocess.run(["bash", str(script), *caller_args], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PULUMI_ENV_FILE": str(PULUMI_ENV),
+                               "PULUMI_BACKEND_URL": f"file://{tmp_path}", **env}, check=False)
+
+
+def test_pulumi_env_takes_the_flag_in_both_spellings_install_pulumi_takes(built_engine: Path,
+                                                                          tmp_path: Path) -> None:
+    """``source scripts/pulumi-env --with=yaml`` asks for the YAML host as ``--with yaml`` does
+    (install-pulumi takes both); it used to be dropped silently, giving an engine with no YAML host."""
+    cache = cache_without_yaml(built_engine, tmp_path / "cache")
+    env = {"ALERTSITE_PULUMI_CACHE": str(cache), "ALERTSITE_PULUMI_NO_PATH": "1",
+           "PATH": path_without(*ENGINE_NAMES)}
+    plain = source_pulumi_env(env=env, tmp_path=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.split()[-1] == str(cache / built_engine.name / "bin")
+    for args in (("--with", "yaml"), ("--with=yaml",)):
+        asked = source_pulumi_env(*args, env=env, tmp_path=tmp_path)
+        assert asked.returncode != 0, (args, asked.stdout)
+        assert NEEDS_GO in asked.stderr, (args, asked.stderr)
+    # A wrong choice is refused in either spelling, not dropped.
+    for args in (("--with", "yml"), ("--with=yml",)):
+        refused = source_pulumi_env(*args, env=env, tmp_path=tmp_path)
+        assert refused.returncode != 0 and "--with takes 'yaml'" in refused.stderr, (args, refused.stderr)
+
+
+def test_building_the_yaml_host_again_lists_it_once(built_engine: Path, tmp_path: Path) -> None:
+    """A YAML host built again (its marker gone, or its key changed) replaces its VERSIONS line
+    instead of adding a second. This one test runs ``go`` (the YAML host only, from Go's build
+    cache after the fixture's build: seconds)."""
+    cache = cache_without_yaml(built_engine, tmp_path / "cache")
+    dest = cache / built_engine.name
+    env = {"ALERTSITE_PULUMI_CACHE": str(cache), "ALERTSITE_PULUMI_NO_PATH": "1"}
+    for _ in range(2):
+        built = install("--with", "yaml", env=env)
+        assert built.returncode == 0, built.stderr
+        assert "installed pulumi-language-yaml" in built.stderr, built.stderr
+        (dest / ".yaml-installed").unlink()
+    lines = (dest / "VERSIONS").read_text().splitlines()
+    assert [line.split()[0] for line in lines if line.strip()].count(YAML_HOST) == 1, lines
+    assert lines[0].startswith("pulumi "), lines

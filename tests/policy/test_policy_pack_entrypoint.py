@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
+from alertsite_pulumi import __version__
 from alertsite_pulumi.policy_pack import LAUNCHER
 
 from .policy_testing import POLICY_DIR, policies
@@ -72,8 +74,8 @@ def test_policy_pack_is_the_last_statement_of_main(pack_dir: Path) -> None:
     assert isinstance(last.value, ast.Call)
     assert isinstance(last.value.func, ast.Name)
     assert last.value.func.id == "PolicyPack"
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
-    assert len(calls) == 1, "__main__.py should only build the pack"
+    calls = [n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+    assert calls == ["check_pack_version", "PolicyPack"], "__main__.py: check its version, build the pack"
 
 
 def code_of(main: Path) -> str:
@@ -110,3 +112,44 @@ def test_the_checkout_launcher_is_the_packaged_one_and_runs_its_own_directory(tm
                          timeout=60, check=False)
     assert ran.returncode == 0, ran.stderr
     assert f"ran {pack}" in ran.stdout, ran.stdout + ran.stderr
+
+
+def test_the_launcher_ignores_cdpath(tmp_path: Path) -> None:
+    """Started by a relative path (``--policy-pack policy/run-policy-pack``) with an exported
+    CDPATH that holds a ``policy`` directory, the launcher still runs the pack it was started
+    from: ``cd policy`` would go to CDPATH's (and print it) instead."""
+    checkout = tmp_path / "checkout"
+    pack = checkout / "policy"
+    elsewhere = tmp_path / "elsewhere" / "policy"
+    for directory, said in ((pack, "ran"), (elsewhere, "elsewhere")):
+        directory.mkdir(parents=True)
+        (directory / "PulumiPolicy.yaml").write_text("runtime:\n  name: python\nversion: 0.0.1\n")
+        (directory / "__main__.py").write_text(
+            f"import pathlib\nprint('{said}', pathlib.Path(__file__).parent)\n")
+    (pack / "run-policy-pack").symlink_to(LAUNCHER)
+    env = {**os.environ, "ALERTSITE_POLICY_PYTHON": sys.executable, "CDPATH": str(elsewhere.parent)}
+    ran = subprocess.run(["sh", "policy/run-policy-pack", "127.0.0.1:1"], cwd=checkout, capture_output=True,
+                         text=True, env=env, timeout=30, check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == f"ran {pack}", ran.stdout + ran.stderr
+
+
+def test_a_pack_over_another_release_of_the_package_refuses_to_start(tmp_path: Path) -> None:
+    """The CLI shows the version of the PulumiPolicy.yaml beside the pack; the rules that run are
+    the installed package's. policy/ over another release (here: its PulumiPolicy.yaml saying
+    9.9.9) refuses to start, naming both versions, instead of judging under a version it is not."""
+    pack = tmp_path / "policy"
+    pack.mkdir()
+    for name in ("__main__.py", "requirements.txt"):
+        shutil.copy(CHECKOUT_DIR / name, pack / name)
+    meta = (CHECKOUT_DIR / "PulumiPolicy.yaml").read_text()
+    (pack / "PulumiPolicy.yaml").write_text(meta.replace(f"version: {__version__}", "version: 9.9.9"))
+    try:
+        ran = subprocess.run([sys.executable, "-u", str(pack)], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=30, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the pack started (and served) under a version that is not its rules'")
+    assert ran.returncode != 0 and ran.stdout == "", ran.stdout
+    said = f"gives version 9.9.9, but the installed alertsite-pulumi, whose rules would run, is {__version__}"
+    assert said in ran.stderr, ran.stderr
+    assert "Traceback" not in ran.stderr, ran.stderr

@@ -34,20 +34,33 @@ def schema_defaults(policy: Policy) -> dict[str, Any]:
     return {key: prop["default"] for key, prop in schema.properties.items() if "default" in prop}
 
 
+#: What the CLI adds to every rule's config beside the rule's own settings.
+_ENGINE_KEYS = frozenset({"enforcementLevel"})
+
+
 def setting(config: Mapping[str, Any], schema: PolicyConfigSchema, key: str) -> Any:
-    """``config[key]``, or the schema's default when it is absent or null."""
+    """``config[key]``, or the schema's default when it is absent or null.
+
+    Raises PolicyConfigError for a setting the rule does not have: the CLI checks settings against the
+    schema by type only and passes an unknown one on, so a misspelt name would otherwise be
+    dropped without a word and the rule would judge by its default.
+    """
+    unknown = sorted(set(config) - set(schema.properties) - _ENGINE_KEYS)
+    if unknown:
+        raise PolicyConfigError(f"policy config: unknown setting {unknown[0]!r} (this rule's settings: "
+                         f"{', '.join(sorted(schema.properties))}, and enforcementLevel)")
     if key in config and config[key] is not None:
         return config[key]
     return schema.properties[key]["default"]
 
 
 def int_setting(config: Mapping[str, Any], schema: PolicyConfigSchema, key: str) -> int:
-    """A whole-number setting; raises ValueError, naming the key, for anything else."""
+    """A whole-number setting; raises PolicyConfigError, naming the key, for anything else."""
     # Config arrives through a protobuf Struct, where every number is a float.
     raw = setting(config, schema, key)
     value = as_int(raw)
     if value is None:
-        raise ValueError(f"policy config {key}: expected a whole number, got {raw!r}")
+        raise PolicyConfigError(f"policy config {key}: expected a whole number, got {raw!r}")
     return value
 
 
