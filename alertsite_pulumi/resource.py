@@ -12,10 +12,7 @@ from pulumi import dynamic
 from .client import AlertSiteClient, shared_client
 from .config import SETTINGS, Settings, resolve_settings
 from .fields import (
-    ADOPT_BY_NAME,
-    ADOPT_MONITOR_ID,
     CONTROL_INPUTS,
-    EXTRA_FIELDS,
     FIELDS,
     SECRET_FIELDS,
     URL_FIELDS,
@@ -121,8 +118,9 @@ class EmailRoundTripMonitorArgs:
 class EmailRoundTripMonitor(dynamic.Resource, module="alertsite", name="EmailRoundTripMonitor"):
     """An AlertSite round-trip email monitor.
 
-    Every argument is also an output; fields left out take the account's defaults and are
-    reported as outputs (never as a diff). ``email_password`` is always a secret.
+    Every field is also an Output attribute, given or not: a field left out takes the
+    account's default, which its attribute holds after create (and is never a diff).
+    ``email_password`` is always a secret.
     """
 
     billing_plancode: pulumi.Output[str]
@@ -172,11 +170,12 @@ class EmailRoundTripMonitor(dynamic.Resource, module="alertsite", name="EmailRou
         for secret in SECRET_FIELDS:
             if props.get(secret) is not None:
                 props[secret] = pulumi.Output.secret(props[secret])
-        for computed in COMPUTED_OUTPUTS:
-            props[computed] = None
-        props.setdefault(EXTRA_FIELDS, None)
-        props.setdefault(ADOPT_MONITOR_ID, None)
-        props.setdefault(ADOPT_BY_NAME, None)
+        # Every field is an Output attribute, given or not: the SDK makes attributes of the props'
+        # keys only. A None is no input (the SDK leaves it out of what the engine sees, so it is
+        # never sent and never a diff), and the attribute gets the value create reports (the
+        # account's default for a field left out), as in a generated SDK.
+        for name in (*FIELDS, *CONTROL_INPUTS, *COMPUTED_OUTPUTS):
+            props.setdefault(name, None)
         # One mailbox per monitor: a replacement (`up --replace`, replace_on_changes) deletes the
         # old monitor before it creates the new one, or the mailbox guard would refuse it.
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_FIELDS),
