@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         EmailRoundTripMonitor,
         EmailRoundTripMonitorArgs,
         InvalidArgumentError,
+        LookUpFailedError,
         get_monitor,
         list_monitors,
     )
@@ -46,7 +47,8 @@ _HOMES = {
                      "ServerError", "TransportError", "UnfinishedCreateError"), "errors"),
     "EmailRoundTripMonitorProvider": "provider",
     **dict.fromkeys(("EMAIL_ROUND_TRIP_MONITOR_TYPE", "EmailRoundTripMonitor", "EmailRoundTripMonitorArgs",
-                     "InvalidArgumentError", "get_monitor", "list_monitors"), "resource"),
+                     "InvalidArgumentError", "LookUpFailedError", "get_monitor", "list_monitors"),
+                    "resource"),
     "RetryPolicy": "transport",
 }
 
@@ -73,6 +75,7 @@ __all__ = [
     "EmailRoundTripMonitorProvider",
     "InvalidArgumentError",
     "InvalidRequest",
+    "LookUpFailedError",
     "NotFound",
     "PermissionDenied",
     "RateLimited",

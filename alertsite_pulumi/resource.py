@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import pulumi
 from pulumi import dynamic
 
 from .client import AlertSiteClient, shared_client
 from .config import SETTINGS, Settings, resolve_settings
+from .errors import AlertSiteError, NotFound
 from .fields import (
-    ADOPT_BY_NAME,
-    ADOPT_MONITOR_ID,
     CONTROL_INPUTS,
-    EXTRA_FIELDS,
     FIELDS,
     SECRET_FIELDS,
     URL_FIELDS,
@@ -29,6 +27,7 @@ __all__ = [
     "EmailRoundTripMonitor",
     "EmailRoundTripMonitorArgs",
     "InvalidArgumentError",
+    "LookUpFailedError",
     "get_monitor",
     "list_monitors",
     "program_settings",
@@ -121,8 +120,9 @@ class EmailRoundTripMonitorArgs:
 class EmailRoundTripMonitor(dynamic.Resource, module="alertsite", name="EmailRoundTripMonitor"):
     """An AlertSite round-trip email monitor.
 
-    Every argument is also an output; fields left out take the account's defaults and are
-    reported as outputs (never as a diff). ``email_password`` is always a secret.
+    Every field is also an Output attribute, given or not: a field left out takes the
+    account's default, which its attribute holds after create (and is never a diff).
+    ``email_password`` is always a secret.
     """
 
     billing_plancode: pulumi.Output[str]
@@ -172,11 +172,12 @@ class EmailRoundTripMonitor(dynamic.Resource, module="alertsite", name="EmailRou
         for secret in SECRET_FIELDS:
             if props.get(secret) is not None:
                 props[secret] = pulumi.Output.secret(props[secret])
-        for computed in COMPUTED_OUTPUTS:
-            props[computed] = None
-        props.setdefault(EXTRA_FIELDS, None)
-        props.setdefault(ADOPT_MONITOR_ID, None)
-        props.setdefault(ADOPT_BY_NAME, None)
+        # Every field is an Output attribute, given or not: the SDK makes attributes of the props'
+        # keys only. A None is no input (the SDK leaves it out of what the engine sees, so it is
+        # never sent and never a diff), and the attribute gets the value create reports (the
+        # account's default for a field left out), as in a generated SDK.
+        for name in (*FIELDS, *CONTROL_INPUTS, *COMPUTED_OUTPUTS):
+            props.setdefault(name, None)
         # One mailbox per monitor: a replacement (`up --replace`, replace_on_changes) deletes the
         # old monitor before it creates the new one, or the mailbox guard would refuse it.
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_FIELDS),
@@ -235,6 +236,45 @@ def program_settings(**explicit: Any) -> Settings:
     return resolve_settings(explicit=explicit, stack_config=stack_config)
 
 
+class LookUpFailedError(pulumi.RunError):
+    """A look-up of the program (``get_monitor``, ``list_monitors``) that failed.
+
+    A ``pulumi.RunError``, so that ``pulumi up`` prints one line naming the look-up and the
+    cause, not a Python traceback. Each one raised is also the AlertSiteError it stands for
+    (``NotFound``, ``AuthenticationError``, ``ConfigurationError``, ...), with its attributes,
+    so that a program can catch either.
+    """
+
+    look_up: str = ""
+
+    def __str__(self) -> str:
+        cause = AlertSiteError.__str__(self) if isinstance(self, AlertSiteError) else super().__str__()
+        return f"{self.look_up} failed: {cause}" if self.look_up else cause
+
+
+#: Per AlertSiteError class, its subclass that is also a LookUpFailedError.
+_LOOK_UP_CLASSES: dict[type[AlertSiteError], type[AlertSiteError]] = {}
+
+
+def _failed_look_up(look_up: str, failure: AlertSiteError) -> AlertSiteError:
+    """``failure`` as a LookUpFailedError of the same AlertSiteError class, naming ``look_up``."""
+    base = type(failure)
+    if base not in _LOOK_UP_CLASSES:
+        # The AlertSiteError's __str__ first in the MRO would drop the look-up's name.
+        namespace = {"__module__": __name__, "__str__": LookUpFailedError.__str__}
+        _LOOK_UP_CLASSES[base] = cast(type[AlertSiteError],
+                                      type(base.__name__, (base, LookUpFailedError), namespace))
+    error_class = _LOOK_UP_CLASSES[base]
+    error = error_class.__new__(error_class)
+    error.__dict__.update(failure.__dict__)
+    error.args = failure.args
+    cast(LookUpFailedError, error).look_up = look_up
+    if isinstance(failure, NotFound):
+        # NotFound's own hint (run `pulumi refresh`) is for a monitor of the stack.
+        error.hint = "Check the id; `alertsite-pulumi monitors list` shows what exists."
+    return error
+
+
 def _program_client(settings: Settings | None) -> AlertSiteClient:
     settings = settings or program_settings()
     settings.require_credentials()
@@ -242,15 +282,25 @@ def _program_client(settings: Settings | None) -> AlertSiteClient:
 
 
 def get_monitor(monitor_id: str, *, settings: Settings | None = None) -> dict[str, Any]:
-    """The monitor with this id, as AlertSite reports it (email_password is never included)."""
-    monitor = _program_client(settings).get_monitor(monitor_id)
+    """The monitor with this id, as AlertSite reports it (email_password is never included).
+
+    A failure (a wrong login, no such monitor, the API out of reach) raises the AlertSiteError
+    it is, also a LookUpFailedError: ``pulumi up`` shows it as one line, with no traceback.
+    """
+    try:
+        monitor = _program_client(settings).get_monitor(monitor_id)
+    except AlertSiteError as failure:
+        raise _failed_look_up(f"alertsite_pulumi.get_monitor({str(monitor_id)[:60]!r})", failure) from None
     monitor.pop("email_password", None)
     return monitor
 
 
 def list_monitors(*, settings: Settings | None = None) -> list[dict[str, Any]]:
-    """Every round-trip monitor of the account."""
-    monitors = _program_client(settings).list_monitors()
+    """Every round-trip monitor of the account (failures as for :func:`get_monitor`)."""
+    try:
+        monitors = _program_client(settings).list_monitors()
+    except AlertSiteError as failure:
+        raise _failed_look_up("alertsite_pulumi.list_monitors()", failure) from None
     for monitor in monitors:
         monitor.pop("email_password", None)
     return monitors

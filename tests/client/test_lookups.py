@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import pulumi
 import pytest
 
-from alertsite_pulumi import NotFound, Settings, get_monitor, list_monitors
+from alertsite_pulumi import (
+    AuthenticationError,
+    LookUpFailedError,
+    NotFound,
+    Settings,
+    get_monitor,
+    list_monitors,
+)
 from alertsite_pulumi.emulator import EmulatorControl
 
 
@@ -23,3 +31,23 @@ def test_lookups_return_coerced_monitors_without_password(emulator: EmulatorCont
     assert all("email_password" not in m for m in listed)
     with pytest.raises(NotFound):
         get_monitor("424242", settings=settings)
+
+
+def test_a_failed_look_up_names_itself_and_is_still_the_alertsite_error(emulator: EmulatorControl) -> None:
+    """A pulumi.RunError (the program prints its line, no traceback) of the AlertSiteError's class."""
+    settings = Settings(base_url=emulator.api_url, username="admin@example.com",
+                        password="emulator-admin-password")
+    with pytest.raises(NotFound) as missing:
+        get_monitor("424242", settings=settings)
+    assert isinstance(missing.value, LookUpFailedError) and isinstance(missing.value, pulumi.RunError)
+    assert missing.value.status == 404 and missing.value.path == "/monitors/424242"
+    assert str(missing.value).startswith("alertsite_pulumi.get_monitor('424242') failed: "
+                                         "AlertSite has no such record (GET /monitors/424242 -> HTTP 404)")
+    assert "monitors list" in str(missing.value) and "pulumi refresh" not in str(missing.value)
+    wrong = Settings(base_url=emulator.api_url, username="admin@example.com", password="wrong-pw-3")
+    with pytest.raises(AuthenticationError) as refused:
+        list_monitors(settings=wrong)
+    assert isinstance(refused.value, LookUpFailedError)
+    assert str(refused.value).startswith("alertsite_pulumi.list_monitors() failed: "
+                                         "AlertSite refused the login")
+    assert "wrong-pw-3" not in str(refused.value) + repr(refused.value)

@@ -46,3 +46,53 @@ def test_look_ups_take_stack_config_then_the_environment(tmp_path: Path, engine_
     assert project.stack_outputs() == expected
     failed = project.run("up", "--yes", "--skip-preview", env={"ALERTSITE_BASE_URL": NOWHERE}, check=False)
     assert failed.returncode != 0 and "connection refused" in failed.output
+
+
+FAILING_PROGRAM = '''
+import pulumi
+from alertsite_pulumi import get_monitor, list_monitors
+
+if pulumi.Config().get("lookUp") == "get":
+    get_monitor("424242")
+else:
+    list_monitors()
+'''
+WRONG_PASSWORD = "wrong-alertsite-pw-7"
+
+
+def test_a_failed_look_up_is_one_error_naming_it_and_its_cause_without_a_traceback(
+        tmp_path: Path, engine_bin: Path, emulator: EmulatorControl) -> None:
+    project = PulumiProject(root=tmp_path / "failing", bin_dir=engine_bin, name="failing")
+    project.write(FAILING_PROGRAM)
+    project.init(config={"alertsite:baseUrl": emulator.api_url, "alertsite:username": ADMIN_USER,
+                         "lookUp": "get"},
+                 secrets={"alertsite:password": ADMIN_PASSWORD})
+
+    def failed(command: str, *, env: dict[str, str] | None = None) -> str:
+        result = project.run(command, *(("--yes", "--skip-preview") if command == "up" else ()),
+                             env=env, check=False)
+        assert result.returncode != 0
+        assert "Traceback" not in result.output and 'File "' not in result.output
+        assert ADMIN_PASSWORD not in result.output and WRONG_PASSWORD not in result.output
+        return result.output
+
+    # A missing id: the look-up, the call and AlertSite's answer, at preview and at up.
+    for command in ("preview", "up"):
+        shown = failed(command)
+        assert "alertsite_pulumi.get_monitor('424242') failed: " in shown
+        assert "(GET /monitors/424242 -> HTTP 404)" in shown
+
+    # A refused login.
+    project.run("config", "set", "lookUp", "list")
+    project.run("config", "set", "--secret", "alertsite:password", WRONG_PASSWORD)
+    shown = failed("up")
+    assert "alertsite_pulumi.list_monitors() failed: " in shown and "HTTP 400" in shown
+
+    # The API out of reach, and credentials missing altogether.
+    project.run("config", "rm", "alertsite:baseUrl")
+    shown = failed("up", env={"ALERTSITE_BASE_URL": NOWHERE})
+    assert "alertsite_pulumi.list_monitors() failed: " in shown and "connection refused" in shown
+    project.run("config", "rm", "alertsite:password")
+    shown = failed("up", env={"ALERTSITE_BASE_URL": NOWHERE})
+    assert "alertsite_pulumi.list_monitors() failed: No AlertSite credentials" in shown
+    assert emulator.monitors() == []

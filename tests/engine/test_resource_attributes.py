@@ -1,5 +1,6 @@
-"""Every argument of the dynamic resource is a Pulumi Input and also an Output attribute, as the
-README's resource reference says: a program passes Outputs in, and reads every attribute back."""
+"""Every argument of the dynamic resource is a Pulumi Input and also an Output attribute, given or
+not, as the README's resource reference says: a program passes Outputs in, and reads every attribute
+back, a field it left out holding the account's default."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ INPUTS = ("billing_plancode", "name", "smtp_hostname", "pop3_hostname", "email",
           "alert_note", "allow_internal_testing", "custom_properties", "extra_fields", "adopt_monitor_id",
           "adopt_by_name")
 ADDED = ("monitor_id", "monitor_type", "access_type")
+#: The fields the program leaves out (the adoption inputs too, which have no default).
+LEFT_OUT = ("email_username", "timeout", "enabled", "locations", "home_location", "mode", "note",
+            "alert_note", "allow_internal_testing", "custom_properties")
 
 PROGRAM = f'''
 import pulumi
@@ -35,12 +39,11 @@ monitor = EmailRoundTripMonitor(
     extra_fields={{"x_team": pulumi.Output.from_input("mail")}},
 )
 for name in {INPUTS + ADDED!r}:
-    if hasattr(monitor, name):
-        pulumi.export(name, getattr(monitor, name))
+    pulumi.export(name, getattr(monitor, name))  # an AttributeError fails the up
 '''
 
 
-def test_inputs_take_outputs_and_every_argument_given_is_an_output_attribute(
+def test_inputs_take_outputs_and_every_argument_given_or_not_is_an_output_attribute(
         tmp_path: Path, engine_bin: Path, emulator: EmulatorControl) -> None:
     project = PulumiProject(root=tmp_path / "attributes", bin_dir=engine_bin, name="attributes")
     project.write(PROGRAM)
@@ -61,6 +64,14 @@ def test_inputs_take_outputs_and_every_argument_given_is_an_output_attribute(
     assert shown["email_password"] == "[secret]"
     assert emulator.password_matches(str(monitor["id"]), MAILBOX_PASSWORD)
     assert project.stack_outputs()["email_password"] == MAILBOX_PASSWORD
+    # Every field left out is an attribute too, holding the account's default that AlertSite reports.
+    assert {name: shown[name] for name in LEFT_OUT} == {
+        "email_username": "", "timeout": 300, "enabled": True, "locations": [10, 20], "home_location": 10,
+        "mode": "Primary", "note": "", "alert_note": "", "allow_internal_testing": True,
+        "custom_properties": []}
+    assert int(monitor["timeout"]) == 300 and monitor["mode"] == "Primary"
+    # An input left out is no input: nothing to change, so the next preview is empty.
+    project.preview("--expect-no-changes")
     # And the outputs the resource adds.
     assert shown["monitor_id"] == str(monitor["id"])
     assert shown["monitor_type"] == "email-round-trip" and shown["access_type"] == "Edit"
