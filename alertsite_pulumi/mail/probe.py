@@ -94,7 +94,8 @@ class _Trip:
         self.options = options
         self.context = _verified(options.context or tls_context())
         self.token = secrets.token_hex(12)
-        self.recorder = Recorder(on_step)
+        # A server may repeat the password in any answer: steps are masked before they are shown.
+        self.recorder = Recorder(None if on_step is None else lambda step: on_step(self._redact_step(step)))
         self.warnings: list[str] = []
         self.seen = Seen()
         self.sender: SmtpSend | None = None
@@ -227,10 +228,11 @@ class _Trip:
     def _redact(self, text: str) -> str:
         return text.replace(self.mailbox.password.reveal(), "[secret]")
 
+    def _redact_step(self, step: Step) -> Step:
+        return Step(step.name, step.ok, step.ms, self._redact(step.detail))
+
     def _result(self, failure: TripFailure | None, elapsed_ms: float, cleanup: tuple[str, str]) -> TripResult:
-        steps = tuple(
-            Step(s.name, s.ok, s.ms, self._redact(s.detail)) for s in self.recorder.steps
-        )
+        steps = tuple(self._redact_step(s) for s in self.recorder.steps)
         return TripResult(
             ok=failure is None,
             kind="ok" if failure is None else failure.kind,

@@ -1,0 +1,44 @@
+"""Servers that turn on the probe: one that repeats the password it was sent, one that sends
+lines longer than any a protocol allows. What the probe prints names what the server did, and
+never the password."""
+
+from __future__ import annotations
+
+from alertsite_pulumi.mail import Mailbox, ProbeOptions, Step, run_trip
+
+from .conftest import MailServers, MailUser
+from .rogue_server import Conversation, RogueServer, pop3_logged_in
+from .test_cli_round_trip import invoke
+
+PASSWORD = "Hostile-Echo-Pw-77"
+
+
+def _echoes_the_password(conversation: Conversation) -> None:
+    """Logs in anyone, then answers every command with the password it was sent."""
+    if not conversation.send(b"+OK rogue POP3 ready\r\n") or not conversation.command():
+        return
+    conversation.send(b"+OK\r\n")
+    password = conversation.command().partition(b" ")[2].strip()
+    conversation.send(b"+OK\r\n")
+    while conversation.alive and conversation.command():
+        if not conversation.send(b"-ERR you sent " + password + b"\r\n"):
+            return
+
+
+def test_an_answer_repeating_the_password_is_masked_in_the_live_steps_too() -> None:
+    with RogueServer(_echoes_the_password) as rogue:
+        box = Mailbox.from_urls("smtp://127.0.0.1:1", rogue.url("pop3"), "rt@mail.test", "rt", PASSWORD)
+        live: list[Step] = []
+        result = run_trip(box, ProbeOptions(timeout=5), on_step=live.append)
+    assert result.failed_step == "pop3.scan" and "you sent [secret]" in (result.cause or ""), result.cause
+    assert live and all(PASSWORD not in step.detail for step in live), live
+    assert "you sent [secret]" in live[-1].detail
+
+
+def test_round_trip_never_prints_a_password_the_server_repeats() -> None:
+    with RogueServer(_echoes_the_password) as rogue:
+        result = invoke("round-trip", "--smtp", "smtp://127.0.0.1:1", "--pop3", rogue.url("pop3"),
+                        "--email", "rt@mail.test", "--username", "rt", "--trip-timeout", "5",
+                        env={"ALERTSITE_MAILBOX_PASSWORD": PASSWORD}, secrets=(PASSWORD,))
+    assert result.exit_code == 1, result.output
+    assert "FAIL  pop3.scan" in result.stdout and "you sent [secret]" in result.stdout
