@@ -55,7 +55,9 @@ class _PreconnectedPOP3(poplib.POP3):
     def _getline(self) -> tuple[bytes, int]:
         line = self._reader.readline(_POP3_MAXLINE + 1)
         if len(line) > _POP3_MAXLINE:
-            raise poplib.error_proto("line too long")
+            # Not poplib's error_proto, which reads as the server's -ERR (and made UIDL fall
+            # back to STAT in the middle of the long line).
+            raise TripFailure("protocol", f"{self._where} sent a line of more than {_POP3_MAXLINE} bytes")
         if not line:
             raise poplib.error_proto("-ERR EOF")
         octets = len(line)

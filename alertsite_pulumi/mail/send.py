@@ -96,7 +96,8 @@ class _PreconnectedSMTP(smtplib.SMTP):
                 raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
             if len(line) > _SMTP_MAXLINE:
                 self.close()
-                raise smtplib.SMTPResponseException(500, "Line too long.")
+                # smtplib's own SMTPResponseException(500) would read as the server's answer.
+                raise TripFailure("protocol", f"{self._where} sent a line of more than {_SMTP_MAXLINE} bytes")
             size += len(line)
             if len(lines) >= MAX_REPLY_LINES or size > MAX_ANSWER_BYTES:
                 self.close()

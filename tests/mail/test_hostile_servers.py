@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from alertsite_pulumi.mail import Mailbox, ProbeOptions, Step, run_trip
 
-from .conftest import MailServers, MailUser
+from .conftest import MailServers, MailUser, mailbox_for
 from .rogue_server import Conversation, RogueServer, pop3_logged_in
 from .test_cli_round_trip import invoke
 
@@ -42,3 +42,36 @@ def test_round_trip_never_prints_a_password_the_server_repeats() -> None:
                         env={"ALERTSITE_MAILBOX_PASSWORD": PASSWORD}, secrets=(PASSWORD,))
     assert result.exit_code == 1, result.output
     assert "FAIL  pop3.scan" in result.stdout and "you sent [secret]" in result.stdout
+
+
+def _long_uidl_line(conversation: Conversation) -> None:
+    if pop3_logged_in(conversation) and conversation.command().startswith(b"UIDL"):
+        conversation.send(b"+OK\r\n1 " + b"u" * 5000 + b"\r\n.\r\n")
+        while conversation.alive and (command := conversation.command()):
+            conversation.send(b"+OK 1 100\r\n" if command.startswith(b"STAT") else b"-ERR no\r\n")
+
+
+def test_a_pop3_line_longer_than_allowed_is_named_so_not_taken_for_the_servers_answer() -> None:
+    # poplib's own "line too long" read as the server's -ERR: the probe fell back to STAT in
+    # the middle of the long line and reported "answered line too long".
+    with RogueServer(_long_uidl_line) as rogue:
+        box = Mailbox.from_urls("smtp://127.0.0.1:1", rogue.url("pop3"), "rt@mail.test", "rt", PASSWORD)
+        result = run_trip(box, ProbeOptions(timeout=5))
+    assert result.kind == "protocol" and result.failed_step == "pop3.scan", result.cause
+    assert result.cause == f"{rogue.url('pop3')} sent a line of more than 2048 bytes", result.cause
+
+
+def _long_greeting(conversation: Conversation) -> None:
+    conversation.send(b"220 " + b"g" * 10000 + b"\r\n")
+    while conversation.alive and conversation.command():
+        pass
+
+
+def test_an_smtp_reply_line_longer_than_allowed_is_not_called_an_answer_500(
+    mail_servers: MailServers, mail_user: MailUser
+) -> None:
+    with RogueServer(_long_greeting) as rogue:
+        result = run_trip(mailbox_for(mail_user, rogue.url("smtp"), mail_servers.pop3),
+                          ProbeOptions(timeout=5, context=mail_servers.client_context()))
+    assert result.kind == "protocol" and result.failed_step == "smtp.banner", result.cause
+    assert result.cause == f"{rogue.url('smtp')} sent a line of more than 8192 bytes", result.cause
