@@ -109,6 +109,8 @@ def _stack_targets(cwd: Path, stack: str | None, password: str | None, timeout: 
 
 def _read_password(from_stdin: bool) -> str | None:
     if from_stdin:
+        if sys.stdin is None:  # started with stdin closed (`<&-`)
+            raise click.UsageError("--password-stdin: stdin is closed")
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise click.UsageError("--password-stdin: stdin held no password")
@@ -191,6 +193,20 @@ def round_trip(options: Options, smtp: str | None, pop3: str | None, email: str 
         raise SystemExit(130) from None
 
 
+def _echo_out(line: str) -> None:
+    """To stdout; once its reader is gone (``| head``) the rest is dropped, so that a trip still
+    ends and cleans up (a BrokenPipeError in a step's line stopped it with its message sent)."""
+    try:
+        click.echo(line)
+    except BrokenPipeError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+
+
 def _echo_safely(line: str) -> None:
     """To stderr; a further Ctrl-C while writing changes nothing of the exit code."""
     try:
@@ -237,14 +253,14 @@ def _round_trip(options: Options, smtp: str | None, pop3: str | None, email: str
         records.append(_record(target, result))
     all_ok = all(r["ok"] for r in records)
     if as_json:
-        click.echo(json.dumps({"ok": all_ok, "note": VIEW_NOTE, "trips": records}, indent=2))
+        _echo_out(json.dumps({"ok": all_ok, "note": VIEW_NOTE, "trips": records}, indent=2))
     click.echo(f"note: {VIEW_NOTE}.", err=True)
     sys.exit(0 if all_ok else 1)
 
 
 def _run(target: Target, context: ssl.SSLContext, starttls: str, warn_days: int,
          quiet: bool) -> TripResult | None:
-    echo = (lambda _: None) if quiet else click.echo
+    echo = (lambda _: None) if quiet else _echo_out
     if target.mailbox is None:
         echo(f"{target.label}: not tried: {target.problem}")
         return None
