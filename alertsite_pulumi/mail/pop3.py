@@ -119,7 +119,8 @@ class Pop3Session:
         self.message_count = 0
         """How many messages the last look saw (only the newest MAX_SCAN are read)."""
         try:
-            with maybe_step(recorder, "pop3.banner") as step, greeting(server), guard(server, deadline):
+            with (maybe_step(recorder, "pop3.banner") as step, greeting(server, deadline),
+                  guard(server, deadline)):
                 arm(self._sock, deadline)
                 self.client = _PreconnectedPOP3(self._sock, server, deadline)
                 step.detail = self.client.getwelcome().decode("utf-8", "replace")[:200]

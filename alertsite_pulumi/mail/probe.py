@@ -208,7 +208,7 @@ class _Trip:
         )
 
     def _cleanup(self) -> tuple[str, str]:
-        deadline = Deadline(self.options.cleanup_timeout)
+        deadline = Deadline(self.options.cleanup_timeout, cleanup=True)
         try:
             with self._session(deadline, recorded=False) as session:
                 found = session.probe_messages(self.seen)

@@ -205,7 +205,7 @@ class SmtpSend:
     def _converse(self, client: _PreconnectedSMTP, message: bytes) -> None:
         server, deadline, rec, where = self.mailbox.smtp, self.deadline, self.recorder, self.mailbox.smtp.url
         address = self.mailbox.email
-        with rec.step("smtp.banner") as step, greeting(server), guard(server, deadline):
+        with rec.step("smtp.banner") as step, greeting(server, deadline), guard(server, deadline):
             arm(client._ready_socket, deadline)
             code, text = client.connect(server.host, server.port)
             if 400 <= code < 600:
