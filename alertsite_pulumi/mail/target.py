@@ -138,7 +138,9 @@ class Mailbox:
     def from_urls(cls, smtp: str, pop3: str, email: str, username: str, password: str) -> Mailbox:
         """Build and check a mailbox; ValueError (never showing the password) when invalid."""
         if len(email) > _EMAIL_MAX or not _EMAIL.fullmatch(email):
-            raise ValueError(f"email {_shown(email)} is not an email address")
+            # No address holds ':' unquoted; one here is most likely a login (rt:pw@host, a URL).
+            shown = redact_url_userinfo(email) if ":" in email else email
+            raise ValueError(f"email {_shown(shown)} is not an email address")
         if not username or any(c in username for c in "\r\n\0"):
             raise ValueError("the POP3 username must be set and fit on one line")
         if not password:
