@@ -27,6 +27,7 @@ from ..coercion import as_int
 from ..errors import AlertSiteError
 from ..mail import CODES, Mailbox, ProbeOptions, Step, TripInterrupted, TripResult, run_trip, tls_context
 from ..mail.send import StartTls
+from ..rules import MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS
 from ..tokens import EMAIL_ROUND_TRIP_MONITOR_TYPES
 from .common import Options, client_for, pass_options
 
@@ -68,9 +69,14 @@ def _plain(value: Any) -> Any:
 
 def _target(fields: dict[str, Any], password: str | None, timeout: float | None, label: str,
             monitor_id: str | None, name: str | None) -> Target:
-    seconds = float(timeout or as_int(fields.get("timeout")) or DEFAULT_TIMEOUT_S)
+    given = as_int(fields.get("timeout"))
+    seconds = float(timeout or (DEFAULT_TIMEOUT_S if given is None else given))
     missing = [k for k in ("smtp_hostname", "pop3_hostname", "email", "email_username") if not fields.get(k)]
-    if missing:
+    if not timeout and not MIN_TIMEOUT_SECONDS <= seconds <= MAX_TIMEOUT_SECONDS:
+        # From the API or a stack's state: a trip of a negative length, or of a day, is no trip.
+        problem = (f"timeout {fields.get('timeout')} is out of AlertSite's range, {MIN_TIMEOUT_SECONDS} to "
+                   f"{MAX_TIMEOUT_SECONDS} s (give --trip-timeout)")
+    elif missing:
         problem = f"no {', '.join(missing)}"
     elif not password:
         problem = f"no mailbox password (set {PASSWORD_ENV} or use --password-stdin)"
