@@ -7,18 +7,20 @@ comes from ``ALERTSITE_MAILBOX_PASSWORD`` or ``--password-stdin``, never from an
 
 Exit codes: 0 every trip worked, 1 a trip failed (or a monitor could not be tried), 2 usage
 errors and anything that stops the command before a trip (the API, the pulumi CLI), 130
-Ctrl-C (after the probe cleaned up). The probe itself is :mod:`alertsite_pulumi.mail`.
+Ctrl-C and 143 SIGTERM (after the probe cleaned up). The probe itself is :mod:`alertsite_pulumi.mail`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import ssl
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, cast
+from types import FrameType
+from typing import Any, Final, NoReturn, cast
 
 import click
 
@@ -38,6 +40,22 @@ VIEW_NOTE: Final = (
     "so a port blocked here (often 25) may be open there or the reverse, and a firewall that "
     "admits only AlertSite's addresses refuses this machine"
 )
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``timeout``, ``docker stop``, a cancelled CI job), raised where Ctrl-C is, so that
+    a trip cleans up as it does after Ctrl-C; the command then exits 143."""
+
+    def __init__(self) -> None:
+        super().__init__("SIGTERM")
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> NoReturn:
+    raise Terminated
+
+
+def _interrupted_exit(interrupt: BaseException) -> SystemExit:
+    return SystemExit(143 if isinstance(interrupt, Terminated) else 130)
 
 
 class CannotTry(click.ClickException):
@@ -190,13 +208,20 @@ def round_trip(options: Options, smtp: str | None, pop3: str | None, email: str 
     alertsite-pulumi round-trip --stack prod         # every monitor of the stack
     """
     try:
+        previous: Any = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding caller's): SIGTERM stays as it was
+        previous = None
+    try:
         _round_trip(options, smtp, pop3, email, username, monitor_id, stack, cwd, password_stdin,
                     trip_timeout, starttls, cafile, cert_warning_days, as_json)
-    except KeyboardInterrupt:
-        # Before or between trips (a trip itself reports what it cleaned up): 130, as documented,
-        # not click's "Aborted!" and exit code 1.
-        _echo_safely("interrupted (Ctrl-C)")
-        raise SystemExit(130) from None
+    except KeyboardInterrupt as interrupt:
+        # Before or between trips (a trip itself reports what it cleaned up): 130 (143 for
+        # SIGTERM), as documented, not click's "Aborted!" and exit code 1.
+        _echo_safely(f"interrupted ({str(interrupt) or 'Ctrl-C'})")
+        raise _interrupted_exit(interrupt) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _echo_out(line: str) -> None:
@@ -280,7 +305,7 @@ def _run(target: Target, context: ssl.SSLContext, starttls: str, warn_days: int,
     except TripInterrupted as stop:
         for line in _summary(stop.result):
             _echo_safely(line)
-        raise SystemExit(130) from None
+        raise _interrupted_exit(stop.interrupt) from None
     for line in _summary(result):
         echo(line)
     return result

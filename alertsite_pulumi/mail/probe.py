@@ -60,11 +60,18 @@ class ProbeOptions:
 
 
 class TripInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a trip, raised after the cleanup; ``result`` says what was cleaned."""
+    """Ctrl-C during a trip, raised after the cleanup; ``result`` says what was cleaned, and
+    ``interrupt`` is the first KeyboardInterrupt (a caller's own subclass, as for SIGTERM)."""
 
-    def __init__(self, result: TripResult) -> None:
+    def __init__(self, result: TripResult, interrupt: KeyboardInterrupt | None = None) -> None:
         super().__init__("round trip interrupted")
         self.result = result
+        self.interrupt = interrupt or KeyboardInterrupt()
+
+
+def _by(interrupt: KeyboardInterrupt) -> str:
+    """What interrupted: ``Ctrl-C``, or what an interrupt raised for a signal says (``SIGTERM``)."""
+    return str(interrupt) or "Ctrl-C"
 
 
 def run_trip(
@@ -110,7 +117,7 @@ class _Trip:
         started = time.perf_counter()
         deadline = Deadline(self.options.timeout)
         failure: TripFailure | None = None
-        interrupted = False
+        interrupted: KeyboardInterrupt | None = None
         cleanup = ("not-sent", "nothing was sent")
         try:
             self._check_mailbox(deadline)
@@ -123,22 +130,23 @@ class _Trip:
             cleanup = ("deleted", "the probe message was deleted")
         except TripFailure as exc:
             failure = exc
-        except KeyboardInterrupt:
-            interrupted = True
-            failure = TripFailure("interrupted", "interrupted (Ctrl-C) before the trip ended")
+        except KeyboardInterrupt as interrupt:
+            interrupted = interrupt
+            failure = TripFailure("interrupted", f"interrupted ({_by(interrupt)}) before the trip ended")
         elapsed_ms = (time.perf_counter() - started) * 1000
         if failure is not None and self.sender is not None and self.sender.maybe_sent:
             try:
                 cleanup = self._cleanup()
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as again:
                 # A second Ctrl-C: stop cleaning up, and still say what is left.
-                interrupted = True
+                interrupted = interrupted or again
                 cleanup = ("failed", (
-                    "the clean-up was interrupted (a second Ctrl-C): the probe message may be left in the "
-                    f"mailbox; a later trip deletes it once it is older than {LEFTOVER_AGE_S / 60:g} min"))
+                    f"the clean-up was interrupted (a second {_by(again)}): the probe message may be left "
+                    "in the mailbox; a later trip deletes it once it is older than "
+                    f"{LEFTOVER_AGE_S / 60:g} min"))
         result = self._result(failure, elapsed_ms, cleanup)
-        if interrupted:
-            raise TripInterrupted(result)
+        if interrupted is not None:
+            raise TripInterrupted(result, interrupted)
         return result
 
     def _check_mailbox(self, deadline: Deadline) -> None:
