@@ -42,11 +42,12 @@ class _PreconnectedPOP3(poplib.POP3):
     (UIDL, TOP) is cut off at :data:`.net.MAX_ANSWER_BYTES`.
     """
 
-    def __init__(self, sock: socket.socket, server: MailServer, deadline: Deadline) -> None:
+    def __init__(self, sock: socket.socket, server: MailServer, deadline: Deadline, password: str) -> None:
         self._ready_socket = sock
         self._deadline = deadline
         self._where = server.url
         self._reader = LineReader(sock, deadline, server.url)
+        self._password = password.encode("utf-8")
         super().__init__(server.host, server.port)
 
     def _create_socket(self, timeout: float | None) -> socket.socket:
@@ -61,6 +62,10 @@ class _PreconnectedPOP3(poplib.POP3):
         if not line:
             raise poplib.error_proto("-ERR EOF")
         octets = len(line)
+        if self._password in line:
+            # A server's answer may repeat the password: masked here, before any text is cut to
+            # length (a cut could keep half of it, which no later replace would find).
+            line = line.replace(self._password, b"[secret]")
         if line[-2:] == b"\r\n":
             return line[:-2], octets
         if line[:1] == b"\r":
@@ -122,7 +127,7 @@ class Pop3Session:
             with (maybe_step(recorder, "pop3.banner") as step, greeting(server, deadline),
                   guard(server, deadline)):
                 arm(self._sock, deadline)
-                self.client = _PreconnectedPOP3(self._sock, server, deadline)
+                self.client = _PreconnectedPOP3(self._sock, server, deadline, mailbox.password.reveal())
                 step.detail = self.client.getwelcome().decode("utf-8", "replace")[:200]
             with maybe_step(recorder, "pop3.login") as step:
                 self._login()

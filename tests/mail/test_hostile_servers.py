@@ -75,3 +75,25 @@ def test_an_smtp_reply_line_longer_than_allowed_is_not_called_an_answer_500(
                           ProbeOptions(timeout=5, context=mail_servers.client_context()))
     assert result.kind == "protocol" and result.failed_step == "smtp.banner", result.cause
     assert result.cause == f"{rogue.url('smtp')} sent a line of more than 8192 bytes", result.cause
+
+
+def _echoes_the_password_at_the_edge(conversation: Conversation) -> None:
+    """The password placed where the one-line cause is cut off (200 characters)."""
+    if not conversation.send(b"+OK rogue POP3 ready\r\n") or not conversation.command():
+        return
+    conversation.send(b"+OK\r\n")
+    password = conversation.command().partition(b" ")[2].strip()
+    conversation.send(b"+OK\r\n")
+    while conversation.alive and conversation.command():
+        if not conversation.send(b"-ERR " + b"x" * 189 + password + b"\r\n"):
+            return
+
+
+def test_a_password_cut_in_half_by_the_causes_length_is_masked_too() -> None:
+    with RogueServer(_echoes_the_password_at_the_edge) as rogue:
+        box = Mailbox.from_urls("smtp://127.0.0.1:1", rogue.url("pop3"), "rt@mail.test", "rt", PASSWORD)
+        live: list[Step] = []
+        result = run_trip(box, ProbeOptions(timeout=5), on_step=live.append)
+    assert result.failed_step == "pop3.scan", result.cause
+    shown = [result.cause or "", *(step.detail for step in live)]
+    assert all(PASSWORD[:6] not in text for text in shown), shown
