@@ -62,18 +62,29 @@ class _PreconnectedPOP3(poplib.POP3):
         if not line:
             raise poplib.error_proto("-ERR EOF")
         octets = len(line)
-        if self._password in line:
-            # A server's answer may repeat the password: masked here, before any text is cut to
-            # length (a cut could keep half of it, which no later replace would find).
-            line = line.replace(self._password, b"[secret]")
         if line[-2:] == b"\r\n":
             return line[:-2], octets
         if line[:1] == b"\r":
             return line[1:-1], octets
         return line[:-1], octets
 
+    def mask(self, text: bytes) -> bytes:
+        """A server's text with the password masked, before any of it is cut to length (a cut
+        could keep half of a repeated password, which no later replace would find)."""
+        return text.replace(self._password, b"[secret]")
+
+    def _getresp(self) -> bytes:
+        # Only the texts that are shown are masked (an -ERR, the greeting, QUIT's answer), never
+        # what is parsed: a password may be a word that a listing or a header holds.
+        try:
+            answer: bytes = super()._getresp()  # type: ignore[misc]  # poplib's, untyped
+        except poplib.error_proto as exc:
+            args = (self.mask(a) if isinstance(a, bytes) else a for a in exc.args)
+            raise poplib.error_proto(*args) from None
+        return answer
+
     def _getlongresp(self) -> tuple[bytes, list[bytes], int]:
-        answer: bytes = self._getresp()  # type: ignore[attr-defined]  # poplib's, untyped
+        answer = self._getresp()
         lines: list[bytes] = []
         octets = 0
         line, size = self._getline()
@@ -128,7 +139,7 @@ class Pop3Session:
                   guard(server, deadline)):
                 arm(self._sock, deadline)
                 self.client = _PreconnectedPOP3(self._sock, server, deadline, mailbox.password.reveal())
-                step.detail = self.client.getwelcome().decode("utf-8", "replace")[:200]
+                step.detail = self.client.mask(self.client.getwelcome()).decode("utf-8", "replace")[:200]
             with maybe_step(recorder, "pop3.login") as step:
                 self._login()
                 step.detail = f"logged in as {mailbox.username}"
@@ -227,7 +238,7 @@ class Pop3Session:
         assert self.client is not None
         with guard(self.mailbox.pop3, self.deadline):
             arm(self._sock, self.deadline)
-            answer = self.client.quit()
+            answer = self.client.mask(self.client.quit())
         return answer.decode("utf-8", "replace")[:200]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from alertsite_pulumi.mail import Mailbox, ProbeOptions, Step, run_trip
 
-from .conftest import MailServers, MailUser, mailbox_for
+from .conftest import MailServers, MailUser, mailbox_for, new_mail_user
 from .rogue_server import Conversation, RogueServer, pop3_logged_in
 from .test_cli_round_trip import invoke
 
@@ -97,3 +97,13 @@ def test_a_password_cut_in_half_by_the_causes_length_is_masked_too() -> None:
     assert result.failed_step == "pop3.scan", result.cause
     shown = [result.cause or "", *(step.detail for step in live)]
     assert all(PASSWORD[:6] not in text for text in shown), shown
+
+
+def test_a_password_that_the_probe_header_holds_still_finds_the_message(mail_servers: MailServers) -> None:
+    # Masking is for what is shown, never for what is parsed: this password is part of the
+    # probe header's name (X-AlertSite-Pulumi-Probe), which TOP's answer carries.
+    user = new_mail_user(mail_servers, password="Pulumi-Probe")
+    result = run_trip(mailbox_for(user, mail_servers.plain.url(), mail_servers.pop3),
+                      ProbeOptions(timeout=10, context=mail_servers.client_context()))
+    assert result.ok, result.cause
+    assert result.cleanup == "deleted" and user.messages() == []
