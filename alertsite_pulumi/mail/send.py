@@ -109,7 +109,10 @@ class _PreconnectedSMTP(smtplib.SMTP):
             try:
                 code = int(line[:3])
             except ValueError:
-                return -1, b"\n".join(lines)
+                # smtplib's -1, which read as the server's refusal ("refused MAIL FROM (-1 ...)").
+                self.close()
+                shown = line.decode("utf-8", "replace").strip()[:80]
+                raise TripFailure("protocol", f"{self._where} sent no SMTP reply: {shown!r}") from None
             if line[3:4] != b"-":
                 return code, b"\n".join(lines)
 

@@ -107,3 +107,22 @@ def test_a_password_that_the_probe_header_holds_still_finds_the_message(mail_ser
                       ProbeOptions(timeout=10, context=mail_servers.client_context()))
     assert result.ok, result.cause
     assert result.cleanup == "deleted" and user.messages() == []
+
+
+def _speaks_no_smtp(conversation: Conversation) -> None:
+    """A greeting, then text where MAIL's reply should be (as an HTTP or a POP3 server gives)."""
+    conversation.send(b"220 rogue ESMTP\r\n")
+    while conversation.alive and (command := conversation.command().upper()):
+        answer = b"+OK this is no SMTP\r\n" if command.startswith(b"MAIL") else b"250 ok\r\n"
+        if not conversation.send(answer):
+            return
+
+
+def test_text_that_is_no_smtp_reply_is_not_taken_for_a_refusal(
+    mail_servers: MailServers, mail_user: MailUser
+) -> None:
+    with RogueServer(_speaks_no_smtp) as rogue:
+        result = run_trip(mailbox_for(mail_user, rogue.url("smtp"), mail_servers.pop3),
+                          ProbeOptions(timeout=5, context=mail_servers.client_context()))
+    assert result.kind == "protocol" and result.failed_step == "smtp.mail", result.cause
+    assert result.cause == f"{rogue.url('smtp')} sent no SMTP reply: '+OK this is no SMTP'", result.cause
