@@ -131,11 +131,29 @@ def _stack_targets(cwd: Path, stack: str | None, password: str | None, timeout: 
     return targets
 
 
+def _read_typed() -> str:
+    """A line typed at the terminal that stdin is, with its echo off (it showed the password, and
+    kept it in the scroll-back and any recording of the session)."""
+    import termios
+
+    fd = sys.stdin.fileno()
+    before = termios.tcgetattr(fd)
+    quiet = termios.tcgetattr(fd)
+    quiet[3] &= ~termios.ECHO
+    click.echo("mailbox password: ", err=True, nl=False)
+    termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+    try:
+        return sys.stdin.readline()
+    finally:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, before)
+        click.echo("", err=True)
+
+
 def _read_password(from_stdin: bool) -> str | None:
     if from_stdin:
         if sys.stdin is None:  # started with stdin closed (`<&-`)
             raise click.UsageError("--password-stdin: stdin is closed")
-        password = sys.stdin.readline().rstrip("\r\n")
+        password = (_read_typed() if sys.stdin.isatty() else sys.stdin.readline()).rstrip("\r\n")
         if not password:
             raise click.UsageError("--password-stdin: stdin held no password")
         return password
