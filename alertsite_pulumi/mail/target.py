@@ -147,6 +147,12 @@ class Mailbox:
             raise ValueError("the mailbox password is empty")
         if any(c in password for c in "\r\n\0"):
             raise ValueError("the mailbox password contains a line break or NUL, which POP3 cannot send")
+        try:
+            password.encode("utf-8")
+        except UnicodeEncodeError:
+            # Bytes read from stdin or the environment that are no UTF-8 (Python keeps them as
+            # surrogates): refused before a step, whose error would name one of them.
+            raise ValueError("the mailbox password is not UTF-8 text") from None
         return cls(parse_server(smtp, "smtp"), parse_server(pop3, "pop3"), email, username, Secret(password))
 
     @property

@@ -55,3 +55,17 @@ def test_password_stdin_with_stdin_closed_is_a_usage_error(
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "--password-stdin: stdin is closed" in done.stderr
+
+
+def test_a_password_that_is_not_utf8_is_refused_without_showing_any_of_it(
+    mail_servers: MailServers, mail_user: MailUser
+) -> None:
+    # Read as text, its bytes became surrogates that failed to encode at the trip's first step,
+    # in a message naming the byte ('\udcff') and its position.
+    env = {**os.environ, "ALERTSITE_MAILBOX_PASSWORD": "", "LC_ALL": "C.UTF-8"}
+    done = subprocess.run(_args(mail_servers, mail_user, "--password-stdin"), input=b"Ab\xffcd\n", env=env,
+                          capture_output=True, timeout=WAIT_S)
+    errors = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2, errors
+    assert "the mailbox password is not UTF-8 text" in errors
+    assert "Traceback" not in errors and "udcff" not in errors and "position" not in errors
