@@ -95,6 +95,13 @@ def _scan_detail(deleted: int, younger: int, messages: int) -> str:
     return "; ".join(parts)
 
 
+def _printable(text: str) -> str:
+    """``text`` with every control or format character written as its escape (``\\x1b``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 class _Trip:
     def __init__(self, mailbox: Mailbox, options: ProbeOptions, on_step: StepCallback | None) -> None:
         self.mailbox = mailbox
@@ -234,7 +241,9 @@ class _Trip:
         return "deleted", "the probe message was deleted after the failure"
 
     def _redact(self, text: str) -> str:
-        return text.replace(self.mailbox.password.reveal(), "[secret]")
+        """A text as it may be shown: without the password, and with a server's control characters
+        escaped (an answer's ESC sequences or bidi overrides would drive the terminal)."""
+        return _printable(text.replace(self.mailbox.password.reveal(), "[secret]"))
 
     def _redact_step(self, step: Step) -> Step:
         return Step(step.name, step.ok, step.ms, self._redact(step.detail))

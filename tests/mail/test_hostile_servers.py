@@ -126,3 +126,24 @@ def test_text_that_is_no_smtp_reply_is_not_taken_for_a_refusal(
                           ProbeOptions(timeout=5, context=mail_servers.client_context()))
     assert result.kind == "protocol" and result.failed_step == "smtp.mail", result.cause
     assert result.cause == f"{rogue.url('smtp')} sent no SMTP reply: '+OK this is no SMTP'", result.cause
+
+
+def _greets_with_terminal_escapes(conversation: Conversation) -> None:
+    """A greeting that would recolour the terminal, retitle it and reverse the text after it."""
+    if not conversation.send(b"+OK \x1b[2J\x1b]0;owned\x07ready \xe2\x80\xaereversed\r\n"):
+        return
+    while conversation.alive and conversation.command():
+        if not conversation.send(b"-ERR \x1b[31mno\r\n"):
+            return
+
+
+def test_control_characters_from_a_server_are_shown_escaped_never_sent_to_the_terminal() -> None:
+    with RogueServer(_greets_with_terminal_escapes) as rogue:
+        box = Mailbox.from_urls("smtp://127.0.0.1:1", rogue.url("pop3"), "rt@mail.test", "rt", PASSWORD)
+        live: list[Step] = []
+        result = run_trip(box, ProbeOptions(timeout=5), on_step=live.append)
+    assert result.failed_step == "pop3.login", result.cause
+    shown = [result.cause or "", *(step.detail for step in live), *(step.detail for step in result.steps)]
+    assert all(not any(c in text for c in "\x1b\x07\u202e") for text in shown), shown
+    banner = next(step for step in live if step.name == "pop3.banner")
+    assert banner.detail == "+OK \\x1b[2J\\x1b]0;owned\\x07ready \\u202ereversed", banner.detail
