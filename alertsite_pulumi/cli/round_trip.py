@@ -295,7 +295,13 @@ def _round_trip(options: Options, smtp: str | None, pop3: str | None, email: str
             raise click.UsageError(f"monitor {monitor_id}: {targets[0].problem}")
     else:
         targets = _stack_targets(cwd, stack, password, trip_timeout)
-    context = tls_context(cafile)
+    try:
+        context = tls_context(cafile)
+    except (ssl.SSLError, OSError) as exc:
+        # An empty file, or not PEM: ssl's error was a traceback.
+        raise click.BadParameter(f"{cafile} holds no CA certificate (PEM) that can be read "
+                                 f"({getattr(exc, 'reason', None) or exc.strerror or type(exc).__name__})",
+                                 param_hint="--cafile") from None
     records = []
     for target in targets:
         result = _run(target, context, starttls, cert_warning_days, as_json)

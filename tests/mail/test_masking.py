@@ -1,7 +1,9 @@
 """A login written where the probe does not take one (``--email``, a server URL) is refused
-with the login masked, in every form a user writes it."""
+with the login masked, in every form a user writes it; other bad options are usage errors too."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +44,14 @@ def test_a_login_in_a_server_url_is_refused_masked(url: str, shown: str) -> None
                     "--username", "rt", env={"ALERTSITE_MAILBOX_PASSWORD": "pw"}, secrets=(SECRET, "rt:"))
     assert result.exit_code == 2, result.output
     assert repr(shown) in result.stderr and "must not carry credentials" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("content", [b"", b"not a certificate\n"])
+def test_a_cafile_without_a_certificate_is_a_usage_error(tmp_path: Path, content: bytes) -> None:
+    cafile = tmp_path / "ca.pem"
+    cafile.write_bytes(content)
+    result = invoke("round-trip", "--smtp", "smtp://127.0.0.1:1", "--pop3", "pop3://127.0.0.1:1",
+                    "--email", "rt@example.com", "--username", "rt", "--cafile", str(cafile),
+                    env={"ALERTSITE_MAILBOX_PASSWORD": "pw"})
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "--cafile" in result.stderr and "holds no CA certificate (PEM)" in result.stderr, result.stderr
