@@ -194,7 +194,11 @@ class Pop3Session:
                 _, listing, _ = self.client.uidl()
                 ids: dict[int, str] = {}
                 for line in listing:
-                    num_text, _, uid = line.decode("ascii", "replace").partition(" ")
+                    text = line.decode("ascii", "replace")
+                    num_text, _, uid = text.partition(" ")
+                    if not (num_text.isascii() and num_text.isdigit()):
+                        raise TripFailure("protocol", f"{self.mailbox.pop3.url} sent a UIDL line that is not "
+                                                      f"'<number> <id>': {text[:80]!r}")
                     ids[int(num_text)] = uid.strip()
                 self.message_count = len(ids)
             except poplib.error_proto:

@@ -147,3 +147,18 @@ def test_control_characters_from_a_server_are_shown_escaped_never_sent_to_the_te
     assert all(not any(c in text for c in "\x1b\x07\u202e") for text in shown), shown
     banner = next(step for step in live if step.name == "pop3.banner")
     assert banner.detail == "+OK \\x1b[2J\\x1b]0;owned\\x07ready \\u202ereversed", banner.detail
+
+
+def _garbled_uidl(conversation: Conversation) -> None:
+    if pop3_logged_in(conversation) and conversation.command().startswith(b"UIDL"):
+        conversation.send(b"+OK\r\none uid-1\r\n.\r\n")
+        while conversation.alive and conversation.command():
+            conversation.send(b"-ERR no\r\n")
+
+
+def test_a_uidl_line_that_is_no_number_and_id_is_named_so() -> None:
+    with RogueServer(_garbled_uidl) as rogue:
+        box = Mailbox.from_urls("smtp://127.0.0.1:1", rogue.url("pop3"), "rt@mail.test", "rt", PASSWORD)
+        result = run_trip(box, ProbeOptions(timeout=5))
+    assert result.kind == "protocol" and result.failed_step == "pop3.scan", result.cause
+    assert result.cause == f"{rogue.url('pop3')} sent a UIDL line that is not '<number> <id>': 'one uid-1'"
