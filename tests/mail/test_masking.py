@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from alertsite_pulumi.mail import Mailbox
+from alertsite_pulumi.validators import validate_email
+
 from .test_cli_round_trip import invoke
 
 SECRET = "Secr3t-Pw"
@@ -55,3 +58,12 @@ def test_a_cafile_without_a_certificate_is_a_usage_error(tmp_path: Path, content
                     env={"ALERTSITE_MAILBOX_PASSWORD": "pw"})
     assert result.exit_code == 2, (result.output, result.exception)
     assert "--cafile" in result.stderr and "holds no CA certificate (PEM)" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("email", ["a..b@example.com", ".a@example.com", "a.@example.com"])
+def test_the_probe_refuses_the_addresses_the_resource_refuses(email: str) -> None:
+    # One reading of a monitor's address, as of its URLs: the probe took these dotted ones.
+    assert validate_email(email) is not None
+    words = r"the part before '@' must not start or end with '\.' or hold '\.\.'"
+    with pytest.raises(ValueError, match=words):
+        Mailbox.from_urls("smtp://127.0.0.1:1", "pop3://127.0.0.1:1", email, "rt", "pw")
