@@ -8,6 +8,7 @@ once a command runs.
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -18,4 +19,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("\ninterrupted (Ctrl-C) while starting\n")
         raise SystemExit(130) from None
-    cli_main(argv)
+    try:
+        cli_main(argv)
+    finally:
+        # The command has ended and reported: a Ctrl-C now (a third in a row, or one just as a
+        # trip ends) changes nothing. Left to Python it landed after its handlers were reset on
+        # the way out, and SIGINT killed the process instead of the command's exit code.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

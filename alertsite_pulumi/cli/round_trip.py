@@ -7,18 +7,20 @@ comes from ``ALERTSITE_MAILBOX_PASSWORD`` or ``--password-stdin``, never from an
 
 Exit codes: 0 every trip worked, 1 a trip failed (or a monitor could not be tried), 2 usage
 errors and anything that stops the command before a trip (the API, the pulumi CLI), 130
-Ctrl-C (after the probe cleaned up). The probe itself is :mod:`alertsite_pulumi.mail`.
+Ctrl-C and 143 SIGTERM (after the probe cleaned up). The probe itself is :mod:`alertsite_pulumi.mail`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import ssl
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, cast
+from types import FrameType
+from typing import Any, Final, NoReturn, cast
 
 import click
 
@@ -27,6 +29,7 @@ from ..coercion import as_int
 from ..errors import AlertSiteError
 from ..mail import CODES, Mailbox, ProbeOptions, Step, TripInterrupted, TripResult, run_trip, tls_context
 from ..mail.send import StartTls
+from ..rules import MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS
 from ..tokens import EMAIL_ROUND_TRIP_MONITOR_TYPES
 from .common import Options, client_for, pass_options
 
@@ -37,6 +40,22 @@ VIEW_NOTE: Final = (
     "so a port blocked here (often 25) may be open there or the reverse, and a firewall that "
     "admits only AlertSite's addresses refuses this machine"
 )
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``timeout``, ``docker stop``, a cancelled CI job), raised where Ctrl-C is, so that
+    a trip cleans up as it does after Ctrl-C; the command then exits 143."""
+
+    def __init__(self) -> None:
+        super().__init__("SIGTERM")
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> NoReturn:
+    raise Terminated
+
+
+def _interrupted_exit(interrupt: BaseException) -> SystemExit:
+    return SystemExit(143 if isinstance(interrupt, Terminated) else 130)
 
 
 class CannotTry(click.ClickException):
@@ -68,9 +87,14 @@ def _plain(value: Any) -> Any:
 
 def _target(fields: dict[str, Any], password: str | None, timeout: float | None, label: str,
             monitor_id: str | None, name: str | None) -> Target:
-    seconds = float(timeout or as_int(fields.get("timeout")) or DEFAULT_TIMEOUT_S)
+    given = as_int(fields.get("timeout"))
+    seconds = float(timeout or (DEFAULT_TIMEOUT_S if given is None else given))
     missing = [k for k in ("smtp_hostname", "pop3_hostname", "email", "email_username") if not fields.get(k)]
-    if missing:
+    if not timeout and not MIN_TIMEOUT_SECONDS <= seconds <= MAX_TIMEOUT_SECONDS:
+        # From the API or a stack's state: a trip of a negative length, or of a day, is no trip.
+        problem = (f"timeout {fields.get('timeout')} is out of AlertSite's range, {MIN_TIMEOUT_SECONDS} to "
+                   f"{MAX_TIMEOUT_SECONDS} s (give --trip-timeout)")
+    elif missing:
         problem = f"no {', '.join(missing)}"
     elif not password:
         problem = f"no mailbox password (set {PASSWORD_ENV} or use --password-stdin)"
@@ -107,9 +131,29 @@ def _stack_targets(cwd: Path, stack: str | None, password: str | None, timeout: 
     return targets
 
 
+def _read_typed() -> str:
+    """A line typed at the terminal that stdin is, with its echo off (it showed the password, and
+    kept it in the scroll-back and any recording of the session)."""
+    import termios
+
+    fd = sys.stdin.fileno()
+    before = termios.tcgetattr(fd)
+    quiet = termios.tcgetattr(fd)
+    quiet[3] &= ~termios.ECHO
+    click.echo("mailbox password: ", err=True, nl=False)
+    termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+    try:
+        return sys.stdin.readline()
+    finally:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, before)
+        click.echo("", err=True)
+
+
 def _read_password(from_stdin: bool) -> str | None:
     if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        if sys.stdin is None:  # started with stdin closed (`<&-`)
+            raise click.UsageError("--password-stdin: stdin is closed")
+        password = (_read_typed() if sys.stdin.isatty() else sys.stdin.readline()).rstrip("\r\n")
         if not password:
             raise click.UsageError("--password-stdin: stdin held no password")
         return password
@@ -182,13 +226,34 @@ def round_trip(options: Options, smtp: str | None, pop3: str | None, email: str 
     alertsite-pulumi round-trip --stack prod         # every monitor of the stack
     """
     try:
+        previous: Any = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding caller's): SIGTERM stays as it was
+        previous = None
+    try:
         _round_trip(options, smtp, pop3, email, username, monitor_id, stack, cwd, password_stdin,
                     trip_timeout, starttls, cafile, cert_warning_days, as_json)
-    except KeyboardInterrupt:
-        # Before or between trips (a trip itself reports what it cleaned up): 130, as documented,
-        # not click's "Aborted!" and exit code 1.
-        _echo_safely("interrupted (Ctrl-C)")
-        raise SystemExit(130) from None
+    except KeyboardInterrupt as interrupt:
+        # Before or between trips (a trip itself reports what it cleaned up): 130 (143 for
+        # SIGTERM), as documented, not click's "Aborted!" and exit code 1.
+        _echo_safely(f"interrupted ({str(interrupt) or 'Ctrl-C'})")
+        raise _interrupted_exit(interrupt) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _echo_out(line: str) -> None:
+    """To stdout; once its reader is gone (``| head``) the rest is dropped, so that a trip still
+    ends and cleans up (a BrokenPipeError in a step's line stopped it with its message sent)."""
+    try:
+        click.echo(line)
+    except BrokenPipeError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
 
 
 def _echo_safely(line: str) -> None:
@@ -230,21 +295,27 @@ def _round_trip(options: Options, smtp: str | None, pop3: str | None, email: str
             raise click.UsageError(f"monitor {monitor_id}: {targets[0].problem}")
     else:
         targets = _stack_targets(cwd, stack, password, trip_timeout)
-    context = tls_context(cafile)
+    try:
+        context = tls_context(cafile)
+    except (ssl.SSLError, OSError) as exc:
+        # An empty file, or not PEM: ssl's error was a traceback.
+        raise click.BadParameter(f"{cafile} holds no CA certificate (PEM) that can be read "
+                                 f"({getattr(exc, 'reason', None) or exc.strerror or type(exc).__name__})",
+                                 param_hint="--cafile") from None
     records = []
     for target in targets:
         result = _run(target, context, starttls, cert_warning_days, as_json)
         records.append(_record(target, result))
     all_ok = all(r["ok"] for r in records)
     if as_json:
-        click.echo(json.dumps({"ok": all_ok, "note": VIEW_NOTE, "trips": records}, indent=2))
+        _echo_out(json.dumps({"ok": all_ok, "note": VIEW_NOTE, "trips": records}, indent=2))
     click.echo(f"note: {VIEW_NOTE}.", err=True)
     sys.exit(0 if all_ok else 1)
 
 
 def _run(target: Target, context: ssl.SSLContext, starttls: str, warn_days: int,
          quiet: bool) -> TripResult | None:
-    echo = (lambda _: None) if quiet else click.echo
+    echo = (lambda _: None) if quiet else _echo_out
     if target.mailbox is None:
         echo(f"{target.label}: not tried: {target.problem}")
         return None
@@ -258,7 +329,7 @@ def _run(target: Target, context: ssl.SSLContext, starttls: str, warn_days: int,
     except TripInterrupted as stop:
         for line in _summary(stop.result):
             _echo_safely(line)
-        raise SystemExit(130) from None
+        raise _interrupted_exit(stop.interrupt) from None
     for line in _summary(result):
         echo(line)
     return result

@@ -44,10 +44,18 @@ _UNTRUSTED = frozenset({18, 19, 20, 21})
 class Deadline:
     """The end of the trip: ``seconds`` from now on ``clock``."""
 
-    def __init__(self, seconds: float, clock: Clock = time.monotonic) -> None:
+    def __init__(self, seconds: float, clock: Clock = time.monotonic, *, cleanup: bool = False) -> None:
         self.seconds = seconds
+        self.cleanup = cleanup
+        """The clean-up's own budget, not the trip's: its servers have greeted this trip already."""
         self._clock = clock
         self._end = clock() + seconds
+
+    @property
+    def described(self) -> str:
+        """``the trip's timeout of 5 s`` (or the clean-up's budget), for messages."""
+        budget = "the clean-up's budget" if self.cleanup else "the trip's timeout"
+        return f"{budget} of {self.seconds:g} s"
 
     def remaining(self) -> float:
         return self._end - self._clock()
@@ -59,7 +67,7 @@ class Deadline:
         """The timeout for the next socket operation; TripFailure when none is left."""
         left = self.remaining()
         if left <= 0:
-            raise TripFailure("timeout", f"the trip's timeout of {self.seconds:g} s ran out")
+            raise TripFailure("timeout", f"{self.described} ran out")
         return max(left, 0.001)
 
 
@@ -98,11 +106,11 @@ class LineReader:
                         "timeout",
                         f"{self._where} was still sending a line of its answer ({len(self._buffer)} "
                         "bytes so far) "
-                        f"when the trip's timeout of {self._deadline.seconds:g} s ran out",
+                        f"when {self._deadline.described} ran out",
                     ) from None
                 raise TripFailure(
                     "timeout",
-                    f"no answer from {self._where} before the trip's timeout of {self._deadline.seconds:g} s",
+                    f"no answer from {self._where} before {self._deadline.described}",
                 ) from None
             if not chunk:
                 line = bytes(self._buffer)
@@ -178,7 +186,7 @@ def classify(exc: BaseException, server: MailServer, deadline: Deadline) -> Trip
         return TripFailure("dns", f"cannot resolve {server.host}: {exc.strerror or exc}")
     if deadline.expired() or isinstance(exc, TimeoutError):
         return TripFailure(
-            "timeout", f"no answer from {where} before the trip's timeout of {deadline.seconds:g} s"
+            "timeout", f"no answer from {where} before {deadline.described}"
         )
     if isinstance(exc, ssl.SSLCertVerificationError):
         hint = ""
@@ -311,13 +319,14 @@ def open_channel(
 
 
 @contextmanager
-def greeting(server: MailServer) -> Iterator[None]:
+def greeting(server: MailServer, deadline: Deadline) -> Iterator[None]:
     """Waiting for a greeting in plain text from a port that expects TLS at once looks like
-    silence until the deadline: say so."""
+    silence until the deadline: say so (not in the clean-up: the port greeted this trip before)."""
     try:
         yield
     except TripFailure as failure:
-        if failure.kind == "timeout" and not server.implicit_tls and not isinstance(failure, SlowAnswer):
+        if (failure.kind == "timeout" and not server.implicit_tls and not isinstance(failure, SlowAnswer)
+                and not deadline.cleanup):
             failure.cause = (
                 f"no greeting from {server.url} before the trip's timeout: if this port expects "
                 f"TLS at once, use {server.scheme}s://"

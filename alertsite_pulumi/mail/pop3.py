@@ -42,11 +42,12 @@ class _PreconnectedPOP3(poplib.POP3):
     (UIDL, TOP) is cut off at :data:`.net.MAX_ANSWER_BYTES`.
     """
 
-    def __init__(self, sock: socket.socket, server: MailServer, deadline: Deadline) -> None:
+    def __init__(self, sock: socket.socket, server: MailServer, deadline: Deadline, password: str) -> None:
         self._ready_socket = sock
         self._deadline = deadline
         self._where = server.url
         self._reader = LineReader(sock, deadline, server.url)
+        self._password = password.encode("utf-8")
         super().__init__(server.host, server.port)
 
     def _create_socket(self, timeout: float | None) -> socket.socket:
@@ -55,7 +56,9 @@ class _PreconnectedPOP3(poplib.POP3):
     def _getline(self) -> tuple[bytes, int]:
         line = self._reader.readline(_POP3_MAXLINE + 1)
         if len(line) > _POP3_MAXLINE:
-            raise poplib.error_proto("line too long")
+            # Not poplib's error_proto, which reads as the server's -ERR (and made UIDL fall
+            # back to STAT in the middle of the long line).
+            raise TripFailure("protocol", f"{self._where} sent a line of more than {_POP3_MAXLINE} bytes")
         if not line:
             raise poplib.error_proto("-ERR EOF")
         octets = len(line)
@@ -65,8 +68,23 @@ class _PreconnectedPOP3(poplib.POP3):
             return line[1:-1], octets
         return line[:-1], octets
 
+    def mask(self, text: bytes) -> bytes:
+        """A server's text with the password masked, before any of it is cut to length (a cut
+        could keep half of a repeated password, which no later replace would find)."""
+        return text.replace(self._password, b"[secret]")
+
+    def _getresp(self) -> bytes:
+        # Only the texts that are shown are masked (an -ERR, the greeting, QUIT's answer), never
+        # what is parsed: a password may be a word that a listing or a header holds.
+        try:
+            answer: bytes = super()._getresp()  # type: ignore[misc]  # poplib's, untyped
+        except poplib.error_proto as exc:
+            args = (self.mask(a) if isinstance(a, bytes) else a for a in exc.args)
+            raise poplib.error_proto(*args) from None
+        return answer
+
     def _getlongresp(self) -> tuple[bytes, list[bytes], int]:
-        answer: bytes = self._getresp()  # type: ignore[attr-defined]  # poplib's, untyped
+        answer = self._getresp()
         lines: list[bytes] = []
         octets = 0
         line, size = self._getline()
@@ -117,10 +135,11 @@ class Pop3Session:
         self.message_count = 0
         """How many messages the last look saw (only the newest MAX_SCAN are read)."""
         try:
-            with maybe_step(recorder, "pop3.banner") as step, greeting(server), guard(server, deadline):
+            with (maybe_step(recorder, "pop3.banner") as step, greeting(server, deadline),
+                  guard(server, deadline)):
                 arm(self._sock, deadline)
-                self.client = _PreconnectedPOP3(self._sock, server, deadline)
-                step.detail = self.client.getwelcome().decode("utf-8", "replace")[:200]
+                self.client = _PreconnectedPOP3(self._sock, server, deadline, mailbox.password.reveal())
+                step.detail = self.client.mask(self.client.getwelcome()).decode("utf-8", "replace")[:200]
             with maybe_step(recorder, "pop3.login") as step:
                 self._login()
                 step.detail = f"logged in as {mailbox.username}"
@@ -175,7 +194,11 @@ class Pop3Session:
                 _, listing, _ = self.client.uidl()
                 ids: dict[int, str] = {}
                 for line in listing:
-                    num_text, _, uid = line.decode("ascii", "replace").partition(" ")
+                    text = line.decode("ascii", "replace")
+                    num_text, _, uid = text.partition(" ")
+                    if not (num_text.isascii() and num_text.isdigit()):
+                        raise TripFailure("protocol", f"{self.mailbox.pop3.url} sent a UIDL line that is not "
+                                                      f"'<number> <id>': {text[:80]!r}")
                     ids[int(num_text)] = uid.strip()
                 self.message_count = len(ids)
             except poplib.error_proto:
@@ -219,7 +242,7 @@ class Pop3Session:
         assert self.client is not None
         with guard(self.mailbox.pop3, self.deadline):
             arm(self._sock, self.deadline)
-            answer = self.client.quit()
+            answer = self.client.mask(self.client.quit())
         return answer.decode("utf-8", "replace")[:200]
 
 

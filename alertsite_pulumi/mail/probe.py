@@ -60,11 +60,18 @@ class ProbeOptions:
 
 
 class TripInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a trip, raised after the cleanup; ``result`` says what was cleaned."""
+    """Ctrl-C during a trip, raised after the cleanup; ``result`` says what was cleaned, and
+    ``interrupt`` is the first KeyboardInterrupt (a caller's own subclass, as for SIGTERM)."""
 
-    def __init__(self, result: TripResult) -> None:
+    def __init__(self, result: TripResult, interrupt: KeyboardInterrupt | None = None) -> None:
         super().__init__("round trip interrupted")
         self.result = result
+        self.interrupt = interrupt or KeyboardInterrupt()
+
+
+def _by(interrupt: KeyboardInterrupt) -> str:
+    """What interrupted: ``Ctrl-C``, or what an interrupt raised for a signal says (``SIGTERM``)."""
+    return str(interrupt) or "Ctrl-C"
 
 
 def run_trip(
@@ -88,13 +95,21 @@ def _scan_detail(deleted: int, younger: int, messages: int) -> str:
     return "; ".join(parts)
 
 
+def _printable(text: str) -> str:
+    """``text`` with every control or format character written as its escape (``\\x1b``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 class _Trip:
     def __init__(self, mailbox: Mailbox, options: ProbeOptions, on_step: StepCallback | None) -> None:
         self.mailbox = mailbox
         self.options = options
         self.context = _verified(options.context or tls_context())
         self.token = secrets.token_hex(12)
-        self.recorder = Recorder(on_step)
+        # A server may repeat the password in any answer: steps are masked before they are shown.
+        self.recorder = Recorder(None if on_step is None else lambda step: on_step(self._redact_step(step)))
         self.warnings: list[str] = []
         self.seen = Seen()
         self.sender: SmtpSend | None = None
@@ -109,7 +124,7 @@ class _Trip:
         started = time.perf_counter()
         deadline = Deadline(self.options.timeout)
         failure: TripFailure | None = None
-        interrupted = False
+        interrupted: KeyboardInterrupt | None = None
         cleanup = ("not-sent", "nothing was sent")
         try:
             self._check_mailbox(deadline)
@@ -122,22 +137,23 @@ class _Trip:
             cleanup = ("deleted", "the probe message was deleted")
         except TripFailure as exc:
             failure = exc
-        except KeyboardInterrupt:
-            interrupted = True
-            failure = TripFailure("interrupted", "interrupted (Ctrl-C) before the trip ended")
+        except KeyboardInterrupt as interrupt:
+            interrupted = interrupt
+            failure = TripFailure("interrupted", f"interrupted ({_by(interrupt)}) before the trip ended")
         elapsed_ms = (time.perf_counter() - started) * 1000
         if failure is not None and self.sender is not None and self.sender.maybe_sent:
             try:
                 cleanup = self._cleanup()
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as again:
                 # A second Ctrl-C: stop cleaning up, and still say what is left.
-                interrupted = True
+                interrupted = interrupted or again
                 cleanup = ("failed", (
-                    "the clean-up was interrupted (a second Ctrl-C): the probe message may be left in the "
-                    f"mailbox; a later trip deletes it once it is older than {LEFTOVER_AGE_S / 60:g} min"))
+                    f"the clean-up was interrupted (a second {_by(again)}): the probe message may be left "
+                    "in the mailbox; a later trip deletes it once it is older than "
+                    f"{LEFTOVER_AGE_S / 60:g} min"))
         result = self._result(failure, elapsed_ms, cleanup)
-        if interrupted:
-            raise TripInterrupted(result)
+        if interrupted is not None:
+            raise TripInterrupted(result, interrupted)
         return result
 
     def _check_mailbox(self, deadline: Deadline) -> None:
@@ -207,7 +223,7 @@ class _Trip:
         )
 
     def _cleanup(self) -> tuple[str, str]:
-        deadline = Deadline(self.options.cleanup_timeout)
+        deadline = Deadline(self.options.cleanup_timeout, cleanup=True)
         try:
             with self._session(deadline, recorded=False) as session:
                 found = session.probe_messages(self.seen)
@@ -225,12 +241,15 @@ class _Trip:
         return "deleted", "the probe message was deleted after the failure"
 
     def _redact(self, text: str) -> str:
-        return text.replace(self.mailbox.password.reveal(), "[secret]")
+        """A text as it may be shown: without the password, and with a server's control characters
+        escaped (an answer's ESC sequences or bidi overrides would drive the terminal)."""
+        return _printable(text.replace(self.mailbox.password.reveal(), "[secret]"))
+
+    def _redact_step(self, step: Step) -> Step:
+        return Step(step.name, step.ok, step.ms, self._redact(step.detail))
 
     def _result(self, failure: TripFailure | None, elapsed_ms: float, cleanup: tuple[str, str]) -> TripResult:
-        steps = tuple(
-            Step(s.name, s.ok, s.ms, self._redact(s.detail)) for s in self.recorder.steps
-        )
+        steps = tuple(self._redact_step(s) for s in self.recorder.steps)
         return TripResult(
             ok=failure is None,
             kind="ok" if failure is None else failure.kind,

@@ -96,7 +96,8 @@ class _PreconnectedSMTP(smtplib.SMTP):
                 raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
             if len(line) > _SMTP_MAXLINE:
                 self.close()
-                raise smtplib.SMTPResponseException(500, "Line too long.")
+                # smtplib's own SMTPResponseException(500) would read as the server's answer.
+                raise TripFailure("protocol", f"{self._where} sent a line of more than {_SMTP_MAXLINE} bytes")
             size += len(line)
             if len(lines) >= MAX_REPLY_LINES or size > MAX_ANSWER_BYTES:
                 self.close()
@@ -108,7 +109,10 @@ class _PreconnectedSMTP(smtplib.SMTP):
             try:
                 code = int(line[:3])
             except ValueError:
-                return -1, b"\n".join(lines)
+                # smtplib's -1, which read as the server's refusal ("refused MAIL FROM (-1 ...)").
+                self.close()
+                shown = line.decode("utf-8", "replace").strip()[:80]
+                raise TripFailure("protocol", f"{self._where} sent no SMTP reply: {shown!r}") from None
             if line[3:4] != b"-":
                 return code, b"\n".join(lines)
 
@@ -204,7 +208,7 @@ class SmtpSend:
     def _converse(self, client: _PreconnectedSMTP, message: bytes) -> None:
         server, deadline, rec, where = self.mailbox.smtp, self.deadline, self.recorder, self.mailbox.smtp.url
         address = self.mailbox.email
-        with rec.step("smtp.banner") as step, greeting(server), guard(server, deadline):
+        with rec.step("smtp.banner") as step, greeting(server, deadline), guard(server, deadline):
             arm(client._ready_socket, deadline)
             code, text = client.connect(server.host, server.port)
             if 400 <= code < 600:

@@ -10,21 +10,16 @@ carry it by accident.
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 from typing import Literal
 
 from ..rules import DEFAULT_PORTS
-from ..validators import parse_mail_url, redact_url_userinfo
+from ..validators import parse_mail_url, redact_url_userinfo, validate_email
 
 Kind = Literal["smtp", "pop3"]
 
 SCHEMES: dict[Kind, tuple[str, str]] = {"smtp": ("smtp", "smtps"), "pop3": ("pop3", "pop3s")}
 
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
-#: The longest address SMTP carries (RFC 5321: a 256-octet path, less its angle brackets).
-_EMAIL_MAX = 254
 #: How much of a refused value an error shows.
 _SHOWN = 60
 
@@ -137,14 +132,24 @@ class Mailbox:
     @classmethod
     def from_urls(cls, smtp: str, pop3: str, email: str, username: str, password: str) -> Mailbox:
         """Build and check a mailbox; ValueError (never showing the password) when invalid."""
-        if len(email) > _EMAIL_MAX or not _EMAIL.fullmatch(email):
-            raise ValueError(f"email {_shown(email)} is not an email address")
+        problem = validate_email(email)  # the resource's own reading, as for the URLs
+        if problem is not None:
+            if ":" in email:
+                # No address holds ':' unquoted; one here is most likely a login (rt:pw@host, a URL).
+                raise ValueError(f"email {_shown(redact_url_userinfo(email))} is not an email address")
+            raise ValueError(f"email {problem}")
         if not username or any(c in username for c in "\r\n\0"):
             raise ValueError("the POP3 username must be set and fit on one line")
         if not password:
             raise ValueError("the mailbox password is empty")
         if any(c in password for c in "\r\n\0"):
             raise ValueError("the mailbox password contains a line break or NUL, which POP3 cannot send")
+        try:
+            password.encode("utf-8")
+        except UnicodeEncodeError:
+            # Bytes read from stdin or the environment that are no UTF-8 (Python keeps them as
+            # surrogates): refused before a step, whose error would name one of them.
+            raise ValueError("the mailbox password is not UTF-8 text") from None
         return cls(parse_server(smtp, "smtp"), parse_server(pop3, "pop3"), email, username, Secret(password))
 
     @property

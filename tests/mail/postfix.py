@@ -58,6 +58,14 @@ LISTENERS = (
                            "cidr:{conf}/blocked-clients",)),
     # The same refusal at once, in place of the greeting: 554 5.7.1 (smtpd_delay_reject=no).
     Listener("greeting_refused", ("smtpd_client_restrictions=reject", "smtpd_delay_reject=no")),
+    # Greylisting as postgrey answers (450 4.2.0), and as other greylisters do (451 4.7.1).
+    Listener("greylist", ("smtpd_recipient_restrictions=check_recipient_access,regexp:{conf}/greylist",)),
+    Listener("try_later", ("smtpd_recipient_restrictions=check_recipient_access,regexp:{conf}/try-later",)),
+    # A message size limit below the probe's message: 552 5.3.4 after the message.
+    Listener("size_limit", ("message_size_limit=200", "header_size_limit=200")),
+    # HELO required, and the probe's (an address literal) refused by a HELO rule: at RCPT.
+    Listener("helo_refused", ("smtpd_helo_required=yes",
+                              "smtpd_helo_restrictions=check_helo_access,regexp:{conf}/refuse-helo")),
 )
 
 
@@ -166,6 +174,10 @@ relay_transport = $default_transport
         (self.config / "master.cf").write_text(self._master_cf())
         (self.config / "mailboxes").write_text(f"/^rt[0-9]+@{DOMAIN.replace('.', '[.]')}$/ OK\n")
         (self.config / "refuse-recipients").write_text("/./ REJECT 5.7.1 Message refused by content policy\n")
+        (self.config / "greylist").write_text(
+            "/./ 450 4.2.0 Greylisted, see http://postgrey.schweikert.ch/help/mail.test.html\n")
+        (self.config / "try-later").write_text("/./ 451 4.7.1 Please try again later\n")
+        (self.config / "refuse-helo").write_text("/^\\[/ REJECT Host not found\n")
         (self.config / "blocked-clients").write_text(
             "127.0.0.0/8 REJECT 5.7.1 Service unavailable; client listed on a blocklist\n"
         )

@@ -3,6 +3,7 @@ it): exit code 130 and what was cleaned up, never click's ``Aborted!`` or a trac
 
 from __future__ import annotations
 
+import itertools
 import os
 import queue
 import signal
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 
 from .conftest import MailServers, MailUser
-from .rogue_server import RogueServer, proxy_to
+from .rogue_server import Conversation, RogueServer, proxy_to
 
 COMMAND = str(Path(sys.executable).parent / "alertsite-pulumi")
 WAIT_S = 60.0
@@ -105,4 +106,72 @@ def test_ctrl_c_at_start_up_exits_130_without_a_traceback(
         assert code == 130, (delay_s, output)
         assert "Traceback" not in output and "Aborted!" not in output, output
     assert interrupted, "no Ctrl-C came before the trip ended"
+    assert mail_user.messages() == []
+
+
+def test_sigterm_after_the_send_cleans_up_and_exits_143(
+    mail_servers: MailServers, mail_user: MailUser
+) -> None:
+    # As `timeout`, `docker stop` or a cancelled CI job stops the command: the message is in the
+    # mailbox, the first look for it hangs, and SIGTERM comes. It killed the process at once,
+    # leaving the message and no report.
+    upstream = proxy_to(mail_servers.dovecot.pop3_port, threading.Event())
+    sessions = itertools.count(1)
+
+    def first_look_hangs(conversation: Conversation) -> None:
+        if next(sessions) == 2:  # 1: the scan before the send; 2: the first look after it
+            while conversation.alive and conversation.command():
+                pass
+            return
+        upstream(conversation)
+
+    with RogueServer(first_look_hangs) as pop3:
+        run = Running("round-trip", "--smtp", mail_servers.plain.url(), "--pop3", pop3.url("pop3"),
+                      "--email", mail_user.email, "--username", mail_user.name, "--trip-timeout", "60",
+                      password=mail_user.password)
+        run.wait_for("ok    smtp.quit")
+        ends = time.monotonic() + WAIT_S
+        while pop3.connections < 2 and time.monotonic() < ends:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert len(mail_user.messages()) == 1
+        run.proc.send_signal(signal.SIGTERM)
+        code, output = run.finish()
+    assert code == 143, output
+    assert "Traceback" not in output
+    assert "FAIL  pop3.poll" in output and "interrupted (SIGTERM) before the trip ended" in output
+    assert "cleanup: the probe message was deleted after the failure" in output
+    assert mail_user.messages() == []
+    assert mail_user.password not in output
+
+
+def _hangs_in_data(conversation: Conversation) -> None:
+    conversation.send(b"220 rogue ESMTP\r\n")
+    while conversation.alive and (command := conversation.command().upper()):
+        if command.startswith(b"DATA"):
+            conversation.send(b"354 go ahead\r\n")
+            while conversation.alive and conversation.command():
+                pass
+            return
+        conversation.send(b"250 ok\r\n")
+
+
+def test_three_ctrl_c_in_a_row_exit_130_with_the_report(
+    mail_servers: MailServers, mail_user: MailUser
+) -> None:
+    # The first stops the send, the others come while the clean-up and the report end: they
+    # landed once Python had reset its handlers on the way out, and SIGINT killed the process.
+    with RogueServer(_hangs_in_data) as smtp:
+        run = Running("round-trip", "--smtp", smtp.url("smtp"), "--pop3", mail_servers.pop3,
+                      "--email", mail_user.email, "--username", mail_user.name, "--trip-timeout", "60",
+                      password=mail_user.password)
+        run.wait_for("ok    smtp.rcpt")
+        time.sleep(0.5)
+        for _ in range(3):
+            run.interrupt()
+            time.sleep(0.02)
+        code, output = run.finish()
+    assert code == 130, output
+    assert "Traceback" not in output and "Aborted!" not in output
+    assert "FAIL  smtp.data" in output and "(code 9106" in output
     assert mail_user.messages() == []
