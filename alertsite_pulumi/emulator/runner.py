@@ -41,9 +41,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ..fields import URL_FIELDS
-from ..mail import CODES, KIND_TITLES, Mailbox, ProbeOptions, TripResult, parse_server, run_trip, tls_context
-from ..validators import redact_url_userinfo
+from ..mail import (
+    CODES,
+    KIND_TITLES,
+    Mailbox,
+    ProbeOptions,
+    TripResult,
+    parse_server,
+    redact_url_userinfo,
+    run_trip,
+    tls_context,
+)
 from .model import JsonObject, as_int
 from .store import Store
 
@@ -89,7 +97,7 @@ def _config_status(cause: str) -> JsonObject:
 def _without_secrets(text: str, record: JsonObject) -> str:
     """``text`` (the reason a monitor cannot be run, which quotes its server URLs) with the
     logins inside those URLs masked and the mailbox password taken out."""
-    for name in sorted(URL_FIELDS):
+    for name in ("smtp_hostname", "pop3_hostname"):
         url = record.get(name)
         if isinstance(url, str) and url:
             text = text.replace(url, redact_url_userinfo(url))
