@@ -242,10 +242,20 @@ def _represent_flow_list(dumper: yaml.SafeDumper, data: _FlowList) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
 
 
+#: Text that starts like a number. PyYAML quotes what YAML 1.1 reads as a number, but the engine
+#: reads stack files with Go's YAML, which also takes ``1e3``, ``-1E-3``, ``+.5`` and ``0o17`` for
+#: numbers: such text is always quoted, so that it stays text.
+_NUMBER_LIKE: Final = re.compile(r"[-+]?\.?[0-9]")
+
+
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
     # Multi-line text (notes) reads best as a literal block; PyYAML falls back to a quoted
     # style by itself when a literal block cannot hold the text exactly.
-    style = "|" if "\n" in data and all(c.isprintable() or c == "\n" for c in data) else None
+    style: str | None = None
+    if "\n" in data and all(c.isprintable() or c == "\n" for c in data):
+        style = "|"
+    elif _NUMBER_LIKE.match(data):
+        style = "'"
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
