@@ -38,6 +38,7 @@ _HOST_URL_RE: Final = re.compile(
 _PLAIN_URL_CHARS: Final = re.compile(r"[A-Za-z0-9.+:/\[\]-]*")
 # The part of a URL between "//" and "@" (user, or user:password): masked wherever a URL is shown.
 _URL_USERINFO: Final = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#]*)@")
+_URL_SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 #: Control characters a text may hold: the ones that lay out multi-line text (notes).
 _LAYOUT_CONTROLS: Final = frozenset("\t\n\r")
 
@@ -120,13 +121,17 @@ def redact_url_userinfo(url: str) -> str:
     """``url`` with its user and password (``user:password@``) replaced by ``***@``.
 
     ``pop3://rt1:TopSecret99@host:1`` becomes ``pop3://***@host:1``; a URL without userinfo
-    comes back unchanged. Text that is not a URL but holds an ``@`` (``user@host``) is masked
-    up to its last ``@`` too, since it may still be a login.
+    comes back unchanged. Whatever comes before the last ``@`` is masked (``pop3://u:p/w@host``
+    too), and text that is not a URL but holds an ``@`` (``user@host``) as well, since it may
+    still be a login.
     """
-    masked = _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}***@", url)
-    if "@" in masked and "://" not in masked:
-        return "***@" + masked.rpartition("@")[2]
-    return masked
+    if "@" not in url:
+        return url
+    # Everything up to the last '@' may be a login, even where a URL parser would see a path
+    # ('/', '?' or '#' in the password): the mask covers it all.
+    head, _, host = url.rpartition("@")
+    scheme = _URL_SCHEME.match(head)
+    return f"{scheme.group() if scheme else ''}***@{host}"
 
 
 def strip_url_userinfo(url: str) -> str:

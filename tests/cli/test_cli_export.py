@@ -417,3 +417,22 @@ def test_an_output_through_a_symlink_writes_the_linked_file(admin_env: EmulatorC
     assert result.exit_code == 0, result.output
     assert link.is_symlink()
     assert [e["name"] for e in stack_entries(real.read_text())] == ["Mailbox 001"]
+
+
+@pytest.mark.parametrize("fmt", ["stack-config", "python"])
+def test_a_login_a_url_parser_would_not_see_is_never_written(admin_env: EmulatorControl, run: Run,
+                                                             fmt: str) -> None:
+    # '/', '#' or a third slash end the userinfo for a URL parser; the password is still there.
+    [monitor_id] = seed(admin_env, [monitor_body(
+        1, pop3_hostname="pop3://rt1:Top/Secret#99@pop.example.com:1",
+        smtp_hostname="smtp:///relay:Hunter2@smtp.example.com")])
+
+    result = run("export", "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    assert "Secret" not in result.output and "rt1" not in result.output
+    assert "Hunter2" not in result.output and "relay" not in result.output
+    lines = warnings(result.stderr)
+    assert len(lines) == 2 and all(line.startswith(f"warning: monitor {monitor_id} ") for line in lines)
+    assert "smtp_hostname 'smtp://***@smtp.example.com'" in lines[0]
+    assert "pop3_hostname 'pop3://***@pop.example.com:1'" in lines[1]

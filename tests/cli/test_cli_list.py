@@ -141,3 +141,17 @@ def test_a_login_in_a_server_url_is_masked(admin_env: EmulatorControl, run: Run,
     assert "relay@" not in result.output
     assert "pop3://***@pop.example.com:1" in result.stdout
     assert "smtp://***@smtp.example.com" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_a_login_a_url_parser_would_not_see_is_masked_too(admin_env: EmulatorControl, run: Run,
+                                                          fmt: str) -> None:
+    seed(admin_env, [monitor_body(1, pop3_hostname="pop3://rt1:Top/Secret#99@pop.example.com:1",
+                                  smtp_hostname="smtp:///relay:Hunter2@smtp.example.com")])
+
+    result = run("monitors", "list", "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    assert "Secret" not in result.output and "rt1" not in result.output
+    assert "Hunter2" not in result.output and "relay" not in result.output
+    assert "pop3://***@pop.example.com:1" in result.stdout

@@ -542,3 +542,15 @@ def test_multi_location_modes_with_unknowns() -> None:
         locations=[UNKNOWN_NUMBER_VALUE],
     )
     assert len(messages) == 1
+
+
+@pytest.mark.parametrize("login", ["rt1:TopSecret99", "rt1:Top/Secret99", "rt1:Top#Secret99"])
+def test_mail_tls_never_repeats_a_login_in_a_url(login: str) -> None:
+    messages = check(policies.MAIL_TLS, smtp_hostname=f"smtp://{login}@mail.example.com:25",
+                     pop3_hostname=f"pop3://{login}@pop.example.com")
+    assert len(messages) == 2
+    for message in messages:
+        assert "Secret99" not in message and "rt1" not in message, message
+    assert "smtp_hostname 'smtp://***@mail.example.com:25'" in messages[0]
+    assert "smtps://mail.example.com:465" in messages[0] and "'mail.example.com' to" in messages[0]
+    assert "pop3s://pop.example.com:995" in messages[1]

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from alertsite_pulumi import coercion, fields
+from alertsite_pulumi.validators import redact_url_userinfo
 
 from .preview import unknown
 
@@ -191,3 +192,22 @@ def test_field_equal_compares_after_coercion() -> None:
 def test_mask_secrets() -> None:
     assert coercion.mask_secrets({"email_password": "hunter2", "name": "x"}) == {
         "email_password": "[secret]", "name": "x"}
+
+
+#: Logins that a parser of URLs would not take for userinfo ('/', '?' or '#' in them, a third
+#: slash), which a mask must still hide: AlertSite stores what it was given.
+ODD_LOGINS = ["pop3://rt1:Top/Secret99@pop.example.com", "pop3://rt1:Top#Secret99@pop.example.com",
+              "pop3://rt1?x:TopSecret99@pop.example.com", "pop3:///rt1:TopSecret99@pop.example.com",
+              "POP3://rt1:Top%2FSecret99@[2001:db8::1]:995", "pop3://rt1@x:TopSecret99@pop.example.com"]
+
+
+@pytest.mark.parametrize("url", ODD_LOGINS)
+def test_a_url_login_is_masked_whatever_it_holds(url: str) -> None:
+    masked = redact_url_userinfo(url)
+    assert "Secret99" not in masked and "rt1" not in masked, masked
+    assert masked.lower().startswith("pop3://***@") and masked.endswith(url.rpartition("@")[2])
+
+
+def test_a_url_without_a_login_is_shown_unchanged() -> None:
+    for url in ("pop3s://pop.example.com:995", "smtp://[::1]", "not a url"):
+        assert redact_url_userinfo(url) == url
