@@ -119,11 +119,14 @@ def _replacement(name: str, value: Any, resource_name: str) -> tuple[Any, str] |
     """
     if name == "name":
         text = value if isinstance(value, str) else ""
-        printable = "".join(ch for ch in text if control_character(ch) is None).strip()
+        # A lone surrogate (JSON can carry "\ud800") is no text Pulumi can send: dropped too.
+        unicode = "".join(ch for ch in text if not "\ud800" <= ch <= "\udfff")
+        printable = "".join(ch for ch in unicode if control_character(ch) is None).strip()
         kept = printable[:NAME_MAX].strip()
         if not kept:
             return resource_name, f"rename it to {resource_name!r} (its resource name)"
-        how = [*(["without its control characters"] if len(printable) < len(text.strip()) else []),
+        how = [*(["without its lone surrogates"] if len(unicode) < len(text) else []),
+               *(["without its control characters"] if len(printable) < len(unicode.strip()) else []),
                *([f"keeping its first {len(kept)} characters"] if len(kept) < len(printable) else [])]
         return kept, f"rename it to {shown(kept)}, {' and '.join(how)}"
     if name in URL_FIELDS and isinstance(value, str) and "@" in value:

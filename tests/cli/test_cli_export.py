@@ -436,3 +436,29 @@ def test_a_login_a_url_parser_would_not_see_is_never_written(admin_env: Emulator
     assert len(lines) == 2 and all(line.startswith(f"warning: monitor {monitor_id} ") for line in lines)
     assert "smtp_hostname 'smtp://***@smtp.example.com'" in lines[0]
     assert "pop3_hostname 'pop3://***@pop.example.com:1'" in lines[1]
+
+
+@pytest.mark.parametrize("fmt", ["stack-config", "python"])
+def test_a_name_with_a_lone_surrogate_is_replaced_once(admin_env: EmulatorControl, run: Run,
+                                                       fmt: str) -> None:
+    # JSON can carry "\ud800"; the resource refuses it (not valid Unicode), and so must the export.
+    ids = seed(admin_env, [monitor_body(1, name="Mail\ud800box", note="n\udfff")])
+
+    result = run("export", "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    lines = warnings(result.stderr)
+    assert len(lines) == 2, lines
+    assert lines[0] == (
+        f"warning: monitor {ids[0]} (mailbox): name 'Mail\\ud800box' cannot be kept (holds a lone "
+        "surrogate (text that is not valid Unicode)); the first `up` will rename it to 'Mailbox', "
+        "without its lone surrogates")
+    assert lines[1].startswith(f"warning: monitor {ids[0]} (mailbox): note 'n\\udfff': holds a lone")
+    if fmt == "python":
+        [(_, values, _)] = program_calls(result.stdout)
+    else:
+        [values] = stack_entries(result.stdout)
+    assert values["name"] == "Mailbox" and "note" not in values
+    checked = EmailRoundTripMonitorProvider().check(
+        {}, {k: v for k, v in values.items() if k != "resource_name"})
+    assert checked.failures == []
