@@ -1,0 +1,86 @@
+"""``re.search`` with a time limit, for regular expressions taken from configuration.
+
+A pattern such as ``(a+)+$`` backtracks catastrophically: against a 40-character name it runs
+for hours, and Python's ``re`` holds the interpreter the whole time (no timeout, no signal,
+no other thread gets to run). A rule that ran it in-process would hang ``pulumi preview``. The
+search therefore runs in one helper interpreter per process (started on first use, fed
+one JSON line per search); a search that takes longer than the limit kills the helper, and
+the next search starts a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+from typing import Final
+
+__all__ = ["SEARCH_SECONDS", "bounded_search"]
+
+#: How long one search may take. A pattern that is not catastrophic searches a name of at most
+#: 255 characters in microseconds; the margin is for a loaded machine.
+SEARCH_SECONDS: Final = 2.0
+
+# -I: no user site or environment; the helper needs nothing but re and json.
+_HELPER: Final = """\
+import json, re, sys
+for line in sys.stdin:
+    pattern, text = json.loads(line)
+    sys.stdout.write("1\\n" if re.search(pattern, text) else "0\\n")
+    sys.stdout.flush()
+"""
+
+_lock = threading.Lock()
+_helper: subprocess.Popen[bytes] | None = None
+
+
+def _running_helper() -> subprocess.Popen[bytes]:
+    global _helper
+    if _helper is None or _helper.poll() is not None:
+        _helper = subprocess.Popen([sys.executable, "-I", "-c", _HELPER], stdin=subprocess.PIPE,  # noqa: S603
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return _helper
+
+
+def _stop(helper: subprocess.Popen[bytes]) -> None:
+    global _helper
+    helper.kill()
+    helper.wait()
+    for stream in (helper.stdin, helper.stdout):
+        if stream is not None:
+            stream.close()
+    _helper = None
+
+
+def bounded_search(pattern: str, text: str, seconds: float = SEARCH_SECONDS) -> bool | None:
+    """Whether ``re.search(pattern, text)`` finds a match; None when it takes over ``seconds``.
+
+    ``pattern`` must compile (the caller checks that first, to say why it does not).
+    """
+    request = (json.dumps([pattern, text]) + "\n").encode()
+    with _lock:
+        helper = _running_helper()
+        assert helper.stdin is not None and helper.stdout is not None
+        try:
+            helper.stdin.write(request)
+            helper.stdin.flush()
+        except BrokenPipeError:
+            _stop(helper)
+            raise
+        answer = b""
+        deadline = time.monotonic() + seconds
+        while not answer.endswith(b"\n"):
+            ready, _, _ = select.select([helper.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                _stop(helper)
+                return None
+            chunk = os.read(helper.stdout.fileno(), 16)
+            if not chunk:
+                _stop(helper)
+                raise RuntimeError("the regular expression helper stopped")
+            answer += chunk
+        return answer.strip() == b"1"
