@@ -211,3 +211,9 @@ def test_a_url_login_is_masked_whatever_it_holds(url: str) -> None:
 def test_a_url_without_a_login_is_shown_unchanged() -> None:
     for url in ("pop3s://pop.example.com:995", "smtp://[::1]", "not a url"):
         assert redact_url_userinfo(url) == url
+
+
+def test_unknown_custom_property_keys_are_named_cut_short() -> None:
+    message = problems(custom_properties=[{"id": "1", "k" * 5000: "v", "other": 1}])["custom_properties"]
+    assert message.startswith("has unknown keys ['kkkk") and "'other'" in message, message
+    assert len(message) < 300, message
