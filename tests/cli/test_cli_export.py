@@ -462,3 +462,28 @@ def test_a_name_with_a_lone_surrogate_is_replaced_once(admin_env: EmulatorContro
     checked = EmailRoundTripMonitorProvider().check(
         {}, {k: v for k, v in values.items() if k != "resource_name"})
     assert checked.failures == []
+
+
+#: Live POP3 URLs with a login: (url, what the export writes, or None when it leaves it out).
+ODD_LOGIN_URLS = [
+    ("pop3://rt1:@pop.example.com", "pop3://pop.example.com"),  # empty password
+    ("pop3://rt1%40corp:Top%3ASecret99@x@pop.example.com", "pop3://pop.example.com"),
+    ("pop3s://rt1:TopSecret99@[2001:db8::1]:995", "pop3s://[2001:db8::1]:995"),
+    ("POP3S://rt1:TopSecret99@pop.example.com", None),  # upper case: no valid URL without it
+]
+
+
+def test_odd_logins_in_a_url_are_removed_or_left_out_and_never_shown(
+        admin_env: EmulatorControl, run: Run) -> None:
+    ids = seed(admin_env, [monitor_body(i, pop3_hostname=url) for i, (url, _) in enumerate(ODD_LOGIN_URLS)])
+
+    for fmt in ("stack-config", "python"):
+        result = run("export", "--format", fmt)
+
+        assert result.exit_code == 0, result.output
+        assert "Secret99" not in result.output and "rt1" not in result.output
+        entries = ([v for _, v, _ in program_calls(result.stdout)] if fmt == "python"
+                   else stack_entries(result.stdout))
+        written = {e["adopt_monitor_id"]: e.get("pop3_hostname") for e in entries}
+        assert written == {i: after for i, (_, after) in zip(ids, ODD_LOGIN_URLS, strict=True)}
+        assert len(warnings(result.stderr)) == len(ODD_LOGIN_URLS)
