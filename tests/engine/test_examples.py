@@ -388,8 +388,8 @@ def test_export_announces_each_value_it_cannot_keep_and_the_first_up_writes_just
 
 #: Live values the resource takes as they are, made out of band, that a file format could bend:
 #: text a YAML reader would take for a number (the engine reads stack files with Go's YAML, which
-#: knows 1e3, 0o17 and 1_000 as numbers), Unicode that is not plain letters, quotes, and a
-#: mailbox two monitors share.
+#: knows 1e3, 0o17 and 1_000 as numbers), Unicode that is not plain letters, quotes, a mailbox
+#: two monitors share, and unknown fields.
 ODD_BUT_VALID: Final[list[dict[str, Any]]] = [
     {"name": "1e5", "note": "1e3", "alert_note": "0o17"},
     {"name": "\u200f\u05e9\u05dc\u05d5\u05dd mailbox", "note": "1_000", "alert_note": "0x1F"},
@@ -400,7 +400,9 @@ ODD_BUT_VALID: Final[list[dict[str, Any]]] = [
     {"name": "round-trip-0", "email": "roundtrip-0@example.com", "note": "null\ttab",
      "custom_properties": [{"id": "1", "name": "1e3", "value": "0o17\n\u2028\"'\\\U0001f680"}]},
     {"name": "IPv6", "smtp_hostname": "smtps://[2001:db8::1]:465", "pop3_hostname": "pop3s://[::1]",
-     "email": "first.last+rt@example.com", "email_username": "us\u00e9r\"q", "note": "12:30"},
+     "email": "first.last+rt@example.com", "email_username": "us\u00e9r\"q", "note": "12:30",
+     # Fields the API returns that the resource does not model, odd ones included: not exported.
+     "x_flag": "on", "x_unknown": {"nested": "v\x00", "k\x00": [1, 1e3]}},
 ]
 
 
