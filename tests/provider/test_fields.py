@@ -189,6 +189,17 @@ def test_field_equal_compares_after_coercion() -> None:
     assert coercion.field_equal("custom_properties", [{"id": 1, "value": "a"}], [{"id": "1", "value": "a"}])
 
 
+def test_a_null_inside_custom_properties_equals_the_key_left_out() -> None:
+    # The engine drops null entries of nested mappings: AlertSite's {"value": null} comes back
+    # from an exported program as a property without "value".
+    live = [{"id": 3, "name": "n", "value": None}, {"id": 6, "value": [1, {"a": None}]}]
+    from_engine = [{"id": "3", "name": "n"}, {"id": "6", "value": [1.0, {}]}]
+    assert coercion.field_equal("custom_properties", live, from_engine)
+    renamed = [{"id": "3", "name": "m"}, {"id": "6", "value": [1, {}]}]
+    assert not coercion.field_equal("custom_properties", live, renamed)
+    assert not coercion.field_equal("custom_properties", [{"id": 3, "value": "v"}], [{"id": "3"}])
+
+
 def test_mask_secrets() -> None:
     assert coercion.mask_secrets({"email_password": "hunter2", "name": "x"}) == {
         "email_password": "[secret]", "name": "x"}
