@@ -403,6 +403,8 @@ ODD_BUT_VALID: Final[list[dict[str, Any]]] = [
      "email": "first.last+rt@example.com", "email_username": "us\u00e9r\"q", "note": "12:30",
      # Fields the API returns that the resource does not model, odd ones included: not exported.
      "x_flag": "on", "x_unknown": {"nested": "v\x00", "k\x00": [1, 1e3]}},
+    # A byte-order mark, non-breaking spaces, noncharacters and the last code point: text too.
+    {"name": "\ufeffBOM mailbox", "note": "\u00a0nbsp\u00a0", "alert_note": "\ufffe\uffff \U0010ffff"},
     # Custom property values of every JSON kind, null and nested ones included.
     {"custom_properties": [{"id": 3, "name": "n", "value": None, "value_id": 9}, {"id": "4", "value": 1.5},
                            {"id": 5, "value": True}, {"id": 6, "value": [1, "x", {"a": None}]},
