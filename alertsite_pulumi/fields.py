@@ -141,6 +141,21 @@ def _control_character_in(value: Any) -> str | None:
     return None
 
 
+#: The POP3 login: USER and PASS are one protocol line each.
+LOGIN_FIELDS: Final = ("email_username", "email_password")
+
+
+def _line_break_in_login(name: str, value: Any) -> str | None:
+    """A line break in the POP3 login, which would end its line and send the rest as a command."""
+    if name not in LOGIN_FIELDS or not isinstance(value, str):
+        return None
+    at = next((i for i, ch in enumerate(value) if ch in "\r\n"), None)
+    if at is None:
+        return None
+    return (f"holds a line break at character {at + 1}; the POP3 login is one line "
+            "(no line feed or carriage return)")
+
+
 def validate_inputs(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every problem with the user's inputs, as (field, message) pairs.
 
@@ -154,7 +169,7 @@ def validate_inputs(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     for name in (*FIELDS, *CONTROL_INPUTS):
         if name in unsent or name in URL_FIELDS:
             continue
-        if problem := _control_character_in(inputs.get(name)):
+        if problem := _control_character_in(inputs.get(name)) or _line_break_in_login(name, inputs.get(name)):
             unsent[name] = problem
             problems.append((name, problem))
     adopting_by_id = bool(inputs.get(ADOPT_MONITOR_ID))

@@ -105,6 +105,10 @@ def build_monitor(raw: Mapping[str, Any], settings: EmulatorSettings) -> tuple[J
             errors.append(f"{FIELD_NAMES}: a field name holds a control character at character {position}")
         elif (position := _control_character_at(value)) is not None:
             errors.append(f"{name}: holds a control character at character {position}")
+        elif name in ("email_username", "email_password") and isinstance(value, str) and (
+                position := next((i + 1 for i, ch in enumerate(value) if ch in "\r\n"), None)):
+            # USER and PASS are one POP3 line each.
+            errors.append(f"{name}: holds a line break at character {position}")
     for name in ("billing_plancode", "name", "smtp_hostname", "pop3_hostname", "email",
                  "email_username", "email_password", "note", "alert_note", "mode"):
         if name not in data:

@@ -228,3 +228,21 @@ def test_unknown_custom_property_keys_are_named_cut_short() -> None:
     message = problems(custom_properties=[{"id": "1", "k" * 5000: "v", "other": 1}])["custom_properties"]
     assert message.startswith("has unknown keys ['kkkk") and "'other'" in message, message
     assert len(message) < 300, message
+
+
+@pytest.mark.parametrize(("field", "value", "position"), [
+    ("email_username", "rt\r\nDELE 1", 3), ("email_password", "hunter2\nQUIT", 8),
+    ("email_username", "rt\n", 3),
+])
+def test_a_line_break_in_the_pop3_login_is_refused_without_repeating_it(field: str, value: str,
+                                                                      position: int) -> None:
+    # USER and PASS are one POP3 line each: a line break would end one and send the rest as a
+    # command of its own (DELE, QUIT) to the mailbox.
+    message = problems(**{field: value})[field]
+    assert message == (f"holds a line break at character {position}; the POP3 login is one line "
+                       "(no line feed or carriage return)"), message
+    assert "hunter2" not in message and "DELE" not in message
+
+
+def test_a_tab_in_the_pop3_login_and_line_breaks_in_notes_pass() -> None:
+    assert problems(email_username="rt\tx", email_password="pass\tword", note="a\r\nb") == {}
