@@ -151,6 +151,8 @@ NESTED_CONTROLS = {
     "custom_properties": [{"id": "1", "value": "v"}, {"id": "2", "value\x00": "x"}],
     "extra_fields": {"x_flag": ["on", {"deep\x1b": 1}]},
     "alert_note": "a" * (1 << 20) + "\x00",
+    # Not a control character a note may not hold, but the end of a POP3 command line.
+    "email_username": "rt\r\nDELE 1",
 }
 
 
@@ -162,5 +164,7 @@ def test_a_control_character_deep_inside_a_value_is_refused_in_a_short_message(
         result.output[-4000:]
     assert "extra_fields: holds the control character U+001B at character 5" in result.output
     assert "alert_note: holds the control character U+0000 at character 1048577" in result.output
+    assert "email_username: holds a line break at character 3" in result.output
+    assert "DELE" not in result.output
     assert "\x00" not in result.output and "\x1b" not in result.output
     assert "a" * 100 not in result.output and len(result.output) < 20_000, len(result.output)

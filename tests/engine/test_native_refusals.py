@@ -114,6 +114,8 @@ def test_a_control_character_deep_inside_a_value_is_refused_in_a_short_message(
         preview.output[-4000:]
     assert "extra_fields: holds the control character U+001B at character 5" in preview.output
     assert "alert_note: holds the control character U+0000 at character 1048577" in preview.output
+    assert "email_username: holds a line break at character 3" in preview.output
+    assert "DELE" not in preview.output
     assert "\x00" not in preview.output and "\x1b" not in preview.output
     assert "a" * 100 not in preview.output and len(preview.output) < 20_000, len(preview.output)
     assert "Traceback" not in preview.output
