@@ -4,7 +4,7 @@ with each monitor's last status (``last_status``: code, description, failed step
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import click
@@ -23,14 +23,26 @@ def monitors() -> None:
     """Look at the account's round-trip monitors."""
 
 
+def _escaped(text: str, escape: Callable[[str], str]) -> str:
+    """``text`` with every character a terminal would act on escaped: controls (ESC, CR, the C1
+    CSI), bidirectional overrides, zero-width marks. AlertSite holds whatever a user typed."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else escape(ch) for ch in text)
+
+
+def _repr_escape(char: str) -> str:
+    return repr(char)[1:-1]
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ",".join(str(v) for v in value) or "-"
-    return str(value)
+        return _escaped(",".join(str(v) for v in value), _repr_escape) or "-"
+    return _escaped(str(value), _repr_escape)
 
 
 def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
@@ -69,7 +81,9 @@ def list_command(options: Options, fmt: str) -> None:
     found = sorted((_public(m) for m in client.iter_monitors()),
                    key=lambda m: id_order(str(m.get("id"))))
     if fmt == "json":
-        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        # JSON escapes what is below U+0020 itself, but not DEL, C1 or bidi characters.
+        text = json.dumps(found, indent=2, ensure_ascii=False)
+        click.echo(_escaped(text, lambda ch: ch if ch == "\n" else json.dumps(ch)[1:-1]))
         return
     rows = [{**m, "status": status_cell(m.get("last_status"))} for m in found]
     click.echo(format_table(rows, TABLE_COLUMNS))

@@ -155,3 +155,28 @@ def test_a_login_a_url_parser_would_not_see_is_masked_too(admin_env: EmulatorCon
     assert "Secret" not in result.output and "rt1" not in result.output
     assert "Hunter2" not in result.output and "relay" not in result.output
     assert "pop3://***@pop.example.com:1" in result.stdout
+
+
+#: A name made out of band to take over the terminal of whoever lists the monitors: clear the
+#: screen, set the window title, a C1 escape (CSI), a carriage return that overwrites the line,
+#: a right-to-left override that reverses what follows.
+HOSTILE_NAME = "\x1b[2J\x1b]0;pwned\x07ok\rfake\x9b31m\u202eevil"
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_control_and_bidi_characters_in_a_name_reach_the_terminal_escaped(
+        admin_env: EmulatorControl, run: Run, fmt: str) -> None:
+    seed(admin_env, [monitor_body(1, name=HOSTILE_NAME, note="é ünï \U0001f4ec")])
+
+    result = run("monitors", "list", "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    for char in "\x1b\x07\r\x9b\u202e":
+        assert char not in result.stdout, repr(char)
+    if fmt == "json":
+        [listed] = json.loads(result.stdout)
+        assert listed["name"] == HOSTILE_NAME and listed["note"] == "é ünï \U0001f4ec"
+        assert "é ünï \U0001f4ec" in result.stdout  # printable text stays readable
+    else:
+        assert "\\x1b[2J\\x1b]0;pwned\\x07ok\\rfake\\x9b31m\\u202eevil" in result.stdout
+        assert len(result.stdout.splitlines()) == 2  # the header and one row
