@@ -240,6 +240,18 @@ class _Dumper(yaml.SafeDumper):
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
 
+    def write_double_quoted(self, text: str, split: bool = True) -> None:
+        # PyYAML writes bidirectional overrides and zero-width marks raw (YAML counts them as
+        # printable): escaped here, so that the file shows what it holds to whoever reviews it.
+        if text.isprintable():
+            super().write_double_quoted(text, split)
+            return
+        allow_unicode, self.allow_unicode = self.allow_unicode, False
+        try:
+            super().write_double_quoted(text, split)
+        finally:
+            self.allow_unicode = allow_unicode
+
 
 def _represent_flow_list(dumper: yaml.SafeDumper, data: _FlowList) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
@@ -257,6 +269,8 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
     style: str | None = None
     if "\n" in data and all(c.isprintable() or c == "\n" for c in data):
         style = "|"
+    elif not data.isprintable():
+        style = '"'  # the one style with escapes (see _Dumper.write_double_quoted)
     elif _NUMBER_LIKE.match(data):
         style = "'"
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
@@ -333,8 +347,12 @@ def python_literal(value: Any) -> str:
             value.encode("utf-8")
         except UnicodeEncodeError:
             return json.dumps(value, ensure_ascii=True)
-        # JSON string escapes are a subset of Python's, with the same meaning.
-        return json.dumps(value, ensure_ascii=False)
+        # JSON string escapes are a subset of Python's, with the same meaning. What is not
+        # printable (bidirectional overrides, zero-width marks, C1 controls) is escaped too, so
+        # that the source shows what it holds (no "Trojan Source" reordering of the line).
+        text = json.dumps(value, ensure_ascii=False)
+        return text if text.isprintable() else "".join(
+            ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(python_literal(v) for v in value) + "]"
     if isinstance(value, Mapping):

@@ -487,3 +487,22 @@ def test_odd_logins_in_a_url_are_removed_or_left_out_and_never_shown(
         written = {e["adopt_monitor_id"]: e.get("pop3_hostname") for e in entries}
         assert written == {i: after for i, (_, after) in zip(ids, ODD_LOGIN_URLS, strict=True)}
         assert len(warnings(result.stderr)) == len(ODD_LOGIN_URLS)
+
+
+@pytest.mark.parametrize("fmt", ["stack-config", "python"])
+def test_bidi_and_zero_width_characters_are_written_escaped(admin_env: EmulatorControl, run: Run,
+                                                            fmt: str) -> None:
+    # A right-to-left override in a string reverses how the rest of the line reads in a review
+    # ("Trojan Source"); the file must show it as an escape and still hold the same text.
+    name = "Mailbox \u202e)\"lanigiro\"(\u202c \u200b\u200f"
+    note = "é ünï \U0001f4ec, line\u2028separator"
+    seed(admin_env, [monitor_body(1, name=name, note=note)])
+
+    result = run("export", "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    for char in "\u202e\u202c\u200b\u200f\u2028":
+        assert char not in result.stdout, repr(char)
+    [values] = ([v for _, v, _ in program_calls(result.stdout)] if fmt == "python"
+                else stack_entries(result.stdout))
+    assert values["name"] == name and values["note"] == note
