@@ -127,17 +127,21 @@ URL_FIELDS: Final = ("smtp_hostname", "pop3_hostname")
 REQUIRED_FIELDS: Final = tuple(f.name for f in FIELDS.values() if f.required)
 
 
-def _control_character_in(value: Any) -> str | None:
-    """A control character in any text of ``value`` (its lists and mappings included)."""
+def _control_character_in(value: Any, path: str = "") -> str | None:
+    """A control character in any text of ``value`` (its lists and mappings included), and
+    where: ``[1]['value'] holds ...``, ``a key of [1] holds ...`` (keys cut short)."""
     if isinstance(value, str):
-        return control_character(value)
+        problem = control_character(value)
+        return f"{path} {problem}" if problem and path else problem
     if isinstance(value, Mapping):
         for key, item in value.items():
-            problem = _control_character_in(key) or _control_character_in(item)
-            if problem:
+            if isinstance(key, str) and (problem := control_character(key)):
+                return f"a key of {path or 'it'} {problem}"
+            if problem := _control_character_in(item, f"{path}[{shown(key)}]"):
                 return problem
     elif isinstance(value, list | tuple):
-        return next((p for item in value if (p := _control_character_in(item))), None)
+        return next((p for index, item in enumerate(value)
+                     if (p := _control_character_in(item, f"{path}[{index}]"))), None)
     return None
 
 

@@ -160,9 +160,10 @@ def test_a_control_character_deep_inside_a_value_is_refused_in_a_short_message(
         spec_project: Callable[..., SpecProject], emulator: EmulatorControl) -> None:
     project = spec_project([monitor_args(0, **NESTED_CONTROLS)])
     result = refused_at_preview(project, emulator)
-    assert "custom_properties: holds the control character U+0000 at character 6" in result.output, \
-        result.output[-4000:]
-    assert "extra_fields: holds the control character U+001B at character 5" in result.output
+    assert ("custom_properties: a key of [1] holds the control character U+0000 at character 6"
+            in result.output), result.output[-4000:]
+    assert "extra_fields: a key of ['x_flag'][1] holds the control character U+001B at character 5" \
+        in result.output
     assert "alert_note: holds the control character U+0000 at character 1048577" in result.output
     assert "email_username: holds a line break at character 3" in result.output
     assert "DELE" not in result.output

@@ -110,9 +110,10 @@ def test_a_control_character_deep_inside_a_value_is_refused_in_a_short_message(
     emulator.reset_requests()
     preview = native.preview(check=False)
     assert preview.returncode != 0, preview.output[-4000:]
-    assert "custom_properties: holds the control character U+0000 at character 6" in preview.output, \
-        preview.output[-4000:]
-    assert "extra_fields: holds the control character U+001B at character 5" in preview.output
+    assert ("custom_properties: a key of [1] holds the control character U+0000 at character 6"
+            in preview.output), preview.output[-4000:]
+    assert "extra_fields: a key of ['x_flag'][1] holds the control character U+001B at character 5" \
+        in preview.output
     assert "alert_note: holds the control character U+0000 at character 1048577" in preview.output
     assert "email_username: holds a line break at character 3" in preview.output
     assert "DELE" not in preview.output

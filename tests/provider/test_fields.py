@@ -246,3 +246,18 @@ def test_a_line_break_in_the_pop3_login_is_refused_without_repeating_it(field: s
 
 def test_a_tab_in_the_pop3_login_and_line_breaks_in_notes_pass() -> None:
     assert problems(email_username="rt\tx", email_password="pass\tword", note="a\r\nb") == {}
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("custom_properties", [{"id": "1", "value": "v"}, {"id": "2", "value\x00": "x"}],
+     "a key of [1] holds the control character U+0000 at character 6"),
+    ("custom_properties", [{"id": "1", "value": ["n", "v\x1b"]}],
+     "[0]['value'][1] holds the control character U+001B at character 2"),
+    ("extra_fields", {"x_flag": ["on", {"deep\x1b": 1}]},
+     "a key of ['x_flag'][1] holds the control character U+001B at character 5"),
+    ("extra_fields", {"\x00": 1}, "a key of it holds the control character U+0000 at character 1"),
+])
+def test_a_control_character_inside_a_value_is_located(field: str, value: Any, message: str) -> None:
+    found = problems(**{field: value})[field]
+    assert found.startswith(message), found
+    assert "\x00" not in found and "\x1b" not in found
