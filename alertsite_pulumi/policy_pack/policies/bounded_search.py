@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -85,8 +86,11 @@ def _stop(helper: subprocess.Popen[bytes]) -> None:
 def bounded_search(pattern: str, text: str, seconds: float = SEARCH_SECONDS) -> bool | None:
     """Whether ``re.search(pattern, text)`` finds a match; None when it takes over ``seconds``.
 
-    ``pattern`` must compile (the caller checks that first, to say why it does not).
+    ``pattern`` must compile (the caller checks that first, to say why it does not). On
+    Windows, where ``select`` cannot wait on a pipe, the search runs in-process, unbounded.
     """
+    if os.name == "nt":
+        return re.search(pattern, text) is not None
     request = (json.dumps([pattern, text]) + "\n").encode()
     with _lock:
         helper = _running_helper()
