@@ -586,3 +586,14 @@ def test_a_catastrophic_name_pattern_is_a_configuration_error_not_a_hang() -> No
                             "namePattern '^(a+)+$' took over 2 seconds against the name 'aaaa")
     assert "backtracks catastrophically" in error
     assert after == "[]"  # the next search (a new helper) works
+
+
+def test_mail_tls_remediation_leaves_a_url_with_a_login_for_the_provider_to_refuse() -> None:
+    # Rewriting smtp://user:pw@host to smtps://host:465 would drop the login without a word and
+    # hide the provider's clear refusal ("must not carry credentials in the URL").
+    props = monitor_props(smtp_hostname="smtp://rt1:TopSecret99@mail.example.com:25",
+                          pop3_hostname="pop3://pop.example.com")
+    result = policies.MAIL_TLS.remediate(resource_args(props, config=default_config(policies.MAIL_TLS)))
+    assert isinstance(result, dict)
+    assert result["smtp_hostname"] == "smtp://rt1:TopSecret99@mail.example.com:25"
+    assert result["pop3_hostname"] == "pop3s://pop.example.com:995"

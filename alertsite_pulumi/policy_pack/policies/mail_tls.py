@@ -118,13 +118,14 @@ def remediate_mail_tls(args: ResourceValidationArgs) -> Mapping[str, Any] | None
     """Rewrite ``smtp://h[:p]`` to ``smtps://h:465`` and ``pop3://h[:p]`` to ``pop3s://h:995``
     (the TLS default ports).
 
-    Hosts in ``allowedPlaintextHosts`` and values that are not ``smtp://``/``pop3://`` URLs are
-    left alone. Returns None when nothing changes.
+    Hosts in ``allowedPlaintextHosts``, values that are not ``smtp://``/``pop3://`` URLs and
+    URLs with a login in them (the provider refuses those, saying why; a rewrite would drop the
+    login without a word) are left alone. Returns None when nothing changes.
     """
     changes: dict[str, str] = {}
-    for field, _, url in _plaintext_fields(args.props, _allowed_hosts(args)):
+    for field, value, url in _plaintext_fields(args.props, _allowed_hosts(args)):
         plain_scheme, tls_scheme, tls_port = _TLS_FORMS[field]
-        if url is not None and url.scheme == plain_scheme:
+        if url is not None and url.scheme == plain_scheme and "@" not in value:
             changes[field] = f"{tls_scheme}://{_url_host(url.host)}:{tls_port}"
     if not changes:
         return None
