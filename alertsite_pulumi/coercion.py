@@ -122,8 +122,14 @@ def to_api(inputs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def loosely_equal(a: Any, b: Any) -> bool:
-    """Equality after coercion, for fields this version does not model (extra_fields)."""
+    """Equality after coercion, for fields this version does not model (extra_fields).
+
+    In a mapping a key whose value is null counts as left out: the engine drops null entries
+    of nested mappings, so AlertSite's ``{"value": null}`` comes back from a program without it.
+    """
     if isinstance(a, Mapping) and isinstance(b, Mapping):
+        a = {k: v for k, v in a.items() if v is not None}
+        b = {k: v for k, v in b.items() if v is not None}
         return set(a) == set(b) and all(loosely_equal(a[k], b[k]) for k in a)
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
         return len(a) == len(b) and all(loosely_equal(x, y) for x, y in zip(a, b, strict=True))

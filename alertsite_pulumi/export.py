@@ -119,11 +119,14 @@ def _replacement(name: str, value: Any, resource_name: str) -> tuple[Any, str] |
     """
     if name == "name":
         text = value if isinstance(value, str) else ""
-        printable = "".join(ch for ch in text if control_character(ch) is None).strip()
+        # A lone surrogate (JSON can carry "\ud800") is no text Pulumi can send: dropped too.
+        unicode = "".join(ch for ch in text if not "\ud800" <= ch <= "\udfff")
+        printable = "".join(ch for ch in unicode if control_character(ch) is None).strip()
         kept = printable[:NAME_MAX].strip()
         if not kept:
             return resource_name, f"rename it to {resource_name!r} (its resource name)"
-        how = [*(["without its control characters"] if len(printable) < len(text.strip()) else []),
+        how = [*(["without its lone surrogates"] if len(unicode) < len(text) else []),
+               *(["without its control characters"] if len(printable) < len(unicode.strip()) else []),
                *([f"keeping its first {len(kept)} characters"] if len(kept) < len(printable) else [])]
         return kept, f"rename it to {shown(kept)}, {' and '.join(how)}"
     if name in URL_FIELDS and isinstance(value, str) and "@" in value:
@@ -237,15 +240,39 @@ class _Dumper(yaml.SafeDumper):
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
 
+    def write_double_quoted(self, text: str, split: bool = True) -> None:
+        # PyYAML writes bidirectional overrides and zero-width marks raw (YAML counts them as
+        # printable): escaped here, so that the file shows what it holds to whoever reviews it.
+        if text.isprintable():
+            super().write_double_quoted(text, split)
+            return
+        allow_unicode, self.allow_unicode = self.allow_unicode, False
+        try:
+            super().write_double_quoted(text, split)
+        finally:
+            self.allow_unicode = allow_unicode
+
 
 def _represent_flow_list(dumper: yaml.SafeDumper, data: _FlowList) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
 
 
+#: Text that starts like a number. PyYAML quotes what YAML 1.1 reads as a number, but the engine
+#: reads stack files with Go's YAML, which also takes ``1e3``, ``-1E-3``, ``+.5`` and ``0o17`` for
+#: numbers: such text is always quoted, so that it stays text.
+_NUMBER_LIKE: Final = re.compile(r"[-+]?\.?[0-9]")
+
+
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
     # Multi-line text (notes) reads best as a literal block; PyYAML falls back to a quoted
     # style by itself when a literal block cannot hold the text exactly.
-    style = "|" if "\n" in data and all(c.isprintable() or c == "\n" for c in data) else None
+    style: str | None = None
+    if "\n" in data and all(c.isprintable() or c == "\n" for c in data):
+        style = "|"
+    elif not data.isprintable():
+        style = '"'  # the one style with escapes (see _Dumper.write_double_quoted)
+    elif _NUMBER_LIKE.match(data):
+        style = "'"
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
@@ -320,8 +347,12 @@ def python_literal(value: Any) -> str:
             value.encode("utf-8")
         except UnicodeEncodeError:
             return json.dumps(value, ensure_ascii=True)
-        # JSON string escapes are a subset of Python's, with the same meaning.
-        return json.dumps(value, ensure_ascii=False)
+        # JSON string escapes are a subset of Python's, with the same meaning. What is not
+        # printable (bidirectional overrides, zero-width marks, C1 controls) is escaped too, so
+        # that the source shows what it holds (no "Trojan Source" reordering of the line).
+        text = json.dumps(value, ensure_ascii=False)
+        return text if text.isprintable() else "".join(
+            ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(python_literal(v) for v in value) + "]"
     if isinstance(value, Mapping):

@@ -127,18 +127,37 @@ URL_FIELDS: Final = ("smtp_hostname", "pop3_hostname")
 REQUIRED_FIELDS: Final = tuple(f.name for f in FIELDS.values() if f.required)
 
 
-def _control_character_in(value: Any) -> str | None:
-    """A control character in any text of ``value`` (its lists and mappings included)."""
+def _control_character_in(value: Any, path: str = "") -> str | None:
+    """A control character in any text of ``value`` (its lists and mappings included), and
+    where: ``[1]['value'] holds ...``, ``a key of [1] holds ...`` (keys cut short)."""
     if isinstance(value, str):
-        return control_character(value)
+        problem = control_character(value)
+        return f"{path} {problem}" if problem and path else problem
     if isinstance(value, Mapping):
         for key, item in value.items():
-            problem = _control_character_in(key) or _control_character_in(item)
-            if problem:
+            if isinstance(key, str) and (problem := control_character(key)):
+                return f"a key of {path or 'it'} {problem}"
+            if problem := _control_character_in(item, f"{path}[{shown(key)}]"):
                 return problem
     elif isinstance(value, list | tuple):
-        return next((p for item in value if (p := _control_character_in(item))), None)
+        return next((p for index, item in enumerate(value)
+                     if (p := _control_character_in(item, f"{path}[{index}]"))), None)
     return None
+
+
+#: The POP3 login: USER and PASS are one protocol line each.
+LOGIN_FIELDS: Final = ("email_username", "email_password")
+
+
+def _line_break_in_login(name: str, value: Any) -> str | None:
+    """A line break in the POP3 login, which would end its line and send the rest as a command."""
+    if name not in LOGIN_FIELDS or not isinstance(value, str):
+        return None
+    at = next((i for i, ch in enumerate(value) if ch in "\r\n"), None)
+    if at is None:
+        return None
+    return (f"holds a line break at character {at + 1}; the POP3 login is one line "
+            "(no line feed or carriage return)")
 
 
 def validate_inputs(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -154,7 +173,7 @@ def validate_inputs(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     for name in (*FIELDS, *CONTROL_INPUTS):
         if name in unsent or name in URL_FIELDS:
             continue
-        if problem := _control_character_in(inputs.get(name)):
+        if problem := _control_character_in(inputs.get(name)) or _line_break_in_login(name, inputs.get(name)):
             unsent[name] = problem
             problems.append((name, problem))
     adopting_by_id = bool(inputs.get(ADOPT_MONITOR_ID))

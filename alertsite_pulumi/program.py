@@ -42,6 +42,9 @@ def monitor_specs(defaults: Mapping[str, Any], monitors: list[Any]) -> list[dict
             raise ValueError(f"monitors[{index}]: unknown keys {unknown}{hint}")
         spec = {**defaults, **raw}
         name = spec.get("resource_name") or slugify(str(spec.get("name") or f"monitor-{index}"))
+        if not isinstance(name, str):
+            raise ValueError(f"monitors[{index}]: resource_name {name!r} must be text; quote it "
+                             "in the stack file")
         if name in seen:
             raise ValueError(f"monitors[{index}]: resource_name {name!r} is used twice")
         seen.add(name)

@@ -311,7 +311,9 @@ def validate_custom_properties(value: Any) -> str | None:
             return 'must be a list of {"id", "name", "value", "value_id"} objects'
         unknown = set(item) - _CUSTOM_PROPERTY_KEYS
         if unknown:
-            return f"has unknown keys {sorted(unknown)}; allowed: id, name, value, value_id"
+            # Each key cut short: a key may be as long as the whole value.
+            keys = [shown(k) for k in sorted(unknown)[:5]] + (["..."] if len(unknown) > 5 else [])
+            return f"has unknown keys [{', '.join(keys)}]; allowed: id, name, value, value_id"
     return None
 
 

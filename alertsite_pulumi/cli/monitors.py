@@ -6,7 +6,7 @@ the table shows each monitor's last status (code, description, failed step) from
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import click
@@ -28,6 +28,18 @@ def monitors() -> None:
     """Look at the account's round-trip monitors."""
 
 
+def _escaped(text: str, escape: Callable[[str], str]) -> str:
+    """``text`` with every character a terminal would act on escaped: controls (ESC, CR, the C1
+    CSI), bidirectional overrides, zero-width marks. AlertSite holds whatever a user typed."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else escape(ch) for ch in text)
+
+
+def _repr_escape(char: str) -> str:
+    return repr(char)[1:-1]
+
+
 def _cell(value: Any) -> str:
     """The value as one line of plain text: what the account holds (a name, a status text
     from the site-status report) may carry line breaks or terminal escapes, shown as
@@ -37,12 +49,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return _printable(",".join(str(v) for v in value)) or "-"
-    return _printable(str(value))
-
-
-def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+        return _escaped(",".join(str(v) for v in value), _repr_escape) or "-"
+    return _escaped(str(value), _repr_escape)
 
 
 def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
@@ -90,7 +98,9 @@ def list_command(options: Options, fmt: str) -> None:
     found = sorted((_public(m) for m in client.iter_monitors()),
                    key=lambda m: id_order(str(m.get("id"))))
     if fmt == "json":
-        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        # JSON escapes what is below U+0020 itself, but not DEL, C1 or bidi characters.
+        text = json.dumps(found, indent=2, ensure_ascii=False)
+        click.echo(_escaped(text, lambda ch: ch if ch == "\n" else json.dumps(ch)[1:-1]))
         return
     report = _report(client)
     rows = [{**m, "status": status_cell(m, report)} for m in found]

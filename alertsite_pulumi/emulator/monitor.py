@@ -21,6 +21,8 @@ MONITOR_TYPE = "email-round-trip"
 INTERVALS = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440)
 MODES = ("Primary", "Global Notify", "Global Verify", "Round Robin", "SLA (MultiPOP)")
 MULTI_LOCATION_MODES = frozenset({"Round Robin", "SLA (MultiPOP)"})
+#: What a message about a body key (not about one field's value) names instead of a field.
+FIELD_NAMES = "field names"
 REQUIRED_FIELDS = ("billing_plancode", "name", "smtp_hostname", "pop3_hostname", "email")
 # Fields AlertSite computes; a client that sends them back is ignored, not refused.
 READ_ONLY_FIELDS = frozenset({"id", "type", "access_type", "created", "last_status"})
@@ -97,8 +99,16 @@ def build_monitor(raw: Mapping[str, Any], settings: EmulatorSettings) -> tuple[J
         if name not in data:
             errors.append(f"{name}: is required")
     for name, value in data.items():
-        if (position := _control_character_at(value)) is not None:
+        if (position := _control_character_at(name)) is not None:
+            # An unknown field's name (sent through extra_fields), checked as nested keys are.
+            # Named without repeating it: the name itself holds the character.
+            errors.append(f"{FIELD_NAMES}: a field name holds a control character at character {position}")
+        elif (position := _control_character_at(value)) is not None:
             errors.append(f"{name}: holds a control character at character {position}")
+        elif name in ("email_username", "email_password") and isinstance(value, str) and (
+                position := next((i + 1 for i, ch in enumerate(value) if ch in "\r\n"), None)):
+            # USER and PASS are one POP3 line each.
+            errors.append(f"{name}: holds a line break at character {position}")
     for name in ("billing_plancode", "name", "smtp_hostname", "pop3_hostname", "email",
                  "email_username", "email_password", "note", "alert_note", "mode"):
         if name not in data:

@@ -417,3 +417,92 @@ def test_an_output_through_a_symlink_writes_the_linked_file(admin_env: EmulatorC
     assert result.exit_code == 0, result.output
     assert link.is_symlink()
     assert [e["name"] for e in stack_entries(real.read_text())] == ["Mailbox 001"]
+
+
+@pytest.mark.parametrize("fmt", ["stack-config", "python"])
+def test_a_login_a_url_parser_would_not_see_is_never_written(admin_env: EmulatorControl, run: Run,
+                                                             fmt: str) -> None:
+    # '/', '#' or a third slash end the userinfo for a URL parser; the password is still there.
+    [monitor_id] = seed(admin_env, [monitor_body(
+        1, pop3_hostname="pop3://rt1:Top/Secret#99@pop.example.com:1",
+        smtp_hostname="smtp:///relay:Hunter2@smtp.example.com")])
+
+    result = run("export", "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    assert "Secret" not in result.output and "rt1" not in result.output
+    assert "Hunter2" not in result.output and "relay" not in result.output
+    lines = warnings(result.stderr)
+    assert len(lines) == 2 and all(line.startswith(f"warning: monitor {monitor_id} ") for line in lines)
+    assert "smtp_hostname 'smtp://***@smtp.example.com'" in lines[0]
+    assert "pop3_hostname 'pop3://***@pop.example.com:1'" in lines[1]
+
+
+@pytest.mark.parametrize("fmt", ["stack-config", "python"])
+def test_a_name_with_a_lone_surrogate_is_replaced_once(admin_env: EmulatorControl, run: Run,
+                                                       fmt: str) -> None:
+    # JSON can carry "\ud800"; the resource refuses it (not valid Unicode), and so must the export.
+    ids = seed(admin_env, [monitor_body(1, name="Mail\ud800box", note="n\udfff")])
+
+    result = run("export", "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    lines = warnings(result.stderr)
+    assert len(lines) == 2, lines
+    assert lines[0] == (
+        f"warning: monitor {ids[0]} (mailbox): name 'Mail\\ud800box' cannot be kept (holds a lone "
+        "surrogate (text that is not valid Unicode)); the first `up` will rename it to 'Mailbox', "
+        "without its lone surrogates")
+    assert lines[1].startswith(f"warning: monitor {ids[0]} (mailbox): note 'n\\udfff': holds a lone")
+    if fmt == "python":
+        [(_, values, _)] = program_calls(result.stdout)
+    else:
+        [values] = stack_entries(result.stdout)
+    assert values["name"] == "Mailbox" and "note" not in values
+    checked = EmailRoundTripMonitorProvider().check(
+        {}, {k: v for k, v in values.items() if k != "resource_name"})
+    assert checked.failures == []
+
+
+#: Live POP3 URLs with a login: (url, what the export writes, or None when it leaves it out).
+ODD_LOGIN_URLS = [
+    ("pop3://rt1:@pop.example.com", "pop3://pop.example.com"),  # empty password
+    ("pop3://rt1%40corp:Top%3ASecret99@x@pop.example.com", "pop3://pop.example.com"),
+    ("pop3s://rt1:TopSecret99@[2001:db8::1]:995", "pop3s://[2001:db8::1]:995"),
+    ("POP3S://rt1:TopSecret99@pop.example.com", None),  # upper case: no valid URL without it
+]
+
+
+def test_odd_logins_in_a_url_are_removed_or_left_out_and_never_shown(
+        admin_env: EmulatorControl, run: Run) -> None:
+    ids = seed(admin_env, [monitor_body(i, pop3_hostname=url) for i, (url, _) in enumerate(ODD_LOGIN_URLS)])
+
+    for fmt in ("stack-config", "python"):
+        result = run("export", "--format", fmt)
+
+        assert result.exit_code == 0, result.output
+        assert "Secret99" not in result.output and "rt1" not in result.output
+        entries = ([v for _, v, _ in program_calls(result.stdout)] if fmt == "python"
+                   else stack_entries(result.stdout))
+        written = {e["adopt_monitor_id"]: e.get("pop3_hostname") for e in entries}
+        assert written == {i: after for i, (_, after) in zip(ids, ODD_LOGIN_URLS, strict=True)}
+        assert len(warnings(result.stderr)) == len(ODD_LOGIN_URLS)
+
+
+@pytest.mark.parametrize("fmt", ["stack-config", "python"])
+def test_bidi_and_zero_width_characters_are_written_escaped(admin_env: EmulatorControl, run: Run,
+                                                            fmt: str) -> None:
+    # A right-to-left override in a string reverses how the rest of the line reads in a review
+    # ("Trojan Source"); the file must show it as an escape and still hold the same text.
+    name = "Mailbox \u202e)\"lanigiro\"(\u202c \u200b\u200f"
+    note = "é ünï \U0001f4ec, line\u2028separator"
+    seed(admin_env, [monitor_body(1, name=name, note=note)])
+
+    result = run("export", "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    for char in "\u202e\u202c\u200b\u200f\u2028":
+        assert char not in result.stdout, repr(char)
+    [values] = ([v for _, v, _ in program_calls(result.stdout)] if fmt == "python"
+                else stack_entries(result.stdout))
+    assert values["name"] == name and values["note"] == note

@@ -200,3 +200,42 @@ def test_line_breaks_and_terminal_escapes_in_account_data_stay_in_their_cell(
     assert not any(c in result.stdout for c in "\x1b\u202e\r\x07")
     assert "shop\\x1b[2J\\u202eevil\\nfake 1 row" in lines[1]
     assert _status_column(result.stdout)[status] == "1\\r\\n999 fake Down\\x07"
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_a_login_a_url_parser_would_not_see_is_masked_too(admin_env: EmulatorControl, run: Run,
+                                                          fmt: str) -> None:
+    seed(admin_env, [monitor_body(1, pop3_hostname="pop3://rt1:Top/Secret#99@pop.example.com:1",
+                                  smtp_hostname="smtp:///relay:Hunter2@smtp.example.com")])
+
+    result = run("monitors", "list", "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    assert "Secret" not in result.output and "rt1" not in result.output
+    assert "Hunter2" not in result.output and "relay" not in result.output
+    assert "pop3://***@pop.example.com:1" in result.stdout
+
+
+#: A name made out of band to take over the terminal of whoever lists the monitors: clear the
+#: screen, set the window title, a C1 escape (CSI), a carriage return that overwrites the line,
+#: a right-to-left override that reverses what follows.
+HOSTILE_NAME = "\x1b[2J\x1b]0;pwned\x07ok\rfake\x9b31m\u202eevil"
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_control_and_bidi_characters_in_a_name_reach_the_terminal_escaped(
+        admin_env: EmulatorControl, run: Run, fmt: str) -> None:
+    seed(admin_env, [monitor_body(1, name=HOSTILE_NAME, note="é ünï \U0001f4ec")])
+
+    result = run("monitors", "list", "--format", fmt)
+
+    assert result.exit_code == 0, result.output
+    for char in "\x1b\x07\r\x9b\u202e":
+        assert char not in result.stdout, repr(char)
+    if fmt == "json":
+        [listed] = json.loads(result.stdout)
+        assert listed["name"] == HOSTILE_NAME and listed["note"] == "é ünï \U0001f4ec"
+        assert "é ünï \U0001f4ec" in result.stdout  # printable text stays readable
+    else:
+        assert "\\x1b[2J\\x1b]0;pwned\\x07ok\\rfake\\x9b31m\\u202eevil" in result.stdout
+        assert len(result.stdout.splitlines()) == 2  # the header and one row

@@ -1,7 +1,7 @@
 """The API calls each command makes, as the README's Performance targets state them: one login
 per command; a create is a POST, a GET and one look at the account after it (the mailbox check
-across processes), plus one listing of the account per `up` before the first create; an update a PATCH and a GET; a refresh and a delete one call per monitor; a
-no-change preview none at all."""
+across processes), plus one listing of the account per `up` before the first create; an update
+a PATCH and a GET; a refresh and a delete one call per monitor; a no-change preview none at all."""
 
 from __future__ import annotations
 

@@ -14,8 +14,9 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+import pytest
 import yaml
 
 from alertsite_pulumi import EMAIL_ROUND_TRIP_MONITOR_TYPE
@@ -382,6 +383,60 @@ def test_export_announces_each_value_it_cannot_keep_and_the_first_up_writes_just
         assert after[monitor_id][field] == value
         assert {k: v for k, v in after[monitor_id].items() if k != field} == \
             {k: v for k, v in before[monitor_id].items() if k != field}
+    project.preview("--expect-no-changes")
+
+
+#: Live values the resource takes as they are, made out of band, that a file format could bend:
+#: text a YAML reader would take for a number (the engine reads stack files with Go's YAML, which
+#: knows 1e3, 0o17 and 1_000 as numbers), Unicode that is not plain letters, quotes, a mailbox
+#: two monitors share, and unknown fields.
+ODD_BUT_VALID: Final[list[dict[str, Any]]] = [
+    {"name": "1e5", "note": "1e3", "alert_note": "0o17"},
+    {"name": "\u200f\u05e9\u05dc\u05d5\u05dd mailbox", "note": "1_000", "alert_note": "0x1F"},
+    {"name": "e\u0301\u0301 combining", "note": ".5", "alert_note": "-1E-3"},
+    {"name": "\U0001f4ec mailbox \U0001f680", "note": "+12", "alert_note": "0b101"},
+    {"name": "\u200b\u200b\u200b", "note": "line\u2028sep\u2029para", "alert_note": ".inf"},
+    {"name": "Round trip 0", "note": '"""triple""" \'\'\' \\ back \\\\ {braces} %s', "alert_note": "~"},
+    {"name": "round-trip-0", "email": "roundtrip-0@example.com", "note": "null\ttab",
+     "custom_properties": [{"id": "1", "name": "1e3", "value": "0o17\n\u2028\"'\\\U0001f680"}]},
+    {"name": "IPv6", "smtp_hostname": "smtps://[2001:db8::1]:465", "pop3_hostname": "pop3s://[::1]",
+     "email": "first.last+rt@example.com", "email_username": "us\u00e9r\"q", "note": "12:30",
+     # Fields the API returns that the resource does not model, odd ones included: not exported.
+     "x_flag": "on", "x_unknown": {"nested": "v\x00", "k\x00": [1, 1e3]}},
+    # A byte-order mark, non-breaking spaces, noncharacters and the last code point: text too.
+    {"name": "\ufeffBOM mailbox", "note": "\u00a0nbsp\u00a0", "alert_note": "\ufffe\uffff \U0010ffff"},
+    # Custom property values of every JSON kind, null and nested ones included.
+    {"custom_properties": [{"id": 3, "name": "n", "value": None, "value_id": 9}, {"id": "4", "value": 1.5},
+                           {"id": 5, "value": True}, {"id": 6, "value": [1, "x", {"a": None}]},
+                           {"id": 7, "value": ""}, {"id": 8, "value": "yes"}]},
+]
+
+
+@pytest.mark.parametrize("fmt", ["stack-config", "python"])
+def test_export_of_odd_values_it_keeps_writes_nothing_in_either_format(
+        tmp_path: Path, engine_bin: Path, emulator: EmulatorControl, fmt: str) -> None:
+    ids = [seed(emulator, index, **fields) for index, fields in enumerate(ODD_BUT_VALID)]
+    if fmt == "python":
+        project, exported = export_program(tmp_path, engine_bin, emulator)
+    else:
+        root = tmp_path / "root-project"
+        root.mkdir()
+        for file in ("Pulumi.yaml", "__main__.py"):
+            shutil.copy(REPO / file, root / file)
+        name = use_test_venv(root / "Pulumi.yaml")
+        exported = run_cli(emulator, "export", "--format", "stack-config", "--project", name,
+                           "--stack", "account", "-o", str(root))
+        project = init_stack(PulumiProject(root=root, bin_dir=engine_bin, name=name, stack="account"),
+                             emulator)
+    assert "warning: " not in exported.stderr, exported.stderr
+    before = emulator.monitors()
+
+    emulator.reset_requests()
+    project.up()
+
+    assert method_writes(emulator) == {"PATCH": 0, "POST": 0, "DELETE": 0}
+    assert emulator.monitors() == before
+    assert sorted(s["id"] for s in monitor_states(project)) == sorted(ids)
     project.preview("--expect-no-changes")
 
 

@@ -143,3 +143,29 @@ def test_a_control_character_or_a_dotted_mailbox_is_refused_naming_the_field(
     assert "email: 'a..b@example.com' is not an email address" in result.output
     assert "\x00" not in result.output and "\x07" not in result.output
     assert_nowhere(project, result, PLAIN_PASSWORD)
+
+
+#: A control character where only a deep look finds it: in a key of custom_properties or of
+#: extra_fields, in a nested list, and at the end of a megabyte of text.
+NESTED_CONTROLS = {
+    "custom_properties": [{"id": "1", "value": "v"}, {"id": "2", "value\x00": "x"}],
+    "extra_fields": {"x_flag": ["on", {"deep\x1b": 1}]},
+    "alert_note": "a" * (1 << 20) + "\x00",
+    # Not a control character a note may not hold, but the end of a POP3 command line.
+    "email_username": "rt\r\nDELE 1",
+}
+
+
+def test_a_control_character_deep_inside_a_value_is_refused_in_a_short_message(
+        spec_project: Callable[..., SpecProject], emulator: EmulatorControl) -> None:
+    project = spec_project([monitor_args(0, **NESTED_CONTROLS)])
+    result = refused_at_preview(project, emulator)
+    assert ("custom_properties: a key of [1] holds the control character U+0000 at character 6"
+            in result.output), result.output[-4000:]
+    assert "extra_fields: a key of ['x_flag'][1] holds the control character U+001B at character 5" \
+        in result.output
+    assert "alert_note: holds the control character U+0000 at character 1048577" in result.output
+    assert "email_username: holds a line break at character 3" in result.output
+    assert "DELE" not in result.output
+    assert "\x00" not in result.output and "\x1b" not in result.output
+    assert "a" * 100 not in result.output and len(result.output) < 20_000, len(result.output)

@@ -12,7 +12,7 @@ from alertsite_pulumi.emulator import EmulatorControl
 
 from .native_support import NativeProject, native_project
 from .support import ADMIN_PASSWORD, ADMIN_USER, monitor_args
-from .test_input_refusals import assert_kept_secret, assert_nowhere
+from .test_input_refusals import NESTED_CONTROLS, assert_kept_secret, assert_nowhere
 
 pytestmark = pytest.mark.engine
 
@@ -135,3 +135,22 @@ def test_an_empty_base_url_or_a_line_break_in_a_setting_is_refused_at_preview(
         assert emulator.requests()["total"] == 0 and emulator.monitors() == []
         for key in config:
             native.run("config", "set", key, emulator.api_url)
+
+
+def test_a_control_character_deep_inside_a_value_is_refused_in_a_short_message(
+        native: NativeProject, emulator: EmulatorControl) -> None:
+    native.set_spec([monitor_args(0, with_password=False, **NESTED_CONTROLS)], {})
+    emulator.reset_requests()
+    preview = native.preview(check=False)
+    assert preview.returncode != 0, preview.output[-4000:]
+    assert ("custom_properties: a key of [1] holds the control character U+0000 at character 6"
+            in preview.output), preview.output[-4000:]
+    assert "extra_fields: a key of ['x_flag'][1] holds the control character U+001B at character 5" \
+        in preview.output
+    assert "alert_note: holds the control character U+0000 at character 1048577" in preview.output
+    assert "email_username: holds a line break at character 3" in preview.output
+    assert "DELE" not in preview.output
+    assert "\x00" not in preview.output and "\x1b" not in preview.output
+    assert "a" * 100 not in preview.output and len(preview.output) < 20_000, len(preview.output)
+    assert "Traceback" not in preview.output
+    assert emulator.requests()["total"] == 0

@@ -193,6 +193,20 @@ def test_an_invalid_name_pattern_is_one_configuration_error_that_stops_the_run(
     assert no_writes(emulator), writes(emulator)
 
 
+def test_a_catastrophic_name_pattern_fails_the_preview_instead_of_hanging_it(
+        spec_project: Callable[..., SpecProject], emulator: EmulatorControl, tmp_path: Path) -> None:
+    # ^(a+)+$ against 40 a's and a '!' backtracks for hours in Python's re.
+    project = spec_project([monitor_args(i, name="a" * 40 + "!" * (i + 1)) for i in range(3)])
+    config = pack_config(tmp_path, {"alertsite-name-pattern": {"namePattern": "^(a+)+$"}})
+    emulator.reset_requests()
+    # A bounded wait: without the rule's time limit the preview never ends.
+    result = project.run("preview", *PACK, *config, check=False, timeout=300)
+    assert result.returncode != 0, result.output[-3000:]
+    assert "took over 2 seconds against the name" in result.output, result.output[-3000:]
+    assert "backtracks catastrophically" in result.output and "Traceback" not in result.output
+    assert emulator.monitors() == [] and no_writes(emulator), writes(emulator)
+
+
 def test_remediation_creates_the_monitor_with_tls(spec_project: Callable[..., SpecProject],
                                                   emulator: EmulatorControl, tmp_path: Path) -> None:
     project = spec_project([monitor_args(0, smtp_hostname="smtp://smtp.example.com:25",

@@ -70,3 +70,11 @@ def test_other_resource_types_are_ignored() -> None:
     for policy in (MICROSOFT, GOOGLE):
         props = monitor_props(pop3_hostname="pop3s://outlook.office365.com")
         assert validate_resource(policy, resource_args(props, config={}, resource_type=OTHER_TYPE)) == []
+
+
+@pytest.mark.parametrize("login", ["rt1:TopSecret99", "rt1:Top/Secret99"])
+def test_a_login_in_the_url_is_never_repeated(login: str) -> None:
+    for policy, host in ((MICROSOFT, "outlook.office365.com"), (GOOGLE, "pop.gmail.com")):
+        [message] = violations(policy, f"pop3s://{login}@{host}:995")
+        assert "Secret99" not in message and "rt1" not in message, message
+        assert f"'pop3s://***@{host}:995'" in message

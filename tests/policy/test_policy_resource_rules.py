@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -542,3 +546,54 @@ def test_multi_location_modes_with_unknowns() -> None:
         locations=[UNKNOWN_NUMBER_VALUE],
     )
     assert len(messages) == 1
+
+
+@pytest.mark.parametrize("login", ["rt1:TopSecret99", "rt1:Top/Secret99", "rt1:Top#Secret99"])
+def test_mail_tls_never_repeats_a_login_in_a_url(login: str) -> None:
+    messages = check(policies.MAIL_TLS, smtp_hostname=f"smtp://{login}@mail.example.com:25",
+                     pop3_hostname=f"pop3://{login}@pop.example.com")
+    assert len(messages) == 2
+    for message in messages:
+        assert "Secret99" not in message and "rt1" not in message, message
+    assert "smtp_hostname 'smtp://***@mail.example.com:25'" in messages[0]
+    assert "smtps://mail.example.com:465" in messages[0] and "'mail.example.com' to" in messages[0]
+    assert "pop3s://pop.example.com:995" in messages[1]
+
+
+#: The name-pattern rule against a catastrophic pattern, in a child process (a hung search
+#: holds the interpreter whole, so only a process can be waited for with a time limit).
+CATASTROPHIC = """
+from policy.policy_testing import monitor_props, policies, resource_args, validate_resource
+from alertsite_pulumi.policy_pack.policies.config import PolicyConfigError
+args = resource_args(monitor_props(name="a" * 40 + "!"), config={"namePattern": "^(a+)+$"}, name="m")
+try:
+    validate_resource(policies.NAME_PATTERN, args)
+except PolicyConfigError as error:
+    print(error)
+good = resource_args(monitor_props(name="Mail round trip"), config={"namePattern": "^Mail"}, name="m")
+print(validate_resource(policies.NAME_PATTERN, good))
+"""
+
+
+def test_a_catastrophic_name_pattern_is_a_configuration_error_not_a_hang() -> None:
+    tests = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", CATASTROPHIC], capture_output=True, text=True,
+                          timeout=60, check=False, env={**os.environ, "PYTHONPATH": str(tests)},
+                          cwd=tests.parent)
+    assert done.returncode == 0, done.stderr
+    error, after = done.stdout.splitlines()
+    assert error.startswith("configuration error in --policy-pack-config: alertsite-name-pattern: "
+                            "namePattern '^(a+)+$' took over 2 seconds against the name 'aaaa")
+    assert "backtracks catastrophically" in error
+    assert after == "[]"  # the next search (a new helper) works
+
+
+def test_mail_tls_remediation_leaves_a_url_with_a_login_for_the_provider_to_refuse() -> None:
+    # Rewriting smtp://user:pw@host to smtps://host:465 would drop the login without a word and
+    # hide the provider's clear refusal ("must not carry credentials in the URL").
+    props = monitor_props(smtp_hostname="smtp://rt1:TopSecret99@mail.example.com:25",
+                          pop3_hostname="pop3://pop.example.com")
+    result = policies.MAIL_TLS.remediate(resource_args(props, config=default_config(policies.MAIL_TLS)))
+    assert isinstance(result, dict)
+    assert result["smtp_hostname"] == "smtp://rt1:TopSecret99@mail.example.com:25"
+    assert result["pop3_hostname"] == "pop3s://pop.example.com:995"

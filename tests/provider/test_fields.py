@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from alertsite_pulumi import coercion, fields
+from alertsite_pulumi.validators import redact_url_userinfo
 
 from .preview import unknown
 
@@ -188,6 +189,75 @@ def test_field_equal_compares_after_coercion() -> None:
     assert coercion.field_equal("custom_properties", [{"id": 1, "value": "a"}], [{"id": "1", "value": "a"}])
 
 
+def test_a_null_inside_custom_properties_equals_the_key_left_out() -> None:
+    # The engine drops null entries of nested mappings: AlertSite's {"value": null} comes back
+    # from an exported program as a property without "value".
+    live = [{"id": 3, "name": "n", "value": None}, {"id": 6, "value": [1, {"a": None}]}]
+    from_engine = [{"id": "3", "name": "n"}, {"id": "6", "value": [1.0, {}]}]
+    assert coercion.field_equal("custom_properties", live, from_engine)
+    renamed = [{"id": "3", "name": "m"}, {"id": "6", "value": [1, {}]}]
+    assert not coercion.field_equal("custom_properties", live, renamed)
+    assert not coercion.field_equal("custom_properties", [{"id": 3, "value": "v"}], [{"id": "3"}])
+
+
 def test_mask_secrets() -> None:
     assert coercion.mask_secrets({"email_password": "hunter2", "name": "x"}) == {
         "email_password": "[secret]", "name": "x"}
+
+
+#: Logins that a parser of URLs would not take for userinfo ('/', '?' or '#' in them, a third
+#: slash), which a mask must still hide: AlertSite stores what it was given.
+ODD_LOGINS = ["pop3://rt1:Top/Secret99@pop.example.com", "pop3://rt1:Top#Secret99@pop.example.com",
+              "pop3://rt1?x:TopSecret99@pop.example.com", "pop3:///rt1:TopSecret99@pop.example.com",
+              "POP3://rt1:Top%2FSecret99@[2001:db8::1]:995", "pop3://rt1@x:TopSecret99@pop.example.com"]
+
+
+@pytest.mark.parametrize("url", ODD_LOGINS)
+def test_a_url_login_is_masked_whatever_it_holds(url: str) -> None:
+    masked = redact_url_userinfo(url)
+    assert "Secret99" not in masked and "rt1" not in masked, masked
+    assert masked.lower().startswith("pop3://***@") and masked.endswith(url.rpartition("@")[2])
+
+
+def test_a_url_without_a_login_is_shown_unchanged() -> None:
+    for url in ("pop3s://pop.example.com:995", "smtp://[::1]", "not a url"):
+        assert redact_url_userinfo(url) == url
+
+
+def test_unknown_custom_property_keys_are_named_cut_short() -> None:
+    message = problems(custom_properties=[{"id": "1", "k" * 5000: "v", "other": 1}])["custom_properties"]
+    assert message.startswith("has unknown keys ['kkkk") and "'other'" in message, message
+    assert len(message) < 300, message
+
+
+@pytest.mark.parametrize(("field", "value", "position"), [
+    ("email_username", "rt\r\nDELE 1", 3), ("email_password", "hunter2\nQUIT", 8),
+    ("email_username", "rt\n", 3),
+])
+def test_a_line_break_in_the_pop3_login_is_refused_without_repeating_it(field: str, value: str,
+                                                                      position: int) -> None:
+    # USER and PASS are one POP3 line each: a line break would end one and send the rest as a
+    # command of its own (DELE, QUIT) to the mailbox.
+    message = problems(**{field: value})[field]
+    assert message == (f"holds a line break at character {position}; the POP3 login is one line "
+                       "(no line feed or carriage return)"), message
+    assert "hunter2" not in message and "DELE" not in message
+
+
+def test_a_tab_in_the_pop3_login_and_line_breaks_in_notes_pass() -> None:
+    assert problems(email_username="rt\tx", email_password="pass\tword", note="a\r\nb") == {}
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("custom_properties", [{"id": "1", "value": "v"}, {"id": "2", "value\x00": "x"}],
+     "a key of [1] holds the control character U+0000 at character 6"),
+    ("custom_properties", [{"id": "1", "value": ["n", "v\x1b"]}],
+     "[0]['value'][1] holds the control character U+001B at character 2"),
+    ("extra_fields", {"x_flag": ["on", {"deep\x1b": 1}]},
+     "a key of ['x_flag'][1] holds the control character U+001B at character 5"),
+    ("extra_fields", {"\x00": 1}, "a key of it holds the control character U+0000 at character 1"),
+])
+def test_a_control_character_inside_a_value_is_located(field: str, value: Any, message: str) -> None:
+    found = problems(**{field: value})[field]
+    assert found.startswith(message), found
+    assert "\x00" not in found and "\x1b" not in found

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from alertsite_pulumi.coercion import normalize_inputs, to_api
 from alertsite_pulumi.emulator import EmulatorServer
+from alertsite_pulumi.emulator.monitor import FIELD_NAMES
 from alertsite_pulumi.fields import validate_inputs
 from alertsite_pulumi.provider import changed_fields, outputs
 from alertsite_pulumi.rules import ALLOWED_INTERVALS, ALLOWED_MODES
@@ -210,5 +211,47 @@ def test_whatever_the_emulator_refuses_preview_refuses_too(api: Emulator, raw: d
     for field in named - {"(body)"}:
         # A body key that came in through extra_fields is that input's to answer for.
         blamed = {field, *LINKED.get(field, ())} | ({"extra_fields"} if isinstance(extra, dict)
-                                                      and field in extra else set())
+                                                      and field in {*extra, FIELD_NAMES} else set())
         assert blamed & ours, (field, ours, inputs, answer.text)
+
+
+#: Values on the edge of the control-character and mailbox checks: (field, value, refused).
+#: Tabs and line breaks lay out text; U+2028 and zero-width spaces are text (not Cc); a quoted
+#: local part ("a..b"@) is refused by both, as AlertSite's mailbox@domain.tld form has no quotes.
+EDGE_CASES: list[tuple[str, Any, bool]] = [
+    ("note", "one\ttwo\r\nthree", False),
+    ("alert_note", "line\u2028separator\u2029paragraph", False),
+    ("name", "\u200b\u200b\u200b", False),
+    ("name", "\u200f\u05e9\u05dc\u05d5\u05dd e\u0301 \U0001f4ec", False),
+    ("email", "first.last+rt@example.com", False),
+    ("email", '"a..b"@example.com', True),
+    ("email", "a..b@example.com", True),
+    ("email", ".ab@example.com", True),
+    ("email_password", "secret\x00", True),
+    ("email_password", "secret\r\nDELE 1", True),
+    ("email_username", "roundtrip\n", True),
+    ("email_username", "round\ttrip", False),
+    ("note", "\x0bvertical tab", True),
+    ("custom_properties", [{"id": "1", "value\x00": "x"}], True),
+    ("custom_properties", [{"id": "1", "value": ["nested", {"deep": "v\x1b"}]}], True),
+    ("extra_fields", {"x\x00flag": "on"}, True),
+    ("extra_fields", {"x_flag": "a" * 60_000 + "\x00"}, True),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "refused"), EDGE_CASES)
+def test_preview_and_the_emulator_agree_on_each_edge_case(api: Emulator, field: str, value: Any,
+                                                          refused: bool) -> None:
+    inputs = normalize_inputs({**VALID, field: value})
+    ours = [message for name, message in validate_inputs(inputs) if name == field]
+    answer = api.create(json.dumps(create_body(inputs)).encode())
+    assert bool(ours) == refused, ours
+    assert (answer.status_code == 400) == refused, answer.text
+    if refused:
+        # An extra field is named by its own name, or (when the name is at fault) as a field name.
+        extra = set(value) | {FIELD_NAMES} if field == "extra_fields" else set()
+        assert refused_fields(answer) & {field, *extra}, answer.text
+        for message in [*ours, answer.text]:
+            assert "\x00" not in message and "secret" not in message and len(message) < 400, message
+    else:
+        api.delete(answer.json()["id"])

@@ -24,3 +24,9 @@ def test_unknown_keys_clashes_and_passwords_in_plain_config_are_refused() -> Non
         monitor_specs({}, [{"name": "a"}, {"name": "A"}])
     with pytest.raises(ValueError, match="defaults: unknown keys"):
         monitor_specs({"bogus": 1}, [])
+
+
+def test_a_resource_name_that_is_not_text_is_refused_naming_it() -> None:
+    # `resource_name: 1e5` unquoted in a stack file reaches the program as a number.
+    with pytest.raises(ValueError, match=r"monitors\[1\]: resource_name 100000.0 must be text"):
+        monitor_specs({}, [{"name": "a"}, {"name": "b", "resource_name": 1e5}])

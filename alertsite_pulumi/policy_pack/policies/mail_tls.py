@@ -17,6 +17,7 @@ from pulumi_policy import (
 )
 
 from alertsite_pulumi.rules import DEFAULT_PORTS
+from alertsite_pulumi.validators import redact_url_userinfo
 
 from .config import str_list_setting
 from .monitors import monitors_only, where
@@ -53,7 +54,8 @@ class _MailUrl:
 def _parse_mail_url(value: str) -> _MailUrl | None:
     if "://" not in value:
         return None
-    parts = urlsplit(value.strip())
+    # The host is what follows the last '@': a password may hold '/' or '#'.
+    parts = urlsplit(redact_url_userinfo(value.strip()))
     if not parts.hostname:
         return None
     return _MailUrl(parts.scheme.lower(), parts.hostname.lower())
@@ -97,14 +99,14 @@ def validate_mail_tls(args: ResourceValidationArgs, report_violation: ReportViol
         plain_scheme, tls_scheme, tls_port = _TLS_FORMS[field]
         if url is None:
             report_violation(
-                f"{where(args)}: {field} {value!r} is not a {tls_scheme}:// URL; "
+                f"{where(args)}: {field} {redact_url_userinfo(value)!r} is not a {tls_scheme}:// URL; "
                 f"write it as {tls_scheme}://host[:port] (TLS, port {tls_port} by default).",
                 None,
             )
             continue
         report_violation(
-            f"{where(args)}: {field} {value!r} uses {url.scheme}://, so the test mail and "
-            f"mailbox password cross the network in clear text; use "
+            f"{where(args)}: {field} {redact_url_userinfo(value)!r} uses {url.scheme}://, so the test "
+            f"mail and mailbox password cross the network in clear text; use "
             f"{tls_scheme}://{_url_host(url.host)}:{tls_port}, or add {url.host!r} to "
             f"allowedPlaintextHosts (now: {allowed_text}) to allow {plain_scheme}:// to it.",
             None,
@@ -116,13 +118,14 @@ def remediate_mail_tls(args: ResourceValidationArgs) -> Mapping[str, Any] | None
     """Rewrite ``smtp://h[:p]`` to ``smtps://h:465`` and ``pop3://h[:p]`` to ``pop3s://h:995``
     (the TLS default ports).
 
-    Hosts in ``allowedPlaintextHosts`` and values that are not ``smtp://``/``pop3://`` URLs are
-    left alone. Returns None when nothing changes.
+    Hosts in ``allowedPlaintextHosts``, values that are not ``smtp://``/``pop3://`` URLs and
+    URLs with a login in them (the provider refuses those, saying why; a rewrite would drop the
+    login without a word) are left alone. Returns None when nothing changes.
     """
     changes: dict[str, str] = {}
-    for field, _, url in _plaintext_fields(args.props, _allowed_hosts(args)):
+    for field, value, url in _plaintext_fields(args.props, _allowed_hosts(args)):
         plain_scheme, tls_scheme, tls_port = _TLS_FORMS[field]
-        if url is not None and url.scheme == plain_scheme:
+        if url is not None and url.scheme == plain_scheme and "@" not in value:
             changes[field] = f"{tls_scheme}://{_url_host(url.host)}:{tls_port}"
     if not changes:
         return None

@@ -28,6 +28,8 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
+from alertsite_pulumi.validators import redact_url_userinfo
+
 from .config import str_list_setting
 from .monitors import monitors_only, where
 from .values import read_prop
@@ -74,7 +76,8 @@ def pop3_host_matches(value: object, patterns: list[str]) -> str | None:
     """The POP3 URL's host when it matches one of ``patterns`` (case-insensitive), else None."""
     if not isinstance(value, str) or "://" not in value:
         return None
-    host = (urlsplit(value.strip()).hostname or "").rstrip(".").lower()
+    # The host is what follows the last '@': a password may hold '/' or '#'.
+    host = (urlsplit(redact_url_userinfo(value.strip())).hostname or "").rstrip(".").lower()
     if not host:
         return None
     for pattern in patterns:
@@ -88,7 +91,7 @@ def _provider_host(args: ResourceValidationArgs, schema: PolicyConfigSchema) -> 
     """(pop3_hostname, its host) when the host is on the rule's list."""
     value = read_prop(args.props, "pop3_hostname")
     host = pop3_host_matches(value, str_list_setting(args.get_config(), schema, "hosts"))
-    return None if host is None else (value, host)
+    return None if host is None else (redact_url_userinfo(str(value)), host)
 
 
 @monitors_only

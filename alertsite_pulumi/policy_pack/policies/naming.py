@@ -16,6 +16,7 @@ from pulumi_policy import (
 
 from alertsite_pulumi.validators import shown
 
+from .bounded_search import SEARCH_SECONDS, bounded_search
 from .config import PolicyConfigError, setting
 from .monitors import monitors_only, where
 from .values import UNKNOWN, read_prop
@@ -64,7 +65,14 @@ def validate_name_pattern(args: ResourceValidationArgs, report_violation: Report
         return
     if name is None:
         name = args.name  # the resource class defaults the name to the resource name
-    if not isinstance(name, str) or compiled.search(name) is None:
+    found = bounded_search(pattern, name) if isinstance(name, str) else False
+    if found is None:
+        raise PolicyConfigError(
+            f"configuration error in --policy-pack-config: alertsite-name-pattern: namePattern "
+            f"{shown(pattern)} took over {SEARCH_SECONDS:g} seconds against the name {shown(name)}: "
+            "it backtracks catastrophically (a repeat inside a repeat, such as (a+)+); write it "
+            "without nested repeats.")
+    if not found:
         report_violation(
             f"{where(args)}: name {name!r} does not match {pattern!r} (namePattern); "
             f"rename the monitor so that it does.",
