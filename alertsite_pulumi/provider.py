@@ -183,38 +183,40 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
     def account_move(self, monitor_id: str, olds: Mapping[str, Any]) -> str | None:
         """Why monitor ``monitor_id`` (stored ``olds``) now belongs to another account, or None.
 
-        Decided from what can be verified: another API root is another account; the same root
-        and login is the same account; another login on the same root may be another user of
-        the same account (replacing would throw away AlertSite's history of the monitor), so
-        the monitor is read with the new login: missing, or another monitor (another mailbox
-        or servers), means another account; the same monitor means the same account. A state
-        written before the account was recorded is taken as the same account.
+        Decided from what can be verified. The same API root and login is the same account.
+        Another login may be another user of the same account, and another API root may reach
+        the same account (the emulator restarted on another port with the same database, a
+        proxy, another name of the host): replacing would throw away AlertSite's history of the
+        monitor, so the monitor is read through the new root and login. Missing, or another
+        monitor under that id (another mailbox or servers), means another account; the same
+        monitor means the same account. A state written before the account was recorded is
+        taken as the same account.
 
         Raises:
-            AlertSiteError: the read with the new login failed (as for any call of the client).
+            AlertSiteError: the read through the new settings failed (as any call of the client).
         """
         made = olds.get(ACCOUNT_KEY)
         if not isinstance(made, Mapping) or not made.get("base_url"):
             return None
         settings, _ = self._current_settings()
         here = account_of(settings)
-        if made.get("base_url") != here["base_url"]:
-            return (f"Monitor {monitor_id} was made through {made.get('base_url')} and this provider "
-                    f"now points at {here['base_url']}: another AlertSite account, so the monitor is "
-                    "replaced (made in the new account, deleted from the old one), never re-pointed.")
-        if made.get("username", "") == here["username"]:
+        then = (str(made.get("base_url")), str(made.get("username") or ""))
+        now = (here["base_url"], here["username"])
+        if then == now:
             return None
+        moved_root = then[0] != now[0]
+        was = f"through {then[0]} by login {then[1]!r}" if moved_root else f"by login {then[1]!r}"
+        reader = f"{now[0]} with login {now[1]!r}" if moved_root else f"login {now[1]!r} on the same API"
         try:
             live = self._client().get_monitor(monitor_id)
         except NotFound:
-            return (f"Monitor {monitor_id} was made by login {made.get('username')!r}; login "
-                    f"{here['username']!r} on the same API reads no monitor {monitor_id}, so it is "
-                    "another account's: the monitor is replaced, never re-pointed.")
+            return (f"Monitor {monitor_id} was made {was}; {reader} reads no monitor {monitor_id}, "
+                    "so it is another account's: the monitor is replaced, never re-pointed.")
         if same_monitor(live, olds):
             return None
-        return (f"Monitor {monitor_id} was made by login {made.get('username')!r}; login "
-                f"{here['username']!r} reads another monitor under that id (another mailbox or "
-                "servers), so it is another account's: the monitor is replaced, never re-pointed.")
+        return (f"Monitor {monitor_id} was made {was}; {reader} reads another monitor under that "
+                "id (another mailbox or servers), so it is another account's: the monitor is "
+                "replaced, never re-pointed.")
 
     def _outputs(self, live: Mapping[str, Any], inputs: Mapping[str, Any],
                  previous: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -14,17 +14,16 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any, Final, TypeVar
 
 import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from ..config import DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, Settings, resolve_settings
+from ..config import DEFAULT_MAX_CONCURRENCY, Settings, resolve_settings
 from ..errors import AlertSiteError, ConfigurationError
 from ..fields import FIELDS, SECRET_FIELDS
-from ..provider import account_of, changed_fields
+from ..provider import changed_fields
 from .operations import NativeMonitorProvider, OperationControl, client_registry
 from .preview import preview_create, preview_update
 from .schema import package_version, schema_json, settings_property_names
@@ -71,16 +70,6 @@ def _secret_keys(*props: Properties) -> set[str]:
     for p in props:
         keys |= p.secrets
     return keys
-
-
-def api_root(base_url: object) -> str | None:
-    """A provider's ``baseUrl`` input as an account's API root (unset: the public API); None when
-    unknown at preview or not text (then no replacement is decided from it)."""
-    if base_url is None or base_url == "":
-        base_url = DEFAULT_BASE_URL
-    if not isinstance(base_url, str):
-        return None
-    return account_of(replace(Settings(), base_url=base_url))["base_url"]
 
 
 def import_inputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -149,18 +138,12 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
                    context: grpc.ServicerContext) -> provider_pb2.DiffResponse:
         olds, news = from_struct(request.olds).values, from_struct(request.news).values
         changed = sorted(k for k in settings_property_names() if olds.get(k) != news.get(k))
-        # Another API root is another account: its monitors are not these, so every monitor of
-        # the provider is replaced (made there, deleted here by the old provider), and so is a
-        # monitor moved from a provider of another API root to this one. Other settings (a
-        # login too: another user may share the account; each monitor's diff reads it to tell)
-        # change how monitors are reached, not the monitors.
-        replaces = ["baseUrl"] if api_root(olds.get("baseUrl")) != api_root(news.get("baseUrl")) else []
-        if replaces:
-            log.warning("baseUrl changed from %s to %s: another AlertSite account, so the monitors of "
-                        "this provider are replaced, not re-pointed", api_root(olds.get("baseUrl")),
-                        api_root(news.get("baseUrl")))
+        # Settings change how monitors are reached, not the monitors: another API root or
+        # login may reach the same account (another user of it, the emulator on another port),
+        # so no provider replacement is asked for here; each monitor's diff reads it through
+        # the new settings and asks for its own replacement when it is another account's.
         return _DIFF(changes=_DIFF.DIFF_SOME if changed else _DIFF.DIFF_NONE, diffs=changed,
-                     replaces=replaces, deleteBeforeReplace=False)
+                     replaces=[], deleteBeforeReplace=False)
 
     @_rpc
     def Configure(self, request: provider_pb2.ConfigureRequest,

@@ -34,12 +34,14 @@ def account_b() -> Iterator[EmulatorControl]:
 
 
 def others_monitor(account: EmulatorControl, wanted_id: str) -> dict[str, Any]:
-    """Seed ``account`` until it holds a monitor of its own under ``wanted_id``."""
-    for index in range(20):
+    """Seed ``account`` until it holds a monitor of its own under ``wanted_id`` (the fillers on
+    the way are deleted again, so that the account holds that one monitor only)."""
+    for index in range(5000):
         seeded = account.seed_monitor(monitor_args(90 + index, name="Another stack's monitor",
                                                    email=f"theirs-{index}@example.com"))
         if seeded == wanted_id:
             return account.monitor(seeded)
+        account.delete_monitor(seeded)
     raise AssertionError(f"account B never reached id {wanted_id}")
 
 

@@ -1,9 +1,9 @@
 """Which account a stored monitor belongs to: decided from what can be verified.
 
-Another API root is another account; the same root and login is the same account (no call);
-another login on the same root reads the monitor once: the same monitor is the same account,
-none or another one is another account. A delete is never sent to an account the monitor is
-not in.
+The same root and login is the same account (no call); another login, or another API root
+(which may reach the same account: another name of the host, the emulator on another port),
+reads the monitor once: the same monitor is the same account, none or another one is another
+account. A delete is never sent to an account the monitor is not in.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from alertsite_pulumi.emulator import EmulatorControl
+from alertsite_pulumi.emulator import EmulatorControl, EmulatorServer
 from alertsite_pulumi.provider import ACCOUNT_KEY, EmailRoundTripMonitorProvider
 
 ADMIN = ("admin@example.com", "emulator-admin-password")
@@ -57,15 +57,28 @@ def test_the_state_records_the_account_and_the_same_one_costs_no_call(
 def test_another_api_root_is_another_account(
         provider: Callable[..., EmailRoundTripMonitorProvider], emulator: EmulatorControl) -> None:
     made = provider().create(inputs(0))
-    elsewhere = provider(base_url="http://127.0.0.1:9/api/v3")   # nothing is called there
-    diff = elsewhere.diff(made.id, made.outs or {}, inputs(0))
-    assert diff.changes is True and diff.replaces == [ACCOUNT_KEY]
+    with EmulatorServer(host="127.0.0.1", port=0) as other:      # another account, empty
+        elsewhere = provider(base_url=other.control.api_url)
+        diff = elsewhere.diff(made.id, made.outs or {}, inputs(0))
+        assert diff.changes is True and diff.replaces == [ACCOUNT_KEY]
+        emulator.reset_requests()
+        elsewhere.delete(made.id, made.outs or {})                # not sent: the id is not B's
+        assert [m["id"] for m in emulator.monitors()] == [made.id]
+        assert other.control.requests()["by_endpoint"].get("delete", 0) == 0
+        # A refresh there would tie B's monitor of that id (or none) to the resource: kept as stored.
+        read = elsewhere.read(made.id, made.outs or {})
+        assert (read.id, read.outs) == (made.id, made.outs)
+
+
+def test_another_api_root_that_reads_the_same_monitor_is_the_same_account(
+        provider: Callable[..., EmailRoundTripMonitorProvider], emulator: EmulatorControl) -> None:
+    # The main job's emulator comes back on another port with the same database; a host has
+    # several names: the monitor is read through the new root, and it is the same one.
+    made = provider().create(inputs(0))
+    same = provider(base_url=emulator.api_url.replace("127.0.0.1", "localhost"))
     emulator.reset_requests()
-    elsewhere.delete(made.id, made.outs or {})                    # not sent: the id is not B's
-    assert [m["id"] for m in emulator.monitors()] == [made.id]
-    # A refresh there would tie B's monitor of that id (or none) to the resource: kept as stored.
-    read = elsewhere.read(made.id, made.outs or {})
-    assert (read.id, read.outs) == (made.id, made.outs)
+    assert same.diff(made.id, made.outs or {}, inputs(0)).changes is False
+    assert emulator.requests()["by_endpoint"]["get"] == 1
 
 
 def test_another_login_reads_the_monitor_to_tell(
