@@ -349,10 +349,16 @@ def log_to_stderr(level: str | None) -> None:
 
 
 def account_of(settings: Settings) -> dict[str, str]:
-    """The account marker of ``settings``: the API root (scheme and host case-folded, no trailing
-    slash) and the login ("" for an access token). Never a secret."""
+    """The account marker of ``settings``: the API root (scheme and host case-folded, the
+    scheme's default port left out, no trailing slash) and the login ("" for an access token).
+    Never a secret."""
     parts = urlsplit(settings.base_url)
-    root = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+    scheme, host = parts.scheme.lower(), parts.netloc.lower()
+    # The scheme's default port is the same server: spelled out or not, the same account.
+    default_port = {"https": ":443", "http": ":80"}.get(scheme)
+    if default_port:
+        host = host.removesuffix(default_port)
+    root = urlunsplit((scheme, host, parts.path.rstrip("/"), "", ""))
     return {"base_url": root, "username": (settings.username or "").strip()}
 
 
