@@ -48,7 +48,7 @@ from .fields import (
     SECRET_FIELDS,
     validate_inputs,
 )
-from .mailbox_guard import MailboxGuard, mailbox_key
+from .mailbox_guard import MailboxGuard, MailboxInUseError, mailbox_key
 from .validators import is_unknown
 
 log = logging.getLogger("alertsite_pulumi.provider")
@@ -268,7 +268,14 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         if body:
             client.update_round_trip_monitor(id, body)
         if moves:
-            self._mailbox_guard().moved(client, id, str(inputs.get("name") or ""), str(inputs["email"]))
+            name, email = str(inputs.get("name") or ""), str(inputs["email"])
+            try:
+                # Another process may have put a monitor on that mailbox meanwhile.
+                self._mailbox_guard().confirm_move(client, id, name, email)
+            except MailboxInUseError:
+                client.update_round_trip_monitor(id, to_api({"email": olds.get("email")}))
+                raise
+            self._mailbox_guard().moved(client, id, name, email)
         live = client.get_monitor(id)
         return UpdateResult(self._outputs(live, inputs))
 
