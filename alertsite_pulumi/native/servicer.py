@@ -154,11 +154,12 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         # monitor moved from a provider of another API root to this one. Other settings (a
         # login too: another user may share the account; each monitor's diff reads it to tell)
         # change how monitors are reached, not the monitors.
-        replaces = ["baseUrl"] if api_root(olds.get("baseUrl")) != api_root(news.get("baseUrl")) else []
+        old_root, new_root = api_root(olds.get("baseUrl")), api_root(news.get("baseUrl"))
+        # A root not known yet (another resource's output, at preview) decides nothing.
+        replaces = ["baseUrl"] if None not in (old_root, new_root) and old_root != new_root else []
         if replaces:
             log.warning("baseUrl changed from %s to %s: another AlertSite account, so the monitors of "
-                        "this provider are replaced, not re-pointed", api_root(olds.get("baseUrl")),
-                        api_root(news.get("baseUrl")))
+                        "this provider are replaced, not re-pointed", old_root, new_root)
         return _DIFF(changes=_DIFF.DIFF_SOME if changed else _DIFF.DIFF_NONE, diffs=changed,
                      replaces=replaces, deleteBeforeReplace=False)
 

@@ -156,3 +156,18 @@ def test_attach_records_the_engine_address(plugin: Plugin) -> None:
     # PULUMI_DEBUG_PROVIDERS=alertsite:<port>: the engine attaches to a plugin started by hand.
     plugin.stub.Attach(plugin_pb2.PluginAttach(address="127.0.0.1:12345"))
     assert plugin.servicer.engine_address == "127.0.0.1:12345"
+
+
+def test_diff_config_replaces_only_for_another_known_api_root(
+        plugin: Plugin, emulator: EmulatorControl) -> None:
+    def replaces(old: str, new: str) -> list[str]:
+        answer = plugin.stub.DiffConfig(provider_pb2.DiffRequest(
+            olds=to_struct({"baseUrl": old}), news=to_struct({"baseUrl": new})))
+        return list(answer.replaces)
+
+    here = emulator.api_url
+    # A baseUrl not known yet at preview (another resource's output): nothing is decided from it.
+    assert replaces(here, UNKNOWN_SENTINEL) == []
+    # The same root spelled otherwise is no move; another root is.
+    assert replaces("https://api.alertsite.com/api/v3", "https://API.alertsite.com:443/api/v3/") == []
+    assert replaces(here, "https://api.alertsite.com/api/v3") == ["baseUrl"]
