@@ -168,7 +168,8 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
             failures.append(CheckFailure("", str(wrong)))
         else:
             # Where the monitor is to live: the plan shows it beside where it was made.
-            inputs[ACCOUNT_KEY] = account_of(settings)
+            if self.knows_account():
+                inputs[ACCOUNT_KEY] = account_of(settings)
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -194,7 +195,7 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
             AlertSiteError: the read with the new login failed (as for any call of the client).
         """
         made = olds.get(ACCOUNT_KEY)
-        if not isinstance(made, Mapping) or not made.get("base_url"):
+        if not isinstance(made, Mapping) or not made.get("base_url") or not self.knows_account():
             return None
         settings, _ = self._current_settings()
         here = account_of(settings)
@@ -215,6 +216,11 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         return (f"Monitor {monitor_id} was made by login {made.get('username')!r}; login "
                 f"{here['username']!r} reads another monitor under that id (another mailbox or "
                 "servers), so it is another account's: the monitor is replaced, never re-pointed.")
+
+    def knows_account(self) -> bool:
+        """Whether the settings are known to be the account's (not so for a provider configured
+        at preview with its ``baseUrl`` or login still unknown: no move is decided then)."""
+        return True
 
     def _outputs(self, live: Mapping[str, Any], inputs: Mapping[str, Any],
                  previous: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import grpc
 import pytest
@@ -15,7 +16,7 @@ from alertsite_pulumi.native import package_version
 from alertsite_pulumi.native.values import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, to_struct, unknown
 from alertsite_pulumi.tokens import NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE
 
-from .conftest import MAILBOX_PASSWORD, MONITOR_URN, Plugin, monitor_inputs, props
+from .conftest import ADMIN_PASSWORD, ADMIN_USER, MAILBOX_PASSWORD, MONITOR_URN, Plugin, monitor_inputs, props
 
 _DIFF = provider_pb2.DiffResponse
 
@@ -171,3 +172,19 @@ def test_diff_config_replaces_only_for_another_known_api_root(
     # The same root spelled otherwise is no move; another root is.
     assert replaces("https://api.alertsite.com/api/v3", "https://API.alertsite.com:443/api/v3/") == []
     assert replaces(here, "https://api.alertsite.com/api/v3") == ["baseUrl"]
+
+
+def test_a_provider_whose_base_url_is_unknown_at_preview_replaces_no_monitor(
+        plugin: Plugin, plugin_factory: Callable[..., Plugin], emulator: EmulatorControl) -> None:
+    created = plugin.create("m", monitor_inputs())
+    # The engine configures an explicit provider at preview with what it knows: its baseUrl may
+    # be another resource's output, unknown yet. The monitors are not moved for that.
+    later = plugin_factory()
+    later.configure({"baseUrl": UNKNOWN_SENTINEL, "username": ADMIN_USER, "password": ADMIN_PASSWORD},
+                    urn="urn:pulumi:dev::proj::pulumi:providers:alertsite::explicit")
+    emulator.reset_requests()
+    news = later.check("m", monitor_inputs()).inputs
+    diff = later.stub.Diff(provider_pb2.DiffRequest(id=created.id, urn=MONITOR_URN + "m",
+                                                    olds=created.properties, news=news))
+    assert list(diff.replaces) == [] and diff.changes == _DIFF.DIFF_NONE
+    assert emulator.requests()["total"] == 0
