@@ -155,7 +155,9 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         self._program_running = True
-        inputs = normalize_inputs({k: v for k, v in news.items() if v is not None})
+        # The account is the provider's to record, never an input (a raw or YAML program could
+        # pass one).
+        inputs = normalize_inputs({k: v for k, v in news.items() if v is not None and k != ACCOUNT_KEY})
         # No failure names a property: the engine would print the property's value beside it,
         # a secret's included (in clear), however large. The reason names the field instead.
         failures = [CheckFailure("", f"{name}: {message}")

@@ -188,3 +188,17 @@ def test_a_provider_whose_base_url_is_unknown_at_preview_replaces_no_monitor(
                                                     olds=created.properties, news=news))
     assert list(diff.replaces) == [] and diff.changes == _DIFF.DIFF_NONE
     assert emulator.requests()["total"] == 0
+
+
+def test_an_alertsite_account_given_as_an_input_is_never_kept(
+        plugin: Plugin, plugin_factory: Callable[..., Plugin], emulator: EmulatorControl) -> None:
+    # The provider records the account; a program (or a YAML one, unchecked by an SDK) that
+    # passes its own would decide where the monitor is taken to be.
+    forged = monitor_inputs(alertsite_account={"base_url": "https://elsewhere.example.com/api/v3",
+                                               "username": "someone"})
+    known = props(plugin.check("m", forged).inputs).values["alertsite_account"]
+    assert known == {"base_url": emulator.api_url.rstrip("/"), "username": ADMIN_USER}
+    later = plugin_factory()
+    later.configure({"baseUrl": UNKNOWN_SENTINEL, "username": ADMIN_USER, "password": ADMIN_PASSWORD},
+                    urn="urn:pulumi:dev::proj::pulumi:providers:alertsite::explicit")
+    assert "alertsite_account" not in props(later.check("m", forged).inputs).values
