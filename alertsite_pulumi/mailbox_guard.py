@@ -257,9 +257,10 @@ class MailboxGuard:
         if client.settings.allow_shared_mailbox:
             return
         key = mailbox_key(email)
+        account = self._account(client)
         monitors = client.list_monitors(select=LOOK_FIELDS)
         with self._lock:
-            self._account(client).relist(monitors)
+            account.relist(monitors)
         others = [(str(m["id"]), str(m.get("name") or "")) for m in monitors
                   if m.get("id") is not None and str(m["id"]) != str(monitor_id)
                   and mailbox_key(str(m.get("email") or "")) == key]
