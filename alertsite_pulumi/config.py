@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final
@@ -87,7 +88,8 @@ def _no_control_characters(setting: Setting, text: str) -> str:
     """``text``, unless it holds a line break, NUL or other control character (refused without
     showing it: Python's URL parser drops CR and LF silently, and a header built from the
     value could be split by them)."""
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+    # Cc: C0 and C1 controls (U+0085 NEL among them); Zl, Zp: U+2028, U+2029, line breaks too.
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
         raise ConfigurationError(
             f"{setting.config_key} / {setting.env} holds a line break, NUL or other control "
             "character; give it on one line, without them.")

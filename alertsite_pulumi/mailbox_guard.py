@@ -25,7 +25,8 @@ agree on which stays, and whichever order their looks come in, one monitor is le
 that committed later than the other's look has the higher id, and its own look sees the
 other. The look also refreshes the picture, so the next create of the process starts from it.
 An update that moves a monitor's ``email`` onto a watched mailbox is refused the same way,
-after one listing, before its PATCH.
+after one listing, before its PATCH; after the PATCH it looks again and, if any other monitor
+watches the mailbox by then, puts the old ``email`` back and fails (see ``confirm_move``).
 
 Mailboxes are compared case-insensitively, after trimming spaces (as the policy pack's
 ``alertsite-dedicated-mailbox`` rule does). The domain part of an address is
@@ -239,6 +240,33 @@ class MailboxGuard:
         if holders:
             raise MailboxInUseError(_move_refusal(name, email, holders))
 
+    def confirm_move(self, client: AlertSiteClient, monitor_id: str, name: str, email: str) -> None:
+        """Look again once monitor ``monitor_id`` was moved onto ``email``: refuse the move if
+        any other round-trip monitor watches the mailbox now. Costs one listing.
+
+        A move, unlike a create, keeps its monitor only when it is alone on the mailbox: a
+        monitor on it may have been made (or moved there) after this update's first look and
+        before its PATCH, and its own look then saw a free mailbox. So of two moves at once
+        onto one mailbox both may be refused (none is left there, never two). The caller puts
+        the monitor's old ``email`` back when this raises.
+
+        Raises:
+            MailboxInUseError: another round-trip monitor watches ``email``.
+            AlertSiteError: the listing failed (as for any call of the client).
+        """
+        if client.settings.allow_shared_mailbox:
+            return
+        key = mailbox_key(email)
+        account = self._account(client)
+        monitors = client.list_monitors(select=LOOK_FIELDS)
+        with self._lock:
+            account.relist(monitors)
+        others = [(str(m["id"]), str(m.get("name") or "")) for m in monitors
+                  if m.get("id") is not None and str(m["id"]) != str(monitor_id)
+                  and mailbox_key(str(m.get("email") or "")) == key]
+        if others:
+            raise MailboxInUseError(_lost_move(name, str(monitor_id), email, others))
+
     def moved(self, client: AlertSiteClient, monitor_id: str, name: str, email: str) -> None:
         """Monitor ``monitor_id`` now watches ``email`` (its update went through)."""
         account = self._account(client)
@@ -320,6 +348,17 @@ def _lost_race(name: str, mine: str, email: str, older: list[tuple[str, str]]) -
             "monitors on one mailbox the oldest stays. To take that one over, set "
             f'adopt_monitor_id="{older[0][0]}" on this resource; if this account shares mailboxes '
             f"on purpose, set {_SHARE_SETTING} to true.")
+
+
+def _lost_move(name: str, mine: str, email: str, others: list[tuple[str, str]]) -> str:
+    found = ", ".join(f"{monitor_id} ({their_name!r})" for monitor_id, their_name in others)
+    which = f"monitor {found} watches" if len(others) == 1 else f"monitors {found} watch"
+    return (f"Refusing to keep monitor {mine} ({name!r}) on the mailbox {email}: AlertSite {which} "
+            "it too (made or moved there during this move: another `pulumi up` or provider "
+            "of this account may have done it at the same time), and AlertSite requires a "
+            f"dedicated mailbox per round-trip monitor. Monitor {mine} was given its old email "
+            "back. Give this monitor another email, or if this account shares mailboxes on "
+            f"purpose set {_SHARE_SETTING} to true.")
 
 
 def _move_refusal(name: str, email: str, holders: list[tuple[str, str]]) -> str:

@@ -48,7 +48,7 @@ from .fields import (
     SECRET_FIELDS,
     validate_inputs,
 )
-from .mailbox_guard import MailboxGuard, mailbox_key
+from .mailbox_guard import MailboxGuard, MailboxInUseError, mailbox_key
 from .validators import is_unknown
 
 log = logging.getLogger("alertsite_pulumi.provider")
@@ -155,7 +155,9 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         self._program_running = True
-        inputs = normalize_inputs({k: v for k, v in news.items() if v is not None})
+        # The account is the provider's to record, never an input (a raw or YAML program could
+        # pass one).
+        inputs = normalize_inputs({k: v for k, v in news.items() if v is not None and k != ACCOUNT_KEY})
         # No failure names a property: the engine would print the property's value beside it,
         # a secret's included (in clear), however large. The reason names the field instead.
         failures = [CheckFailure("", f"{name}: {message}")
@@ -168,7 +170,8 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
             failures.append(CheckFailure("", str(wrong)))
         else:
             # Where the monitor is to live: the plan shows it beside where it was made.
-            inputs[ACCOUNT_KEY] = account_of(settings)
+            if self.knows_account():
+                inputs[ACCOUNT_KEY] = account_of(settings)
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -196,7 +199,7 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
             AlertSiteError: the read through the new settings failed (as any call of the client).
         """
         made = olds.get(ACCOUNT_KEY)
-        if not isinstance(made, Mapping) or not made.get("base_url"):
+        if not isinstance(made, Mapping) or not made.get("base_url") or not self.knows_account():
             return None
         settings, _ = self._current_settings()
         here = account_of(settings)
@@ -217,6 +220,11 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         return (f"Monitor {monitor_id} was made {was}; {reader} reads another monitor under that "
                 "id (another mailbox or servers), so it is another account's: the monitor is "
                 "replaced, never re-pointed.")
+
+    def knows_account(self) -> bool:
+        """Whether the settings are known to be the account's (not so for a provider configured
+        at preview with its ``baseUrl`` or login still unknown: no move is decided then)."""
+        return True
 
     def _outputs(self, live: Mapping[str, Any], inputs: Mapping[str, Any],
                  previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -270,7 +278,14 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
         if body:
             client.update_round_trip_monitor(id, body)
         if moves:
-            self._mailbox_guard().moved(client, id, str(inputs.get("name") or ""), str(inputs["email"]))
+            name, email = str(inputs.get("name") or ""), str(inputs["email"])
+            try:
+                # Another process may have put a monitor on that mailbox meanwhile.
+                self._mailbox_guard().confirm_move(client, id, name, email)
+            except MailboxInUseError:
+                client.update_round_trip_monitor(id, to_api({"email": olds.get("email")}))
+                raise
+            self._mailbox_guard().moved(client, id, name, email)
         live = client.get_monitor(id)
         return UpdateResult(self._outputs(live, inputs))
 
@@ -351,10 +366,16 @@ def log_to_stderr(level: str | None) -> None:
 
 
 def account_of(settings: Settings) -> dict[str, str]:
-    """The account marker of ``settings``: the API root (scheme and host case-folded, no trailing
-    slash) and the login ("" for an access token). Never a secret."""
+    """The account marker of ``settings``: the API root (scheme and host case-folded, the
+    scheme's default port left out, no trailing slash) and the login ("" for an access token).
+    Never a secret."""
     parts = urlsplit(settings.base_url)
-    root = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+    scheme, host = parts.scheme.lower(), parts.netloc.lower()
+    # The scheme's default port is the same server: spelled out or not, the same account.
+    default_port = {"https": ":443", "http": ":80"}.get(scheme)
+    if default_port:
+        host = host.removesuffix(default_port)
+    root = urlunsplit((scheme, host, parts.path.rstrip("/"), "", ""))
     return {"base_url": root, "username": (settings.username or "").strip()}
 
 

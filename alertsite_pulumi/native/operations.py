@@ -118,9 +118,16 @@ def client_registry(control: OperationControl) -> SharedClients[AlertSiteClient]
 class NativeMonitorProvider(EmailRoundTripMonitorProvider):
     """The same provider logic, with the plugin's settings and clients (never pickled)."""
 
-    def __init__(self, settings: Settings, clients: SharedClients[AlertSiteClient]) -> None:
+    def __init__(self, settings: Settings, clients: SharedClients[AlertSiteClient], *,
+                 account_known: bool = True) -> None:
         self._plugin_settings = settings
         self._clients = clients
+        self._account_known = account_known
+
+    def knows_account(self) -> bool:
+        # False when the engine configured the provider with its baseUrl or login unknown
+        # (another resource's output, at preview): the settings then are not the account's.
+        return self._account_known
 
     def _current_settings(self) -> tuple[Settings, bool]:
         # Resolved once per process by the servicer (native.settings): never stale here.

@@ -24,6 +24,7 @@ from ..config import DEFAULT_MAX_CONCURRENCY, Settings, resolve_settings
 from ..errors import AlertSiteError, ConfigurationError
 from ..fields import FIELDS, SECRET_FIELDS
 from ..provider import changed_fields
+from ..validators import is_unknown
 from .operations import NativeMonitorProvider, OperationControl, client_registry
 from .preview import preview_create, preview_update
 from .schema import package_version, schema_json, settings_property_names
@@ -154,16 +155,18 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
             args = {k.split(":", 1)[-1]: v for k, v in request.variables.items()}
         default = is_default_provider(request.urn) or not request.urn
         settings = provider_settings(args, default_provider=default, environ=self._environ)
-        self.configure(settings)
+        given = from_struct(request.args).values
+        self.configure(settings, account_known=not any(
+            is_unknown(given.get(k)) for k in ("baseUrl", "username", "accessToken")))
         log.info("configured %s provider for %s", "the default" if default else "an explicit",
                  settings.base_url)
         return provider_pb2.ConfigureResponse(acceptSecrets=True, supportsPreview=True,
                                               acceptResources=False, acceptOutputs=False)
 
-    def configure(self, settings: Settings) -> None:
+    def configure(self, settings: Settings, *, account_known: bool = True) -> None:
         with self._lock:
             self.settings = settings
-            self._monitors = NativeMonitorProvider(settings, self._clients)
+            self._monitors = NativeMonitorProvider(settings, self._clients, account_known=account_known)
             self._slots = threading.BoundedSemaphore(settings.max_concurrency)
 
     @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import grpc
 import pytest
@@ -15,7 +16,7 @@ from alertsite_pulumi.native import package_version
 from alertsite_pulumi.native.values import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL, to_struct, unknown
 from alertsite_pulumi.tokens import NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE
 
-from .conftest import MAILBOX_PASSWORD, MONITOR_URN, Plugin, monitor_inputs, props
+from .conftest import ADMIN_PASSWORD, ADMIN_USER, MAILBOX_PASSWORD, MONITOR_URN, Plugin, monitor_inputs, props
 
 _DIFF = provider_pb2.DiffResponse
 
@@ -156,3 +157,47 @@ def test_attach_records_the_engine_address(plugin: Plugin) -> None:
     # PULUMI_DEBUG_PROVIDERS=alertsite:<port>: the engine attaches to a plugin started by hand.
     plugin.stub.Attach(plugin_pb2.PluginAttach(address="127.0.0.1:12345"))
     assert plugin.servicer.engine_address == "127.0.0.1:12345"
+
+
+def test_diff_config_never_replaces_the_provider(plugin: Plugin, emulator: EmulatorControl) -> None:
+    # Another root may reach the same account (another name of the host, the emulator on another
+    # port): each monitor's diff reads it through the new settings and decides for itself.
+    def replaces(old: str, new: str) -> list[str]:
+        answer = plugin.stub.DiffConfig(provider_pb2.DiffRequest(
+            olds=to_struct({"baseUrl": old}), news=to_struct({"baseUrl": new})))
+        return list(answer.replaces)
+
+    here = emulator.api_url
+    assert replaces(here, UNKNOWN_SENTINEL) == []
+    assert replaces("https://api.alertsite.com/api/v3", "https://API.alertsite.com:443/api/v3/") == []
+    assert replaces(here, "https://api.alertsite.com/api/v3") == []
+
+
+def test_a_provider_whose_base_url_is_unknown_at_preview_replaces_no_monitor(
+        plugin: Plugin, plugin_factory: Callable[..., Plugin], emulator: EmulatorControl) -> None:
+    created = plugin.create("m", monitor_inputs())
+    # The engine configures an explicit provider at preview with what it knows: its baseUrl may
+    # be another resource's output, unknown yet. The monitors are not moved for that.
+    later = plugin_factory()
+    later.configure({"baseUrl": UNKNOWN_SENTINEL, "username": ADMIN_USER, "password": ADMIN_PASSWORD},
+                    urn="urn:pulumi:dev::proj::pulumi:providers:alertsite::explicit")
+    emulator.reset_requests()
+    news = later.check("m", monitor_inputs()).inputs
+    diff = later.stub.Diff(provider_pb2.DiffRequest(id=created.id, urn=MONITOR_URN + "m",
+                                                    olds=created.properties, news=news))
+    assert list(diff.replaces) == [] and diff.changes == _DIFF.DIFF_NONE
+    assert emulator.requests()["total"] == 0
+
+
+def test_an_alertsite_account_given_as_an_input_is_never_kept(
+        plugin: Plugin, plugin_factory: Callable[..., Plugin], emulator: EmulatorControl) -> None:
+    # The provider records the account; a program (or a YAML one, unchecked by an SDK) that
+    # passes its own would decide where the monitor is taken to be.
+    forged = monitor_inputs(alertsite_account={"base_url": "https://elsewhere.example.com/api/v3",
+                                               "username": "someone"})
+    known = props(plugin.check("m", forged).inputs).values["alertsite_account"]
+    assert known == {"base_url": emulator.api_url.rstrip("/"), "username": ADMIN_USER}
+    later = plugin_factory()
+    later.configure({"baseUrl": UNKNOWN_SENTINEL, "username": ADMIN_USER, "password": ADMIN_PASSWORD},
+                    urn="urn:pulumi:dev::proj::pulumi:providers:alertsite::explicit")
+    assert "alertsite_account" not in props(later.check("m", forged).inputs).values

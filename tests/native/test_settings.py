@@ -85,3 +85,18 @@ def test_line_breaks_and_nul_in_the_base_url_or_username_are_refused_unshown() -
     # The dynamic resource's settings (stack config and environment) are read the same way.
     with pytest.raises(ConfigurationError, match="alertsite:username / ALERTSITE_USERNAME holds a line"):
         resolve_settings(environ={"ALERTSITE_USERNAME": "a\r\nb@example.com"})
+
+
+def test_unicode_line_breaks_and_c1_controls_in_the_username_or_base_url_are_refused() -> None:
+    # U+0085 (NEL) is a C1 control, U+2028 and U+2029 are line and paragraph separators: each
+    # breaks a line wherever the login is printed (str.splitlines, logs, terminals).
+    for prop, good in {"username": "admin@example.com", "baseUrl": "http://127.0.0.1:1/api/v3"}.items():
+        for mark in ("\u0085", "\u2028", "\u2029", "\u009b"):
+            value = good[:5] + mark + good[5:]
+            problems = dict(check_provider_args({prop: value}))
+            assert set(problems) == {prop}, (prop, ascii(value))
+            assert "holds a line break, NUL or other control character" in problems[prop]
+    with pytest.raises(ConfigurationError, match="alertsite:username / ALERTSITE_USERNAME holds a line"):
+        resolve_settings(environ={"ALERTSITE_USERNAME": "admin\u2028@example.com"})
+    # Other non-ASCII text stays allowed.
+    assert check_provider_args({"username": "jörg@example.com"}) == []

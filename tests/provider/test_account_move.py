@@ -15,6 +15,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 from alertsite_pulumi.emulator import EmulatorControl, EmulatorServer
+from alertsite_pulumi.errors import AlertSiteError
 from alertsite_pulumi.provider import ACCOUNT_KEY, EmailRoundTripMonitorProvider
 
 ADMIN = ("admin@example.com", "emulator-admin-password")
@@ -107,3 +108,22 @@ def test_a_state_from_before_the_account_was_recorded_is_the_same_account(
     emulator.reset_requests()
     assert provider(OPS).diff(made.id, old_state, inputs(0)).changes is False
     assert emulator.requests()["total"] == 0
+
+
+def test_the_same_api_root_spelled_otherwise_is_the_same_account(
+        provider: Callable[..., EmailRoundTripMonitorProvider], emulator: EmulatorControl) -> None:
+    # A state made through the public API's usual spelling; the provider now spells the same
+    # root with its default port, a trailing slash and an upper-case host: no move, no call
+    # (nothing on loopback answers for api.alertsite.com, so any call would fail).
+    public = {**inputs(0),
+              ACCOUNT_KEY: {"base_url": "https://api.alertsite.com/api/v3", "username": ADMIN[0]}}
+    for spelled in ("https://api.alertsite.com:443/api/v3/", "https://API.AlertSite.com/api/v3/",
+                    "HTTPS://api.alertsite.com:443/api/v3"):
+        there = provider(base_url=spelled)
+        assert there.diff("42", public, inputs(0)).changes is False, spelled
+    local = {**inputs(0), ACCOUNT_KEY: {"base_url": "http://127.0.0.1/api/v3", "username": ADMIN[0]}}
+    assert provider(base_url="http://127.0.0.1:80/api/v3/").account_move("42", local) is None
+    # Another port is another server, asked whether it holds the monitor: nothing answers
+    # there, and that is an error, never a guess either way.
+    with pytest.raises(AlertSiteError):
+        provider(base_url="http://127.0.0.1:9/api/v3").account_move("42", local)

@@ -269,3 +269,39 @@ def test_an_update_onto_a_watched_mailbox_is_refused_before_the_patch(
     emulator.reset_requests()
     made.update(mine.id, dict(olds, email="guarded-7@example.com"), inputs(1, email="Guarded-7@example.com"))
     assert calls(emulator)["list"] == 0
+
+
+def test_two_processes_moving_monitors_onto_one_free_mailbox_never_leave_two(
+        provider: Callable[..., EmailRoundTripMonitorProvider], emulator: EmulatorControl) -> None:
+    # Two stacks (each its own provider process) each move one of their monitors onto the same
+    # free mailbox at once. Every call held 200 ms: both first looks see the mailbox free and
+    # both PATCHes go through; each looks again after its PATCH.
+    processes = [provider(), provider()]
+    made = [processes[i].create(inputs(i)) for i in range(2)]
+    emulator.set_faults([{"endpoint": "*", "kind": "latency", "latency_ms": 200}])
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def move(i: int) -> None:
+        start.wait(timeout=10)
+        try:
+            processes[i].update(made[i].id, made[i].outs or {}, inputs(i, email="free@example.com"))
+            outcomes.append("moved")
+        except MailboxInUseError as error:
+            assert "was given its old email back" in str(error), str(error)
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=move, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    emulator.clear_faults()
+    assert len(outcomes) == 2
+    on_it = [m["id"] for m in emulator.monitors() if mailbox_key(str(m["email"])) == "free@example.com"]
+    assert len(on_it) == outcomes.count("moved") <= 1, (on_it, outcomes)
+    # A refused move left its monitor on its old mailbox, as the state still has it.
+    for i in range(2):
+        if emulator.monitor(made[i].id)["email"] != "free@example.com":
+            assert emulator.monitor(made[i].id)["email"] == f"guarded-{i}@example.com"
