@@ -9,9 +9,16 @@ not get faster with the clock.
 
 Each run has a thread of its own (a daemon: a stuck one never holds up the process's exit)
 and a deadline, the monitor's ``timeout`` plus a second of grace for the probe to report its
-own timeout. A run still going at its deadline is abandoned: the monitor gets status 2
-(timeout), as AlertSite reports a trip that outlives its timeout, whatever the probe is
-stuck in; its thread is left to end on its own, and its late outcome is dropped. That
+own timeout. The probe holds its timeout inside every read, so a trip on a server that
+trickles, never stops talking or never answers ends by itself with the probe's own code 2.
+A run still going at its deadline is abandoned: the monitor gets status 2 (timeout), as
+AlertSite reports a trip that outlives its timeout, whatever the probe is stuck in; its
+thread is left to end on its own, and its late outcome is dropped. What keeps a run going
+past its deadline is the clean-up after a failed trip once the message may have been sent
+(a POP3 session with a budget of its own, the probe's ``cleanup_timeout``, 15 s): such a run
+is recorded as the runner's timeout, not as the trip's own outcome, even when the trip failed
+otherwise (an SMTP refusal) or long before the deadline, because :func:`run_trip` returns the
+outcome only once the clean-up is over. That
 monitor is not run again while its abandoned run is alive (a mail server that never stops
 talking would otherwise collect one thread per interval), unless it is edited meanwhile
 (new servers, login or timeout: it runs at once with them). At most ``max_threads`` runs
