@@ -163,6 +163,12 @@ class HeldCleanup:
         self.smtp.stop()
         self.pop3.stop()
 
+    def __enter__(self) -> HeldCleanup:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def _smtp_talk(self, conn: socket.socket, stop: threading.Event) -> None:
         lines = _Lines(conn, stop)
         conn.sendall(b"220 held-cleanup.test ESMTP\r\n")

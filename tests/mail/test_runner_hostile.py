@@ -113,7 +113,9 @@ def test_more_stuck_monitors_than_threads_never_keep_a_healthy_monitor_from_runn
             return all((_status(store, i) or {}).get("code") == "2" for i in stuck) or None
 
         wait_for("every stuck monitor reported as a timeout", timed_out, timeout=15, every=0.1)
-        assert runner.snapshot()["abandoned"] == sorted(stuck)
+        # Recorded when the trip timed out; abandoned a second later, still in its clean-up.
+        wait_for("every stuck run abandoned", lambda: runner.snapshot()["abandoned"] == sorted(stuck) or None,
+                 timeout=5, every=0.05)
         # Every interval (1 s), while the 20 runs stay stuck in their clean-up.
         times = {first["time"]}
         for _ in range(60):
@@ -156,34 +158,34 @@ def test_an_edited_stuck_monitor_runs_at_once_with_its_new_servers(
         runner.stop()
 
 
-def test_a_run_held_in_its_clean_up_past_its_deadline_is_recorded_as_the_runners_timeout(
-    store: Store,
-) -> None:
+def test_a_run_held_in_its_clean_up_past_its_deadline_keeps_its_trips_own_outcome(store: Store) -> None:
     # The SMTP server refuses the message once it has it (451: the trip fails at once, code
-    # 9103), and the POP3 server holds the clean-up that follows. The probe returns its
-    # outcome only after the clean-up, so at the deadline the runner knows nothing of the
-    # refusal: the documented case (the runner's docstring, the README) is a runner's timeout,
-    # and the refusal, known since the first tenth of a second, is dropped with the late result.
+    # 9103), and the POP3 server holds the clean-up that follows past the deadline (4 s). The
+    # refusal is what the trip found: it is recorded when the trip ends, and the runner's
+    # timeout at the deadline does not replace it (before the fix the status was "2 Timeout:
+    # ... (the emulator gave up on it)", recorded at the deadline).
     servers = HeldCleanup(refuse=True).start()
-    monitor_id = store.seed_monitor(_held_monitor(servers, 1, timeout=2))
+    monitor_id = store.seed_monitor(_held_monitor(servers, 1, timeout=3))
     lines: list[str] = []
-    # Time scale 60: the next regular run (5 s) is after the abandoned run's end.
-    runner = MonitorRunner(store, time_scale=60, log=lines.append).start()
+    # Time scale 30: the next regular run (10 s) is after the abandoned run's end.
+    runner = MonitorRunner(store, time_scale=30, log=lines.append).start()
     started = time.monotonic()
     try:
         status = wait_for("the run's status", lambda: _status(store, monitor_id), timeout=10, every=0.05)
         recorded_after = time.monotonic() - started
-        assert servers.messages == 1 and servers.held == 1  # refused, and in its clean-up
-        assert status["code"] == "2" and status["code_origin"] == "alertsite", status
-        assert status["description"] == (
-            "Timeout: the trip did not end within its timeout of 2 s (the emulator gave up on it)")
-        assert recorded_after > 2, recorded_after  # at the deadline, not at the refusal
-        assert runner.snapshot()["abandoned"] == [monitor_id]
-        servers.stop()  # the clean-up ends: the refusal comes back, and is dropped
+        assert status["code"] == "9103" and status["failed_step"] == "smtp.data", status
+        assert status["description"].startswith("SMTP server refused the message: "), status
+        assert "451 4.3.0 try again later" in status["description"], status
+        assert recorded_after < 3, recorded_after  # when the trip ended, not at the deadline
+        wait_for("the run abandoned in its clean-up",
+                 lambda: runner.snapshot()["abandoned"] == [monitor_id] or None, timeout=10, every=0.05)
+        assert servers.messages == 1 and servers.held == 1  # refused, then held in the clean-up
+        assert _status(store, monitor_id) == status  # the deadline changed nothing
+        assert not any("gave up on it" in line for line in lines), lines
+        servers.stop()  # the clean-up ends: its late result is dropped
         wait_for("the abandoned run's end", lambda: not runner.snapshot()["abandoned"] or None, timeout=10)
-        assert any("its outcome is dropped" in line for line in lines), lines
-        assert not any(" 9103 " in line for line in lines), lines
-        assert (_status(store, monitor_id) or {}).get("code") != "9103"
+        assert any("its clean-up's result is dropped" in line for line in lines), lines
+        assert _status(store, monitor_id) == status
     finally:
         runner.stop()
         servers.stop()
