@@ -9,9 +9,17 @@ not get faster with the clock.
 
 Each run has a thread of its own (a daemon: a stuck one never holds up the process's exit)
 and a deadline, the monitor's ``timeout`` plus a second of grace for the probe to report its
-own timeout. A run still going at its deadline is abandoned: the monitor gets status 2
-(timeout), as AlertSite reports a trip that outlives its timeout, whatever the probe is
-stuck in; its thread is left to end on its own, and its late outcome is dropped. That
+own timeout. The probe holds its timeout inside every read, so a trip on a server that
+trickles, never stops talking or never answers ends by itself with the probe's own code 2.
+A run still going at its deadline is abandoned: the monitor gets status 2 (timeout), as
+AlertSite reports a trip that outlives its timeout, whatever the probe is stuck in; its
+thread is left to end on its own, and its late outcome is dropped. What keeps a run going
+past its deadline is the clean-up after a failed trip once the message may have been sent
+(a POP3 session with a budget of its own, the probe's ``cleanup_timeout``, 15 s). The trip's
+outcome is known before that clean-up (the probe's ``on_outcome``) and is recorded at once:
+a run in its clean-up at its deadline keeps the trip's own outcome (an SMTP refusal, the
+probe's timeout), not the runner's timeout, and is abandoned like any other run still alive
+then (it still counts as the monitor's one run until its thread ends or its deadline). That
 monitor is not run again while its abandoned run is alive (a mail server that never stops
 talking would otherwise collect one thread per interval), unless it is edited meanwhile
 (new servers, login or timeout: it runs at once with them). At most ``max_threads`` runs
@@ -52,7 +60,7 @@ from ..mail import (
     run_trip,
     tls_context,
 )
-from .model import JsonObject, as_int
+from .model import ApiError, JsonObject, as_int
 from .store import Store
 
 LogFunction = Callable[[str], None]
@@ -141,8 +149,12 @@ class _Run:
     """The monitor's :data:`TRIP_FIELDS` as the run uses them."""
     thread: threading.Thread | None = None
     settled: bool = False
-    """Its outcome is decided: recorded, or given up on at the deadline (still alive then:
-    abandoned)."""
+    """Its outcome is decided: the trip's recorded (its clean-up may still run), or given up on
+    at the deadline."""
+    abandoned: bool = False
+    """Still alive at its deadline: left to its thread, whose late result is dropped."""
+    cleaning_up: bool = False
+    """Abandoned in the clean-up after its trip, whose outcome was recorded."""
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -273,17 +285,43 @@ class MonitorRunner:
         return monitor_id in self._hung and \
             sum(m in self._hung for m in self._running) >= self._hung_slots
 
-    def _settle(self, run: _Run, status: JsonObject | None) -> bool:
+    def _settle(self, run: _Run, status: JsonObject | None, *, release: bool = True) -> bool:
         """Decide ``run``'s outcome (under the lock): keep ``status`` unless the monitor was
-        edited or deleted meanwhile, and schedule its next run (at once when edited)."""
+        edited or deleted meanwhile, and schedule its next run (at once when edited). Unless
+        ``release`` (a trip whose clean-up still runs), the run stops being in flight."""
         run.settled = True
         recorded = status is not None and self.store.record_status(
             run.monitor_id, status, only_if=run.settings)
         edited = status is not None and not recorded
         self._next[run.monitor_id] = run.started if edited else run.started + run.interval_s
+        if release:
+            self._release(run)
+        return recorded
+
+    def _release(self, run: _Run) -> None:
+        """``run`` is no longer the monitor's run in flight (under the lock); when its outcome
+        was recorded before an edit of the monitor, the edited monitor is due at once."""
         if self._running.get(run.monitor_id) is run:
             del self._running[run.monitor_id]
-        return recorded
+        try:
+            edited = _trip_settings(self.store.raw_monitor(run.monitor_id)) != run.settings
+        except ApiError:
+            return  # deleted
+        if edited:
+            self._next[run.monitor_id] = run.started
+
+    def _outcome(self, run: _Run, result: TripResult) -> None:
+        """The probe's ``on_outcome``: the trip is over (a clean-up may follow): record it."""
+        if self._stop.is_set():
+            return  # stopped with the emulator: no outcome to record
+        status = status_of(result)
+        with self._lock:
+            if run.settled:
+                return  # given up on at the deadline already
+            recorded = self._settle(run, status, release=False)
+        if recorded:
+            self._say(f"monitor {run.monitor_id}: {status['code']} {status['description']} "
+                      f"({status['response_time_ms']} ms)")
 
     def abandon_overdue(self) -> None:
         """Report every run past its deadline as a timeout, and stop waiting for it."""
@@ -291,9 +329,14 @@ class MonitorRunner:
         said: list[JsonObject] = []
         with self._lock:
             for run in [r for r in self._running.values() if r.deadline <= now]:
-                # Abandoned: its thread may run on, its outcome is dropped.
+                # Abandoned: its thread may run on, its late result is dropped.
+                run.abandoned = True
                 self._abandoned.append(run)
                 self._hung.add(run.monitor_id)
+                if run.settled:
+                    run.cleaning_up = True
+                    self._release(run)  # in its clean-up: the trip's own outcome stays
+                    continue
                 status = _timeout_status(run.timeout_s, now - run.started)
                 if self._settle(run, status):
                     said.append({"id": run.monitor_id, **status})
@@ -303,29 +346,34 @@ class MonitorRunner:
     def _run(self, run: _Run, record: JsonObject) -> None:
         status: JsonObject | None = None
         try:
-            status = self._trip(record)
+            status = self._trip(run, record)
         except Exception as exc:  # noqa: BLE001 - one broken run must not stop the others
             self._say(f"monitor {run.monitor_id}: the run broke: {type(exc).__name__}")
         finally:
             with self._lock:
-                abandoned = run.settled
+                abandoned = run.abandoned
                 recorded = False
                 if abandoned:
                     self._abandoned.remove(run)
                 else:
                     self._hung.discard(run.monitor_id)  # this run ended by itself
-                    # Recorded before the monitor may run again, so runs never overtake.
-                    recorded = self._settle(run, status)
+                    if run.settled:
+                        self._release(run)  # recorded when its trip ended, before the clean-up
+                    else:
+                        # Recorded before the monitor may run again, so runs never overtake.
+                        recorded = self._settle(run, status)
             run.done.set()
             self._wake.set()
         if abandoned:
+            dropped = "its clean-up's result is dropped (its trip's outcome was recorded)" \
+                if run.cleaning_up else "its outcome is dropped"
             self._say(f"monitor {run.monitor_id}: a run abandoned at its timeout ended after "
-                      f"{time.monotonic() - run.started:.1f} s; its outcome is dropped")
+                      f"{time.monotonic() - run.started:.1f} s; {dropped}")
         elif recorded and status is not None:
             self._say(f"monitor {run.monitor_id}: {status['code']} {status['description']} "
                       f"({status['response_time_ms']} ms)")
 
-    def _trip(self, record: JsonObject) -> JsonObject | None:
+    def _trip(self, run: _Run, record: JsonObject) -> JsonObject | None:
         username = record.get("email_username")
         password = record.get("email_password")
         if not username or not password:
@@ -338,7 +386,8 @@ class MonitorRunner:
         except ValueError as exc:
             return _config_status(_without_secrets(str(exc), record))
         timeout = as_int(record.get("timeout")) or 300
-        options = ProbeOptions(timeout=float(timeout), context=self._context, cancel=self._stop)
+        options = ProbeOptions(timeout=float(timeout), context=self._context, cancel=self._stop,
+                               on_outcome=lambda result: self._outcome(run, result))
         result = run_trip(mailbox, options)
         if self._stop.is_set():
             return None  # stopped with the emulator: no outcome to record

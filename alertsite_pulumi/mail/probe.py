@@ -20,6 +20,7 @@ import secrets
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .message import LEFTOVER_AGE_S, build_message
@@ -57,6 +58,10 @@ class ProbeOptions:
     max_polls: int = 1000
     cancel: threading.Event | None = None
     """Set it to stop a trip early (it still cleans up); the emulator uses it on shutdown."""
+    on_outcome: Callable[[TripResult], None] | None = None
+    """Called once with the trip's outcome as soon as it is known, before the clean-up that may
+    follow a failure (the result's ``cleanup`` is then ``pending``); :func:`run_trip` returns it
+    with what the clean-up did. It must not raise. The emulator records a run's status then."""
 
 
 class TripInterrupted(KeyboardInterrupt):
@@ -141,7 +146,11 @@ class _Trip:
             interrupted = interrupt
             failure = TripFailure("interrupted", f"interrupted ({_by(interrupt)}) before the trip ended")
         elapsed_ms = (time.perf_counter() - started) * 1000
-        if failure is not None and self.sender is not None and self.sender.maybe_sent:
+        cleaning = failure is not None and self.sender is not None and self.sender.maybe_sent
+        if self.options.on_outcome is not None:
+            pending = ("pending", "the clean-up after the failure is still running")
+            self.options.on_outcome(self._result(failure, elapsed_ms, pending if cleaning else cleanup))
+        if cleaning:
             try:
                 cleanup = self._cleanup()
             except KeyboardInterrupt as again:

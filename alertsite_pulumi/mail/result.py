@@ -85,7 +85,8 @@ class TripResult:
     warnings: tuple[str, ...]
     token: str
     cleanup: str
-    """``deleted``, ``not-sent``, ``not-arrived`` or ``failed``."""
+    """``deleted``, ``not-sent``, ``not-arrived`` or ``failed`` (``pending`` in the result that
+    :attr:`.probe.ProbeOptions.on_outcome` gets before a clean-up)."""
     cleanup_detail: str
     smtp: str
     pop3: str

@@ -1,9 +1,11 @@
-"""``alertsite-emulator --run-monitors`` with mail servers that never let go: a server that
-trickles a byte every 2 s and one that never stops talking hold four monitors' runs, yet a
-healthy monitor keeps being run, the stuck ones are reported as timeouts (status 2) within a
-second or two of their deadline, are not run again while stuck, a monitor never run shows no
-status, and SIGTERM ends the emulator at once. The probe is today's: nothing here relies on
-it giving up by itself."""
+"""``alertsite-emulator --run-monitors`` with mail servers that never let go: a POP3 server
+that trickles a byte every 2 s and one that never stops talking (the probe ends those trips at
+their timeout itself), and a pair that holds each run in its clean-up past its deadline
+(:class:`.stuck_servers.HeldCleanup`: SMTP never confirms the message, POP3 trickles in the
+clean-up's session). A healthy monitor keeps being run, every stuck one is reported as a
+timeout (status 2) within a second or two of its timeout (the trip's own outcome, recorded
+before the clean-up), the runs held past their deadline are not run again while stuck, a
+monitor never run shows no status, and SIGTERM ends the emulator at once."""
 
 from __future__ import annotations
 
@@ -17,11 +19,12 @@ from alertsite_pulumi.emulator.store import Store
 
 from .conftest import MailServers, MailUser
 from .emulator_process import Emulator, emulator_process, wait_for
-from .stuck_servers import StuckServer, stream, trickle
+from .stuck_servers import HeldCleanup, StuckServer, stream, trickle
 from .test_emulator_runs import listed_status
 
 TIMEOUT_S = 3
-"""The stuck monitors' ``timeout``: longer than the trickle's 2 s, so no read ever times out."""
+"""The stuck monitors' ``timeout``: longer than the trickle's 2 s, so only the deadline held
+inside every read ends those trips."""
 
 
 @pytest.fixture
@@ -39,20 +42,33 @@ def _code(emulator: Emulator, monitor_id: str) -> str | None:
     return None if status is None else str(status["code"])
 
 
+@pytest.fixture
+def held() -> Iterator[HeldCleanup]:
+    servers = HeldCleanup().start()
+    try:
+        yield servers
+    finally:
+        servers.stop()
+
+
 def test_stuck_mail_servers_neither_starve_other_monitors_nor_hold_up_sigterm(
-    mail_servers: MailServers, mail_user: MailUser, stuck_servers: tuple[StuckServer, StuckServer]
+    mail_servers: MailServers, mail_user: MailUser, stuck_servers: tuple[StuckServer, StuckServer],
+    held: HeldCleanup,
 ) -> None:
     trickling, talking = stuck_servers
     smtp = mail_servers.starttls.url()
     args = ("--run-monitors", "--time-scale", "300", "--mail-cafile", str(mail_servers.ca_file))
     with emulator_process(*args) as emulator:
         # The stuck ones first: with the old pool of four threads they took every thread.
+        servers = [(smtp, trickling.url)] * 2 + [(smtp, talking.url)] * 2
+        servers += [(held.smtp_url, held.pop3_url)] * 2
         stuck = [
-            emulator.create(smtp_hostname=smtp, pop3_hostname=server.url, email=f"stuck{i}@mail.test",
+            emulator.create(smtp_hostname=smtp_url, pop3_hostname=pop3_url, email=f"stuck{i}@mail.test",
                             email_username=f"stuck{i}", email_password=f"Stuck-Pw-{i}", interval=5,
                             timeout=TIMEOUT_S)
-            for i, server in enumerate((trickling, trickling, talking, talking))
+            for i, (smtp_url, pop3_url) in enumerate(servers)
         ]
+        held_past = stuck[4:]
         created = time.monotonic()
         healthy = emulator.create(
             smtp_hostname=smtp, pop3_hostname=mail_servers.pop3s, email=mail_user.email,
@@ -64,7 +80,8 @@ def test_stuck_mail_servers_neither_starve_other_monitors_nor_hold_up_sigterm(
             enabled=False,
         )
 
-        # Runs start within a tick (0.1 s) of the create; the deadline is the timeout.
+        # Runs start within a tick (0.1 s) of the create; the trips end at their timeout (the
+        # probe's deadline), the held runs' clean-up after it.
         reported: dict[str, float] = {}
         for _ in range(200):
             for monitor_id in stuck:
@@ -76,7 +93,7 @@ def test_stuck_mail_servers_neither_starve_other_monitors_nor_hold_up_sigterm(
         assert sorted(reported) == sorted(stuck), f"reported as timeouts: {reported}"
         assert max(reported.values()) < TIMEOUT_S + 2.5, reported
 
-        # The healthy monitor is run, and run again, while the stuck runs are still alive.
+        # The healthy monitor is run, and run again, while the held runs are still alive.
         def green_after(earlier: str) -> str | None:
             status = emulator.last_status(healthy)
             ok = status is not None and status["code"] == "0" and status["time"] > earlier
@@ -89,14 +106,23 @@ def test_stuck_mail_servers_neither_starve_other_monitors_nor_hold_up_sigterm(
         for monitor_id in stuck:
             status = emulator.last_status(monitor_id)
             assert status is not None and status["code"] == "2" and status["code_origin"] == "alertsite"
-            assert status["description"].startswith(
-                f"Timeout: the trip did not end within its timeout of {TIMEOUT_S} s")
+            # The probe's own words, for the runs held past their deadline too: the trip had
+            # timed out in the SMTP server's answer to the message before the clean-up began.
+            assert status["description"].startswith("Timeout: "), status
+            assert "the emulator gave up on it" not in status["description"], status
+            if monitor_id in held_past:
+                assert status["failed_step"] == "smtp.data", status
             row = emulator.site_status(monitor_id)
             assert row["last_status"] == "2" and row["last_status_desc"].startswith("Timeout")
-            assert listed_status(emulator, monitor_id) == "2 Timeout"
-        # Several intervals (1 s each) later, still one connection per stuck monitor: none is
-        # run again while its previous run is stuck.
-        assert trickling.connections == 2 and talking.connections == 2
+            # "2 Timeout", or with the step the probe's timeout was in ("2 Timeout at pop3.banner").
+            listed = listed_status(emulator, monitor_id)
+            assert listed.startswith("2 Timeout"), listed
+        # Several intervals (1 s each) later, one message and two POP3 sessions (the first look,
+        # the clean-up) per monitor held past its deadline: none is run again while stuck.
+        assert held.messages == 2 and held.pop3.connections == 4, (held.messages, held.pop3.connections)
+        # The runs the probe ended at their timeout are over: those monitors are run again.
+        wait_for("a stuck monitor run again",
+                 lambda: (trickling.connections > 2 and talking.connections > 2) or None, timeout=10)
 
         # Never run: no status anywhere, not "0 OK".
         assert emulator.last_status(never) is None
@@ -104,22 +130,21 @@ def test_stuck_mail_servers_neither_starve_other_monitors_nor_hold_up_sigterm(
         assert row["last_status"] is None and row["last_status_desc"] is None
         assert row["dt_last_status"] is None
         assert listed_status(emulator, never) == "no status yet"
-    # SIGTERM with four runs stuck in reads and the healthy one running.
+    # SIGTERM with two runs held in their clean-up, others in reads, and the healthy one running.
     assert emulator.stopped_in is not None and emulator.stopped_in < 2.5, emulator.stopped_in
     assert "stopped" in emulator.stderr
-    for secret in (mail_user.password, "Never-Run-Pw-1", *(f"Stuck-Pw-{i}" for i in range(4))):
+    for secret in (mail_user.password, "Never-Run-Pw-1", *(f"Stuck-Pw-{i}" for i in range(6))):
         assert secret not in emulator.stderr
 
 
-def test_abandoned_runs_are_bounded_and_free_their_thread_when_they_end(
-    stuck_servers: tuple[StuckServer, StuckServer],
-) -> None:
-    trickling, _ = stuck_servers
+def test_abandoned_runs_are_bounded_and_free_their_thread_when_they_end(held: HeldCleanup) -> None:
+    # Each run: its trip (1 s, the SMTP server never confirms), then a clean-up held up to
+    # 15 s: abandoned at its deadline (2 s).
     store = Store()
     ids = [store.seed_monitor({
-        "name": f"stuck {i}", "smtp_hostname": "smtp://127.0.0.1:1", "pop3_hostname": trickling.url,
+        "name": f"stuck {i}", "smtp_hostname": held.smtp_url, "pop3_hostname": held.pop3_url,
         "email": f"stuck{i}@mail.test", "email_username": f"stuck{i}", "email_password": f"Stuck-Pw-{i}",
-        "interval": 5, "timeout": TIMEOUT_S,
+        "interval": 5, "timeout": 1,
     }) for i in range(3)]
     lines: list[str] = []
     runner = MonitorRunner(store, time_scale=300, max_threads=1, max_abandoned=1, log=lines.append).start()
@@ -130,12 +155,12 @@ def test_abandoned_runs_are_bounded_and_free_their_thread_when_they_end(
         wait_for("two timeouts", lambda: True if codes()[:2] == ["2", "2"] else None, timeout=10, every=0.1)
         time.sleep(1.5)  # several intervals: the third monitor waits for a thread
         assert codes() == ["2", "2", None]
-        assert runner.snapshot()["abandoned"] == ids[:2] and trickling.connections == 2
+        assert runner.snapshot()["abandoned"] == ids[:2] and held.messages == 2
         assert any("due monitors wait for one to end" in line for line in lines)
 
-        trickling.stop()  # the stuck reads end: their threads are free again
+        held.stop()  # the held clean-ups end: their threads are free again
         wait_for("the third monitor's run", lambda: codes()[2], timeout=10, every=0.1)
-        assert sum("its outcome is dropped" in line for line in lines) == 2
+        assert sum("its clean-up's result is dropped" in line for line in lines) == 2, lines
     finally:
         stopping = time.monotonic()
         runner.stop()

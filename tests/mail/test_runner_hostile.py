@@ -1,7 +1,9 @@
 """The emulator's monitor runner against what a hostile account holds or a hostile mail
 server does: server URLs with a login in them, more stuck monitors than the runner has
 threads, and edits or deletes while a run is stuck or in flight. The runner runs on a real
-:class:`Store` against real loopback servers (:mod:`.stuck_servers`)."""
+:class:`Store` against real loopback servers (:mod:`.stuck_servers`). The probe ends a trip at
+its timeout whatever a server does; what holds a run past its deadline is the clean-up after
+a failed trip (its own budget of 15 s): :class:`.stuck_servers.HeldCleanup`."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from alertsite_pulumi.emulator.runner import MonitorRunner
 from alertsite_pulumi.emulator.store import Store
 
 from .emulator_process import wait_for
-from .stuck_servers import StuckServer, silent, trickle, trickling_for
+from .stuck_servers import HeldCleanup, StuckServer, silent, trickle
 
 
 @pytest.fixture
@@ -75,6 +77,19 @@ def trickling() -> Iterator[StuckServer]:
         server.stop()
 
 
+@pytest.fixture
+def held() -> Iterator[HeldCleanup]:
+    servers = HeldCleanup().start()
+    try:
+        yield servers
+    finally:
+        servers.stop()
+
+
+def _held_monitor(servers: HeldCleanup, index: int, **fields: Any) -> dict[str, Any]:
+    return _monitor(servers.pop3_url, index, smtp_hostname=servers.smtp_url, **fields)
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -82,11 +97,12 @@ def _closed_port() -> int:
 
 
 def test_more_stuck_monitors_than_threads_never_keep_a_healthy_monitor_from_running(
-    store: Store, trickling: StuckServer
+    store: Store, held: HeldCleanup
 ) -> None:
-    # 20 monitors whose POP3 server trickles a byte every 2 s (each run stuck for good),
-    # created before a monitor whose runs end at once (connection refused: status 1).
-    stuck = [store.seed_monitor(_monitor(trickling.url, i)) for i in range(20)]
+    # 20 monitors whose SMTP server never confirms the message and whose POP3 server holds the
+    # clean-up (each run alive for its timeout of 3 s plus the clean-up's 15 s), created before
+    # a monitor whose runs end at once (connection refused: status 1).
+    stuck = [store.seed_monitor(_held_monitor(held, i)) for i in range(20)]
     healthy = store.seed_monitor(_monitor(f"pop3://127.0.0.1:{_closed_port()}", 99, timeout=10))
     runner = MonitorRunner(store, time_scale=300, log=lambda _: None).start()  # 16 runs in flight
     try:
@@ -97,8 +113,10 @@ def test_more_stuck_monitors_than_threads_never_keep_a_healthy_monitor_from_runn
             return all((_status(store, i) or {}).get("code") == "2" for i in stuck) or None
 
         wait_for("every stuck monitor reported as a timeout", timed_out, timeout=15, every=0.1)
-        assert runner.snapshot()["abandoned"] == sorted(stuck)
-        # Every interval (1 s), while the 20 runs stay stuck.
+        # Recorded when the trip timed out; abandoned a second later, still in its clean-up.
+        wait_for("every stuck run abandoned", lambda: runner.snapshot()["abandoned"] == sorted(stuck) or None,
+                 timeout=5, every=0.05)
+        # Every interval (1 s), while the 20 runs stay stuck in their clean-up.
         times = {first["time"]}
         for _ in range(60):
             times.add((_status(store, healthy) or {})["time"])
@@ -106,8 +124,10 @@ def test_more_stuck_monitors_than_threads_never_keep_a_healthy_monitor_from_runn
                 break
             time.sleep(0.1)
         assert len(times) >= 3, times
-        assert trickling.connections == 20
-        # One thread per stuck monitor, no more: none is run again while stuck.
+        # One message and two POP3 sessions (the first look, the clean-up) per stuck monitor:
+        # none is run again while stuck.
+        assert held.messages == 20 and held.pop3.connections == 40, (held.messages, held.pop3.connections)
+        # One thread per stuck monitor, no more.
         runs = [t for t in threading.enumerate() if t.name.startswith("monitor-run-")]
         assert len(runs) <= 21, len(runs)
     finally:
@@ -115,25 +135,60 @@ def test_more_stuck_monitors_than_threads_never_keep_a_healthy_monitor_from_runn
 
 
 def test_an_edited_stuck_monitor_runs_at_once_with_its_new_servers(
-    store: Store, trickling: StuckServer
+    store: Store, held: HeldCleanup
 ) -> None:
-    monitor_id = store.seed_monitor(_monitor(trickling.url, 1))
+    monitor_id = store.seed_monitor(_held_monitor(held, 1))
     runner = MonitorRunner(store, time_scale=300, log=lambda _: None).start()
     try:
         def code_is(code: str) -> bool | None:
             return (_status(store, monitor_id) or {}).get("code") == code or None
 
-        wait_for("the stuck run's timeout", lambda: code_is("2"), timeout=10, every=0.05)
+        wait_for("the stuck run abandoned", lambda: runner.snapshot()["abandoned"] == [monitor_id] or None,
+                 timeout=10, every=0.05)
+        assert code_is("2")
         store.update_monitor(monitor_id, {"pop3_hostname": f"pop3://127.0.0.1:{_closed_port()}"})
-        # Before the fix it waited for the abandoned run (stuck for good here) to end.
+        # Before the fix it waited for the abandoned run (held in its clean-up) to end.
         fixed = wait_for("a run with the new server", lambda: code_is("1"), timeout=5, every=0.05)
-        assert fixed and runner.snapshot()["abandoned"] == [monitor_id] and trickling.connections == 1
-        trickling.stop()  # the abandoned run ends: its outcome is still dropped
+        assert fixed and runner.snapshot()["abandoned"] == [monitor_id] and held.messages == 1
+        held.stop()  # the abandoned run's clean-up ends: its outcome is still dropped
         wait_for("the abandoned run's end", lambda: not runner.snapshot()["abandoned"] or None, timeout=10)
         status = _status(store, monitor_id)
         assert status is not None and status["code"] == "1"
     finally:
         runner.stop()
+
+
+def test_a_run_held_in_its_clean_up_past_its_deadline_keeps_its_trips_own_outcome(store: Store) -> None:
+    # The SMTP server refuses the message once it has it (451: the trip fails at once, code
+    # 9103), and the POP3 server holds the clean-up that follows past the deadline (4 s). The
+    # refusal is what the trip found: it is recorded when the trip ends, and the runner's
+    # timeout at the deadline does not replace it (before the fix the status was "2 Timeout:
+    # ... (the emulator gave up on it)", recorded at the deadline).
+    servers = HeldCleanup(refuse=True).start()
+    monitor_id = store.seed_monitor(_held_monitor(servers, 1, timeout=3))
+    lines: list[str] = []
+    # Time scale 30: the next regular run (10 s) is after the abandoned run's end.
+    runner = MonitorRunner(store, time_scale=30, log=lines.append).start()
+    started = time.monotonic()
+    try:
+        status = wait_for("the run's status", lambda: _status(store, monitor_id), timeout=10, every=0.05)
+        recorded_after = time.monotonic() - started
+        assert status["code"] == "9103" and status["failed_step"] == "smtp.data", status
+        assert status["description"].startswith("SMTP server refused the message: "), status
+        assert "451 4.3.0 try again later" in status["description"], status
+        assert recorded_after < 3, recorded_after  # when the trip ended, not at the deadline
+        wait_for("the run abandoned in its clean-up",
+                 lambda: runner.snapshot()["abandoned"] == [monitor_id] or None, timeout=10, every=0.05)
+        assert servers.messages == 1 and servers.held == 1  # refused, then held in the clean-up
+        assert _status(store, monitor_id) == status  # the deadline changed nothing
+        assert not any("gave up on it" in line for line in lines), lines
+        servers.stop()  # the clean-up ends: its late result is dropped
+        wait_for("the abandoned run's end", lambda: not runner.snapshot()["abandoned"] or None, timeout=10)
+        assert any("its clean-up's result is dropped" in line for line in lines), lines
+        assert _status(store, monitor_id) == status
+    finally:
+        runner.stop()
+        servers.stop()
 
 
 def test_a_run_that_ends_after_its_monitor_was_edited_or_deleted_leaves_no_status(store: Store) -> None:
@@ -161,11 +216,11 @@ def test_a_run_that_ends_after_its_monitor_was_edited_or_deleted_leaves_no_statu
 
 
 def test_monitors_that_hang_past_every_deadline_leave_threads_for_the_others(store: Store) -> None:
-    # Each connection is held 2.6 s, past the deadline (timeout 1 s + 1 s), then let go: the
-    # hung monitors are due again as soon as their thread ends, every time.
-    server = StuckServer(trickling_for(2.6)).start()
+    # Each run lasts its trip (1 s) and a clean-up held 2 s: past the deadline (timeout 1 s +
+    # 1 s), then let go: the hung monitors are due again as soon as their thread ends, every time.
+    server = HeldCleanup(hold_s=2.0).start()
     for index in range(2):
-        store.seed_monitor(_monitor(server.url, index, timeout=1))
+        store.seed_monitor(_held_monitor(server, index, timeout=1))
     healthy = store.seed_monitor(_monitor(f"pop3://127.0.0.1:{_closed_port()}", 9, timeout=10))
     healthy_runs: list[float] = []
 
@@ -187,7 +242,7 @@ def test_monitors_that_hang_past_every_deadline_leave_threads_for_the_others(sto
         gaps = [round(b - a, 2) for a, b in itertools.pairwise(runs)]
         # One slow gap is allowed for a loaded machine; before the fix every gap was 2 s or more.
         assert sum(gap < 1.6 for gap in gaps) >= 4, gaps
-        assert server.connections > 2  # the hung monitors were run again meanwhile
+        assert server.messages > 2  # the hung monitors were run again meanwhile
     finally:
         runner.stop()
         server.stop()
