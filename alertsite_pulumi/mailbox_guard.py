@@ -232,9 +232,7 @@ class MailboxGuard:
             account.loaded = True
             rival = next((w for w in account.watchers.get(key, ())
                           if w.this_run and w.monitor_id != str(monitor_id)), None)
-        holders = [(str(m["id"]), str(m.get("name") or "")) for m in monitors
-                   if m.get("id") is not None and str(m["id"]) != str(monitor_id)
-                   and mailbox_key(str(m.get("email") or "")) == key]
+        holders = _others_on(monitors, key, str(monitor_id))
         if rival is not None and not holders:
             holders = [(rival.monitor_id or "not made yet", rival.name)]
         if holders:
@@ -261,9 +259,7 @@ class MailboxGuard:
         monitors = client.list_monitors(select=LOOK_FIELDS)
         with self._lock:
             account.relist(monitors)
-        others = [(str(m["id"]), str(m.get("name") or "")) for m in monitors
-                  if m.get("id") is not None and str(m["id"]) != str(monitor_id)
-                  and mailbox_key(str(m.get("email") or "")) == key]
+        others = _others_on(monitors, key, str(monitor_id))
         if others:
             raise MailboxInUseError(_lost_move(name, str(monitor_id), email, others))
 
@@ -324,6 +320,13 @@ class MailboxGuard:
     def _release(self, account: _Account, key: str, claim: Watcher) -> None:
         with self._lock:
             account.remove(key, claim)
+
+
+def _others_on(monitors: Iterable[Mapping[str, Any]], key: str, monitor_id: str) -> list[tuple[str, str]]:
+    """The listed monitors other than ``monitor_id`` that watch mailbox ``key``, as (id, name)."""
+    return [(str(m["id"]), str(m.get("name") or "")) for m in monitors
+            if m.get("id") is not None and str(m["id"]) != monitor_id
+            and mailbox_key(str(m.get("email") or "")) == key]
 
 
 def made_before(one: str, other: str) -> bool:
