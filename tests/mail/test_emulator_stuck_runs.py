@@ -160,6 +160,10 @@ def test_abandoned_runs_are_bounded_and_free_their_thread_when_they_end(held: He
 
         held.stop()  # the held clean-ups end: their threads are free again
         wait_for("the third monitor's run", lambda: codes()[2], timeout=10, every=0.1)
+        # Both held runs end together; the second may log its dropped result a moment later.
+        wait_for("both late results dropped",
+                 lambda: sum("its clean-up's result is dropped" in line for line in lines) >= 2 or None,
+                 timeout=10, every=0.1)
         assert sum("its clean-up's result is dropped" in line for line in lines) == 2, lines
     finally:
         stopping = time.monotonic()
