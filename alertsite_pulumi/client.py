@@ -35,6 +35,7 @@ from .transport import (
     failure_from_response,
     read_json,
 )
+from .version import __version__
 
 log = logging.getLogger("alertsite_pulumi.client")
 
@@ -77,7 +78,7 @@ class AlertSiteClient:
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self.session.headers.update({"Accept": "application/json",
-                                     "User-Agent": "alertsite-pulumi/0.1"})
+                                     "User-Agent": f"alertsite-pulumi/{__version__}"})
         self.throttle = Throttle(settings.max_requests_per_second, clock=self.retry.clock,
                                  sleep=self.retry.sleep)
         self._creates = SafeCreate(

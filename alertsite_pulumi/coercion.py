@@ -11,8 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from .fields import EXTRA_FIELDS, FIELDS, SECRET_FIELDS
-from .rules import SECRET_MASK
+from .fields import EXTRA_FIELDS, FIELDS
 from .validators import is_int, is_unknown
 
 
@@ -168,7 +167,3 @@ def field_equal(name: str, stored: Any, wanted: Any) -> bool:
         return loosely_equal(stored, wanted)
     return bool(stored == wanted)
 
-
-def mask_secrets(body: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy safe to print: secret fields replaced by a mask."""
-    return {k: (SECRET_MASK if k in SECRET_FIELDS and v is not None else v) for k, v in body.items()}

@@ -16,7 +16,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
-from .rules import SECRET_MASK
+from .tokens import SECRET_MASK
 
 DEFAULT_BASE_URL: Final = "https://api.alertsite.com/api/v3"
 #: Calls the native plugin serves at once by default, and at most (the dynamic host has 4 workers).
@@ -137,24 +137,35 @@ class Setting:
     parse: Callable[[Setting, Any], Any] = _keep
     #: Whether an empty text counts as not set (so the next source or the default applies).
     empty_is_unset: bool = True
+    #: What the setting means, for the plugin's schema and the docs (its default is added there,
+    #: from ``Settings``).
+    doc: str = ""
 
 
 # Values are parsed in this order: of several bad ones, the first here is the one reported.
 SETTINGS: Final = (
-    Setting("base_url", "alertsite:baseUrl", "ALERTSITE_BASE_URL", parse=_url, empty_is_unset=False),
-    Setting("username", "alertsite:username", "ALERTSITE_USERNAME", parse=_line),
-    Setting("password", "alertsite:password", "ALERTSITE_PASSWORD", secret=True),
-    Setting("access_token", "alertsite:accessToken", "ALERTSITE_ACCESS_TOKEN", secret=True),
+    Setting("base_url", "alertsite:baseUrl", "ALERTSITE_BASE_URL", parse=_url, empty_is_unset=False,
+            doc="API root; plain http:// only for loopback hosts."),
+    Setting("username", "alertsite:username", "ALERTSITE_USERNAME", parse=_line,
+            doc="AlertSite login email."),
+    Setting("password", "alertsite:password", "ALERTSITE_PASSWORD", secret=True,
+            doc="AlertSite login password."),
+    Setting("access_token", "alertsite:accessToken", "ALERTSITE_ACCESS_TOKEN", secret=True,
+            doc="A ready access token instead of username and password."),
     Setting("request_timeout", "alertsite:requestTimeout", "ALERTSITE_REQUEST_TIMEOUT",
-            parse=_seconds_per_request),
-    Setting("retry_budget", "alertsite:retryBudget", "ALERTSITE_RETRY_BUDGET", parse=_seconds),
-    Setting("max_retries", "alertsite:maxRetries", "ALERTSITE_MAX_RETRIES", parse=_count),
+            parse=_seconds_per_request, doc="Seconds per request."),
+    Setting("retry_budget", "alertsite:retryBudget", "ALERTSITE_RETRY_BUDGET", parse=_seconds,
+            doc="Seconds all retries of one call may take."),
+    Setting("max_retries", "alertsite:maxRetries", "ALERTSITE_MAX_RETRIES", parse=_count,
+            doc="Retries of a transient failure."),
     Setting("max_requests_per_second", "alertsite:maxRequestsPerSecond",
-            "ALERTSITE_MAX_REQUESTS_PER_SECOND", parse=_rate),
+            "ALERTSITE_MAX_REQUESTS_PER_SECOND", parse=_rate,
+            doc="Client-side throttle per provider process (none: no limit)."),
     Setting("allow_shared_mailbox", "alertsite:allowSharedMailbox", "ALERTSITE_ALLOW_SHARED_MAILBOX",
-            parse=_boolean),
+            parse=_boolean,
+            doc="Create a monitor even when another round-trip monitor watches the same mailbox."),
     Setting("max_concurrency", "alertsite:maxConcurrency", "ALERTSITE_MAX_CONCURRENCY",
-            parse=_concurrency),
+            parse=_concurrency, doc="API calls the plugin serves at once."),
 )
 _SECRET_ATTRS: Final = frozenset(s.attr for s in SETTINGS if s.secret)
 

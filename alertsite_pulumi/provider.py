@@ -56,7 +56,6 @@ log = logging.getLogger("alertsite_pulumi.provider")
 #: Read-only values AlertSite computes that are kept as outputs. Volatile ones (last status)
 #: are left out so that a refresh right after an update finds nothing to report.
 COMPUTED_OUTPUTS: Final = ("monitor_id", "monitor_type", "access_type")
-_PROVIDER_KEY: Final = "__provider"
 #: Which account a monitor belongs to, as far as the provider can tell: the API root and the
 #: login that made (or last updated or read) it. Kept in the state (inputs and outputs) so that
 #: a resource moved to another account is a replacement, not a silent re-point; never a secret.

@@ -57,15 +57,14 @@ from .provider import outputs
 from .safe_create import CREATE_MATCH_KEYS as MATCH_KEYS
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE as DYNAMIC_TYPE
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPES as MONITOR_TYPES
+from .tokens import PROVIDER_KEY, SECRET_MASK, UNKNOWN_SENTINEL
 
 ADOPT: Final = "adopt"
-DELETE: Final = "delete"
 #: Where a missing resource was learned from.
 PENDING: Final = "pending"
 PROGRAM: Final = "program"
 #: How `pulumi preview --json` shows a secret, and a value not known before the update.
-_HIDDEN: Final = ("[secret]", "04da6b54-80e4-46f7-96ec-b56ff0331ba9")
-_PROVIDER_KEY: Final = "__provider"
+_HIDDEN: Final = (SECRET_MASK, UNKNOWN_SENTINEL)
 
 
 class RecoveryError(AlertSiteError):
@@ -251,13 +250,13 @@ def adopted_resource(create: PendingCreate, monitor: Mapping[str, Any]) -> dict[
     """The missing resource with the monitor's id, and outputs as a create would store them."""
     resource = dict(create.resource)
     inputs = create.inputs
-    user_inputs = {k: v for k, v in inputs.items() if k != _PROVIDER_KEY}
+    user_inputs = {k: v for k, v in inputs.items() if k != PROVIDER_KEY}
     resource["id"] = str(monitor["id"])
     resource["outputs"] = outputs(monitor, user_inputs)
     if resource.get("type") == DYNAMIC_TYPE:
         # read() and diff() see outputs only: they need every field, and the provider's pickled
         # self (__provider) as the engine stores it after a create.
-        resource["outputs"][_PROVIDER_KEY] = inputs.get(_PROVIDER_KEY)
+        resource["outputs"][PROVIDER_KEY] = inputs.get(PROVIDER_KEY)
     return resource
 
 
@@ -350,7 +349,6 @@ def stack_config(cwd: Path, stack: str) -> dict[str, Any]:
 
 __all__ = [
     "ADOPT",
-    "DELETE",
     "MATCH_KEYS",
     "PENDING",
     "PROGRAM",

@@ -25,7 +25,6 @@ DEFAULT_PORTS: Final = {"smtp": 25, "smtps": 465, "pop3": 110, "pop3s": 995}
 ACCOUNT_DEFAULT_INTERVAL: Final = 15
 ACCOUNT_DEFAULT_TIMEOUT: Final = 300
 
-SECRET_MASK: Final = "[secret]"  # noqa: S105 - a mask, not a password
 
 #: Fields AlertSite computes. It ignores them in a create or update, so setting one through
 #: extra_fields would leave a difference that no `pulumi up` can clear.

@@ -1,4 +1,4 @@
-"""Names shared across layers: type tokens and stack-config keys.
+"""Names shared across layers: type tokens, stack-config keys, and the engine's marks.
 
 This module imports nothing (no pulumi, no client), so that ``recover``, the policy pack
 and the CLI can name resources and config keys without pulling in the provider.
@@ -14,7 +14,6 @@ EMAIL_ROUND_TRIP_MONITOR_TYPE: Final = "pulumi-python:dynamic/alertsite:EmailRou
 #: The Pulumi package of the native plugin (pulumi-resource-alertsite) and its type tokens.
 NATIVE_PACKAGE: Final = "alertsite"
 NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE: Final = "alertsite:index:EmailRoundTripMonitor"
-NATIVE_PROVIDER_TYPE: Final = "pulumi:providers:alertsite"
 #: Both type tokens of a round-trip monitor: the dynamic resource's and the native plugin's.
 EMAIL_ROUND_TRIP_MONITOR_TYPES: Final = (EMAIL_ROUND_TRIP_MONITOR_TYPE, NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE)
 
@@ -25,3 +24,11 @@ MONITORS_KEY: Final = "monitors"
 """The list of monitors."""
 PASSWORDS_KEY: Final = "mailboxPasswords"
 """The secret map of resource name -> mailbox password."""
+
+#: How a secret is shown wherever a value must be shown (reprs, logs, previews, control answers).
+SECRET_MASK: Final = "[secret]"  # noqa: S105 - a mask, not a password
+#: The engine's encoding of a value not known before the update (on the wire, and in
+#: `pulumi preview --json`).
+UNKNOWN_SENTINEL: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+#: The key under which a dynamic resource's state holds its pickled provider.
+PROVIDER_KEY: Final = "__provider"

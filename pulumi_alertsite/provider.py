@@ -34,9 +34,9 @@ class ProviderArgs:
 
         :param pulumi.Input[_builtins.str] access_token: A ready access token instead of username and password. Stack config `alertsite:accessToken`, environment `ALERTSITE_ACCESS_TOKEN`.
         :param pulumi.Input[_builtins.bool] allow_shared_mailbox: Create a monitor even when another round-trip monitor watches the same mailbox (default false). Stack config `alertsite:allowSharedMailbox`, environment `ALERTSITE_ALLOW_SHARED_MAILBOX`.
-        :param pulumi.Input[_builtins.str] base_url: API root (default https://api.alertsite.com/api/v3); plain http:// only for loopback hosts. Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
+        :param pulumi.Input[_builtins.str] base_url: API root; plain http:// only for loopback hosts (default https://api.alertsite.com/api/v3). Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
         :param pulumi.Input[_builtins.int] max_concurrency: API calls the plugin serves at once (default 32). Stack config `alertsite:maxConcurrency`, environment `ALERTSITE_MAX_CONCURRENCY`.
-        :param pulumi.Input[_builtins.float] max_requests_per_second: Client-side throttle per provider process (default: none). Stack config `alertsite:maxRequestsPerSecond`, environment `ALERTSITE_MAX_REQUESTS_PER_SECOND`.
+        :param pulumi.Input[_builtins.float] max_requests_per_second: Client-side throttle per provider process (none: no limit). Stack config `alertsite:maxRequestsPerSecond`, environment `ALERTSITE_MAX_REQUESTS_PER_SECOND`.
         :param pulumi.Input[_builtins.int] max_retries: Retries of a transient failure (default 6). Stack config `alertsite:maxRetries`, environment `ALERTSITE_MAX_RETRIES`.
         :param pulumi.Input[_builtins.str] password: AlertSite login password. Stack config `alertsite:password`, environment `ALERTSITE_PASSWORD`.
         :param pulumi.Input[_builtins.float] request_timeout: Seconds per request (default 30). Stack config `alertsite:requestTimeout`, environment `ALERTSITE_REQUEST_TIMEOUT`.
@@ -92,7 +92,7 @@ class ProviderArgs:
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        API root (default https://api.alertsite.com/api/v3); plain http:// only for loopback hosts. Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
+        API root; plain http:// only for loopback hosts (default https://api.alertsite.com/api/v3). Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
         """
         return pulumi.get(self, "base_url")
 
@@ -116,7 +116,7 @@ class ProviderArgs:
     @pulumi.getter(name="maxRequestsPerSecond")
     def max_requests_per_second(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
-        Client-side throttle per provider process (default: none). Stack config `alertsite:maxRequestsPerSecond`, environment `ALERTSITE_MAX_REQUESTS_PER_SECOND`.
+        Client-side throttle per provider process (none: no limit). Stack config `alertsite:maxRequestsPerSecond`, environment `ALERTSITE_MAX_REQUESTS_PER_SECOND`.
         """
         return pulumi.get(self, "max_requests_per_second")
 
@@ -209,9 +209,9 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] access_token: A ready access token instead of username and password. Stack config `alertsite:accessToken`, environment `ALERTSITE_ACCESS_TOKEN`.
         :param pulumi.Input[_builtins.bool] allow_shared_mailbox: Create a monitor even when another round-trip monitor watches the same mailbox (default false). Stack config `alertsite:allowSharedMailbox`, environment `ALERTSITE_ALLOW_SHARED_MAILBOX`.
-        :param pulumi.Input[_builtins.str] base_url: API root (default https://api.alertsite.com/api/v3); plain http:// only for loopback hosts. Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
+        :param pulumi.Input[_builtins.str] base_url: API root; plain http:// only for loopback hosts (default https://api.alertsite.com/api/v3). Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
         :param pulumi.Input[_builtins.int] max_concurrency: API calls the plugin serves at once (default 32). Stack config `alertsite:maxConcurrency`, environment `ALERTSITE_MAX_CONCURRENCY`.
-        :param pulumi.Input[_builtins.float] max_requests_per_second: Client-side throttle per provider process (default: none). Stack config `alertsite:maxRequestsPerSecond`, environment `ALERTSITE_MAX_REQUESTS_PER_SECOND`.
+        :param pulumi.Input[_builtins.float] max_requests_per_second: Client-side throttle per provider process (none: no limit). Stack config `alertsite:maxRequestsPerSecond`, environment `ALERTSITE_MAX_REQUESTS_PER_SECOND`.
         :param pulumi.Input[_builtins.int] max_retries: Retries of a transient failure (default 6). Stack config `alertsite:maxRetries`, environment `ALERTSITE_MAX_RETRIES`.
         :param pulumi.Input[_builtins.str] password: AlertSite login password. Stack config `alertsite:password`, environment `ALERTSITE_PASSWORD`.
         :param pulumi.Input[_builtins.float] request_timeout: Seconds per request (default 30). Stack config `alertsite:requestTimeout`, environment `ALERTSITE_REQUEST_TIMEOUT`.
@@ -281,7 +281,7 @@ class Provider(pulumi.ProviderResource):
     @pulumi.getter(name="baseUrl")
     def base_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        API root (default https://api.alertsite.com/api/v3); plain http:// only for loopback hosts. Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
+        API root; plain http:// only for loopback hosts (default https://api.alertsite.com/api/v3). Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
         """
         return pulumi.get(self, "base_url")
 

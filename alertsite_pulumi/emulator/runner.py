@@ -60,6 +60,7 @@ from ..mail import (
     run_trip,
     tls_context,
 )
+from ..tokens import SECRET_MASK
 from .model import ApiError, JsonObject, as_int
 from .store import Store
 
@@ -111,7 +112,7 @@ def _without_secrets(text: str, record: JsonObject) -> str:
             text = text.replace(url, redact_url_userinfo(url))
     password = record.get("email_password")
     if isinstance(password, str) and password:
-        text = text.replace(password, "[secret]")
+        text = text.replace(password, SECRET_MASK)
     return text
 
 

@@ -14,6 +14,7 @@ import socket
 import ssl
 from dataclasses import dataclass, field
 
+from ..tokens import SECRET_MASK
 from .message import LEFTOVER_AGE_S, probe_header
 from .net import (
     MAX_ANSWER_BYTES,
@@ -71,7 +72,7 @@ class _PreconnectedPOP3(poplib.POP3):
     def mask(self, text: bytes) -> bytes:
         """A server's text with the password masked, before any of it is cut to length (a cut
         could keep half of a repeated password, which no later replace would find)."""
-        return text.replace(self._password, b"[secret]")
+        return text.replace(self._password, SECRET_MASK.encode())
 
     def _getresp(self) -> bytes:
         # Only the texts that are shown are masked (an -ERR, the greeting, QUIT's answer), never
@@ -169,7 +170,7 @@ class Pop3Session:
                     ) from None
         except TripFailure as failure:
             # The server's answer is not ours to trust: keep the password out of it regardless.
-            failure.cause = failure.cause.replace(self.mailbox.password.reveal(), "[secret]")
+            failure.cause = failure.cause.replace(self.mailbox.password.reveal(), SECRET_MASK)
             failure.args = (failure.cause,)
             raise
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..tokens import SECRET_MASK
 from .message import LEFTOVER_AGE_S, build_message
 from .net import Deadline, Recorder
 from .pop3 import MAX_SCAN, Pop3Session, Seen, leftovers
@@ -252,7 +253,7 @@ class _Trip:
     def _redact(self, text: str) -> str:
         """A text as it may be shown: without the password, and with a server's control characters
         escaped (an answer's ESC sequences or bidi overrides would drive the terminal)."""
-        return _printable(text.replace(self.mailbox.password.reveal(), "[secret]"))
+        return _printable(text.replace(self.mailbox.password.reveal(), SECRET_MASK))
 
     def _redact_step(self, step: Step) -> Step:
         return Step(step.name, step.ok, step.ms, self._redact(step.detail))

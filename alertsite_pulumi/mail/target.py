@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..rules import DEFAULT_PORTS
+from ..tokens import SECRET_MASK
 from ..validators import parse_mail_url, redact_url_userinfo, validate_email
 
 Kind = Literal["smtp", "pop3"]
@@ -37,12 +38,12 @@ class Secret:
         return self._value
 
     def __repr__(self) -> str:
-        return "[secret]"
+        return SECRET_MASK
 
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        return "[secret]"
+        return SECRET_MASK
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Secret) and other._value == self._value

@@ -7,11 +7,12 @@ read both resources alike. Provider settings keep the stack-config names (``base
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from functools import cache
 from typing import Any, Final
 
-from ..config import DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, SETTINGS
+from ..config import SETTINGS, Settings
 from ..fields import ADOPT_BY_NAME, ADOPT_MONITOR_ID, EXTRA_FIELDS, FIELDS, REQUIRED_FIELDS
 from ..tokens import NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE, NATIVE_PACKAGE
 from ..version import __version__
@@ -47,24 +48,27 @@ _COMPUTED_PROPERTIES: Final[dict[str, dict[str, Any]]] = {
     "access_type": {"type": "string", "description": "AlertSite's access type of the monitor."},
 }
 
-#: What each provider setting means, for the schema's descriptions.
-_SETTING_DOCS: Final = {
-    "base_url": f"API root (default {DEFAULT_BASE_URL}); plain http:// only for loopback hosts.",
-    "username": "AlertSite login email.",
-    "password": "AlertSite login password.",
-    "access_token": "A ready access token instead of username and password.",
-    "request_timeout": "Seconds per request (default 30).",
-    "retry_budget": "Seconds all retries of one call may take (default 120).",
-    "max_retries": "Retries of a transient failure (default 6).",
-    "max_requests_per_second": "Client-side throttle per provider process (default: none).",
-    "max_concurrency": f"API calls the plugin serves at once (default {DEFAULT_MAX_CONCURRENCY}).",
-    "allow_shared_mailbox": "Create a monitor even when another round-trip monitor watches the same "
-                            "mailbox (default false).",
-}
-_SETTING_TYPES: Final = {
-    "request_timeout": "number", "retry_budget": "number", "max_retries": "integer",
-    "max_requests_per_second": "number", "max_concurrency": "integer", "allow_shared_mailbox": "boolean",
-}
+#: The schema type of each Settings attribute type (their annotations, as text).
+_SETTING_TYPES: Final = {"str": "string", "float": "number", "int": "integer", "bool": "boolean"}
+
+
+def _setting_default(attr: str) -> Any:
+    return next(f.default for f in dataclasses.fields(Settings) if f.name == attr)
+
+
+def _setting_type(attr: str) -> str:
+    annotation = str(next(f.type for f in dataclasses.fields(Settings) if f.name == attr))
+    return _SETTING_TYPES[annotation.split("|")[0].strip()]
+
+
+def _default_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return f" (default {str(value).lower()})"
+    if isinstance(value, float):
+        return f" (default {value:g})"
+    return f" (default {value})"
 
 
 def package_version() -> str:
@@ -91,9 +95,9 @@ def _settings_properties() -> dict[str, dict[str, Any]]:
     props: dict[str, dict[str, Any]] = {}
     for setting in SETTINGS:
         prop: dict[str, Any] = {
-            "type": _SETTING_TYPES.get(setting.attr, "string"),
-            "description": f"{_SETTING_DOCS[setting.attr]} Stack config `{setting.config_key}`, "
-                           f"environment `{setting.env}`.",
+            "type": _setting_type(setting.attr),
+            "description": f"{setting.doc.removesuffix('.')}{_default_text(_setting_default(setting.attr))}. "
+                           f"Stack config `{setting.config_key}`, environment `{setting.env}`.",
         }
         if setting.secret:
             prop["secret"] = True

@@ -22,7 +22,8 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from ..config import DEFAULT_MAX_CONCURRENCY, Settings, resolve_settings
 from ..errors import AlertSiteError, ConfigurationError
-from ..fields import FIELDS, SECRET_FIELDS
+from ..export import exportable_values
+from ..fields import SECRET_FIELDS
 from ..provider import changed_fields
 from ..validators import is_unknown
 from .operations import NativeMonitorProvider, OperationControl, client_registry
@@ -73,13 +74,17 @@ def _secret_keys(*props: Properties) -> set[str]:
     return keys
 
 
-def import_inputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
+def import_inputs(outputs: Mapping[str, Any], resource_name: str = "monitor") -> dict[str, Any]:
     """The inputs a program would write for a monitor read from AlertSite (for `pulumi import`).
 
-    Every field AlertSite reported, as read; never the secrets it cannot report, nor what it
-    computed. The next preview of a program with these inputs finds nothing to change.
+    The same reading as ``alertsite-pulumi export`` (``export.exportable_values``): every field
+    AlertSite reported, as read, but a value ``check`` would refuse (an over-long note made in
+    the UI), which is left out so that AlertSite keeps it and the program passes its own
+    preview; never the secrets AlertSite cannot report, nor what it computed.
     """
-    return {k: v for k, v in outputs.items() if k in FIELDS and k not in _ALWAYS_SECRET and v is not None}
+    values, _left_out, _replaced = exportable_values({**outputs, "id": outputs.get("monitor_id")},
+                                                     resource_name)
+    return values
 
 
 class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
@@ -233,7 +238,8 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         secrets = _secret_keys(state, inputs)
         # Refresh keeps the program's inputs; an import (no state, no inputs) gets them from
         # the live monitor, so that the program `pulumi import` writes matches it.
-        new_inputs = inputs.values if (inputs.values or state.values) else import_inputs(outs)
+        new_inputs = (inputs.values if (inputs.values or state.values)
+                      else import_inputs(outs, _resource_name(request)))
         return provider_pb2.ReadResponse(id=str(result.id), properties=to_struct(outs, secrets),
                                          inputs=to_struct(new_inputs, secrets))
 

@@ -16,8 +16,8 @@ from typing import Any, Final
 from google.protobuf import struct_pb2
 from pulumi.output import Unknown
 
-#: The engine's encoding of a value not known during preview.
-UNKNOWN_SENTINEL: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from ..tokens import UNKNOWN_SENTINEL
+
 #: The key that marks an object as a special value, and the signature of a secret.
 SIG_KEY: Final = "4dabf18193072939515e22adb298388d"
 SECRET_SIG: Final = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 - a signature, not a password

@@ -26,7 +26,7 @@ Create a monitor even when another round-trip monitor watches the same mailbox (
 
 baseUrl: Optional[str]
 """
-API root (default https://api.alertsite.com/api/v3); plain http:// only for loopback hosts. Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
+API root; plain http:// only for loopback hosts (default https://api.alertsite.com/api/v3). Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
 """
 
 maxConcurrency: Optional[int]
@@ -36,7 +36,7 @@ API calls the plugin serves at once (default 32). Stack config `alertsite:maxCon
 
 maxRequestsPerSecond: Optional[float]
 """
-Client-side throttle per provider process (default: none). Stack config `alertsite:maxRequestsPerSecond`, environment `ALERTSITE_MAX_REQUESTS_PER_SECOND`.
+Client-side throttle per provider process (none: no limit). Stack config `alertsite:maxRequestsPerSecond`, environment `ALERTSITE_MAX_REQUESTS_PER_SECOND`.
 """
 
 maxRetries: Optional[int]

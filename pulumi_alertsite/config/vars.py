@@ -37,7 +37,7 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def base_url(self) -> Optional[str]:
         """
-        API root (default https://api.alertsite.com/api/v3); plain http:// only for loopback hosts. Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
+        API root; plain http:// only for loopback hosts (default https://api.alertsite.com/api/v3). Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
         """
         return __config__.get('baseUrl')
 
@@ -51,7 +51,7 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def max_requests_per_second(self) -> Optional[float]:
         """
-        Client-side throttle per provider process (default: none). Stack config `alertsite:maxRequestsPerSecond`, environment `ALERTSITE_MAX_REQUESTS_PER_SECOND`.
+        Client-side throttle per provider process (none: no limit). Stack config `alertsite:maxRequestsPerSecond`, environment `ALERTSITE_MAX_REQUESTS_PER_SECOND`.
         """
         return __config__.get_float('maxRequestsPerSecond')
 

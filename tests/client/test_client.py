@@ -289,3 +289,12 @@ def test_client_repr_and_errors_hold_no_credentials(make_client: Any) -> None:
     assert token is not None and len(token) == 32
     for text in (repr(client), repr(client.settings), str(client.settings), repr(client.tokens)):
         assert ADMIN[1] not in text and token not in text
+
+
+def test_user_agent_names_the_package_version() -> None:
+    from alertsite_pulumi.client import AlertSiteClient
+    from alertsite_pulumi.config import Settings
+    from alertsite_pulumi.version import __version__
+
+    client = AlertSiteClient(Settings(base_url="http://127.0.0.1:9"))
+    assert client.session.headers["User-Agent"] == f"alertsite-pulumi/{__version__}"

@@ -88,5 +88,22 @@ def test_yaml_program_and_import_with_code_generation(tmp_path: Path, engine_bin
     (project.root / "Pulumi.yaml").write_text(yaml.safe_dump(program, sort_keys=False))
     project.preview("--expect-no-changes")
     assert MAILBOX_PASSWORD not in project.state_text()
+
+    # A monitor with a value the resource refuses (a note over 255 characters, made out of band):
+    # the program `pulumi import` writes leaves it out, so that its next preview passes and
+    # AlertSite keeps the note.
+    long_note = "n" * 300
+    noted_id = emulator.seed_monitor({**{k: v for k, v in monitor_args(8).items() if k != "resource_name"},
+                                      "note": long_note})
+    generated = project.root / "noted.yaml"
+    project.run("import", NATIVE_TYPE, "noted", noted_id, "--yes", "--protect=false",
+                "--out", str(generated))
+    entry = yaml.safe_load(generated.read_text())["resources"]["noted"]
+    assert "note" not in entry["properties"]
+    assert entry["properties"]["email"] == "roundtrip-8@example.com"
+    program["resources"]["noted"] = entry
+    (project.root / "Pulumi.yaml").write_text(yaml.safe_dump(program, sort_keys=False))
+    project.preview("--expect-no-changes")
+    assert emulator.monitor(noted_id)["note"] == long_note
     project.destroy()
     assert emulator.monitors() == []

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pulumi_alertsite
+from alertsite_pulumi.config import DEFAULT_MAX_CONCURRENCY, SETTINGS, Settings
 from alertsite_pulumi.fields import FIELDS
 from alertsite_pulumi.native import build_schema, package_version
 from alertsite_pulumi.tokens import NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE
@@ -83,3 +84,25 @@ def test_the_checked_in_sdk_is_what_the_schema_generates() -> None:
                           env={**os.environ, "PYTHON": sys.executable})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "matches the schema" in done.stdout
+
+
+def test_setting_descriptions_and_defaults_come_from_the_settings_table() -> None:
+    """Each provider setting's schema entry is made from ``config.SETTINGS`` (its doc, its keys)
+    and ``Settings`` (its default and type), so that a setting changed there changes the schema."""
+    settings = build_schema()["provider"]["inputProperties"]
+    defaults = Settings()
+    for setting in SETTINGS:
+        prop = settings[setting.config_key.split(":", 1)[1]]
+        description = prop["description"]
+        assert setting.doc and description.startswith(setting.doc.removesuffix("."))
+        assert f"`{setting.config_key}`" in description and f"`{setting.env}`" in description
+        default = getattr(defaults, setting.attr)
+        if default is not None:
+            shown = str(default).lower() if isinstance(default, bool) else (
+                f"{default:g}" if isinstance(default, float) else str(default))
+            assert f"(default {shown})" in description
+        expected = {bool: "boolean", int: "integer", float: "number", str: "string"}
+        if default is not None:
+            assert prop["type"] == expected[type(default)]
+    assert settings["maxConcurrency"]["description"].startswith(
+        f"API calls the plugin serves at once (default {DEFAULT_MAX_CONCURRENCY})")
