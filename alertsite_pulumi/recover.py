@@ -52,8 +52,8 @@ from typing import Any, Final
 
 from .client import AlertSiteClient
 from .errors import AlertSiteError
+from .lifecycle import outputs
 from .mailbox_guard import mailbox_key
-from .provider import outputs
 from .safe_create import CREATE_MATCH_KEYS as MATCH_KEYS
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE as DYNAMIC_TYPE
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPES as MONITOR_TYPES

@@ -18,7 +18,8 @@ from .fields import (
     SECRET_FIELDS,
     URL_FIELDS,
 )
-from .provider import COMPUTED_OUTPUTS, EmailRoundTripMonitorProvider
+from .lifecycle import COMPUTED_OUTPUTS
+from .provider import EmailRoundTripMonitorProvider
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE
 from .validators import holds, unsendable
 

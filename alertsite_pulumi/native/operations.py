@@ -1,7 +1,7 @@
-"""What the plugin adds around the provider logic: Cancel, custom timeouts, and its clients.
+"""What the plugin adds around the monitor lifecycle: Cancel, custom timeouts, and its clients.
 
-The provider logic (``EmailRoundTripMonitorProvider``) is used as it is; only where its
-client comes from changes. The plugin's clients wait between retries through
+The lifecycle (``lifecycle.MonitorLifecycle``) is used as it is; only where its clients come
+from is the plugin's. The plugin's clients wait between retries through
 ``OperationControl.sleep``, which returns at once with an error after the engine's Cancel,
 and refuses a wait that would run past the deadline a resource's ``customTimeouts`` set for
 the call in progress; each attempt's request timeout is cut to what is left of it.
@@ -21,7 +21,6 @@ from ..auth import SharedClients
 from ..client import AlertSiteClient
 from ..config import Settings
 from ..errors import AlertSiteError
-from ..provider import EmailRoundTripMonitorProvider
 from ..transport import RetryPolicy
 
 #: However little of a custom timeout is left, one attempt gets this long: the clean-up
@@ -115,29 +114,5 @@ def client_registry(control: OperationControl) -> SharedClients[AlertSiteClient]
     return SharedClients(build)
 
 
-class NativeMonitorProvider(EmailRoundTripMonitorProvider):
-    """The same provider logic, with the plugin's settings and clients (never pickled)."""
-
-    def __init__(self, settings: Settings, clients: SharedClients[AlertSiteClient], *,
-                 account_known: bool = True) -> None:
-        self._plugin_settings = settings
-        self._clients = clients
-        self._account_known = account_known
-
-    def knows_account(self) -> bool:
-        # False when the engine configured the provider with its baseUrl or login unknown
-        # (another resource's output, at preview): the settings then are not the account's.
-        return self._account_known
-
-    def _current_settings(self) -> tuple[Settings, bool]:
-        # Resolved once per process by the servicer (native.settings): never stale here.
-        return self._plugin_settings, False
-
-    def _client(self) -> AlertSiteClient:
-        settings = self._plugin_settings
-        settings.require_credentials()
-        return self._clients.get(settings)
-
-
-__all__ = ["NativeMonitorProvider", "OperationCancelled", "OperationControl", "OperationTimedOut",
+__all__ = ["OperationCancelled", "OperationControl", "OperationTimedOut",
            "client_registry"]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..fields import CONTROL_INPUTS, FIELDS
-from ..provider import ACCOUNT_KEY, COMPUTED_OUTPUTS
+from ..lifecycle import ACCOUNT_KEY, COMPUTED_OUTPUTS
 from .values import unknown
 
 

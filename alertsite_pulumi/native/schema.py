@@ -41,7 +41,7 @@ _CONTROL_PROPERTIES: Final[dict[str, dict[str, Any]]] = {
                     "description": "Take over the one monitor named `name` instead of creating one."},
 }
 
-#: Outputs AlertSite computes (provider.COMPUTED_OUTPUTS), with their schema.
+#: Outputs AlertSite computes (lifecycle.COMPUTED_OUTPUTS), with their schema.
 _COMPUTED_PROPERTIES: Final[dict[str, dict[str, Any]]] = {
     "monitor_id": {"type": "string", "description": "The AlertSite monitor id (also the resource id)."},
     "monitor_type": {"type": "string", "description": "AlertSite's monitor type."},

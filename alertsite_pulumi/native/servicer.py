@@ -1,7 +1,7 @@
 """The ResourceProvider gRPC service of pulumi-resource-alertsite.
 
-Each method turns the engine's Structs into plain dicts (``values``), calls the same
-``EmailRoundTripMonitorProvider`` logic the dynamic resource uses, and turns the result back,
+Each method turns the engine's Structs into plain dicts (``values``), calls the same monitor
+lifecycle the dynamic resource uses (``lifecycle.MonitorLifecycle``), and turns its answer back,
 with secrets wrapped again. What is particular to a plugin lives here: the schema, provider
 configuration (``settings``), preview answers (``preview``), import, Cancel and custom
 timeouts (``operations``), and a bound on the calls served at once.
@@ -24,9 +24,10 @@ from ..config import DEFAULT_MAX_CONCURRENCY, Settings, resolve_settings
 from ..errors import AlertSiteError, ConfigurationError
 from ..export import exportable_values
 from ..fields import SECRET_FIELDS
-from ..provider import changed_fields
+from ..lifecycle import MonitorLifecycle
+from ..mailbox_guard import MailboxGuard
 from ..validators import is_unknown
-from .operations import NativeMonitorProvider, OperationControl, client_registry
+from .operations import OperationControl, client_registry
 from .preview import preview_create, preview_update
 from .schema import package_version, schema_json, settings_property_names
 from .settings import check_provider_args, is_default_provider, provider_settings
@@ -102,7 +103,7 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
             # A bad setting in the stack config or the environment is reported by CheckConfig
             # and Configure, naming it; the process must start to say so.
             self.settings = resolve_settings(environ={})
-        self._monitors = NativeMonitorProvider(self.settings, self._clients)
+        self._monitors = self._lifecycle(self.settings)
         self._slots = threading.BoundedSemaphore(DEFAULT_MAX_CONCURRENCY)
         self.engine_address: str | None = None
 
@@ -171,11 +172,20 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     def configure(self, settings: Settings, *, account_known: bool = True) -> None:
         with self._lock:
             self.settings = settings
-            self._monitors = NativeMonitorProvider(settings, self._clients, account_known=account_known)
+            self._monitors = self._lifecycle(settings, account_known=account_known)
             self._slots = threading.BoundedSemaphore(settings.max_concurrency)
 
+    def _lifecycle(self, settings: Settings, *, account_known: bool = True) -> MonitorLifecycle:
+        """The monitors of one provider configuration: its settings (resolved once per process
+        by ``native.settings``, so never the stale stored ones), the plugin's clients, and a
+        mailbox picture of its own. ``account_known`` is False when the engine configured the
+        provider with its baseUrl or login unknown (another resource's output, at preview)."""
+        mailboxes = MailboxGuard()
+        return MonitorLifecycle(lambda: (settings, False), self._clients.get, lambda: mailboxes,
+                                account_known=account_known)
+
     @contextmanager
-    def _serving(self, timeout: float) -> Iterator[NativeMonitorProvider]:
+    def _serving(self, timeout: float) -> Iterator[MonitorLifecycle]:
         """A call that may reach AlertSite: one of max_concurrency slots, under its custom timeout."""
         with self._lock:
             slots, monitors = self._slots, self._monitors
@@ -187,12 +197,12 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     @_rpc
     def Check(self, request: provider_pb2.CheckRequest,
               context: grpc.ServicerContext) -> provider_pb2.CheckResponse:
-        olds, news = from_struct(request.olds), from_struct(request.news)
+        news = from_struct(request.news)
         if news.values.get("name") is None:
             news.values["name"] = _resource_name(request)
-        result = self._monitors.check(olds.values, news.values)
-        failures = [provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in result.failures]
-        return provider_pb2.CheckResponse(inputs=to_struct(result.inputs, _secret_keys(news)),
+        checked = self._monitors.check(news.values)
+        failures = [provider_pb2.CheckFailure(property="", reason=reason) for reason in checked.reasons()]
+        return provider_pb2.CheckResponse(inputs=to_struct(checked.inputs, _secret_keys(news)),
                                           failures=failures)
 
     @_rpc
@@ -202,14 +212,12 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         with self._serving(0) as monitors:
             # May read the monitor once: when the login changed, to tell another user of the
             # same account from another account.
-            result = monitors.diff(request.id, olds.values, news.values)
-        replaces = list(result.replaces or [])
-        changed = [*replaces] if replaces else (
-            changed_fields(olds.values, news.values) if result.changes else [])
+            diffed = monitors.diff(request.id, olds.values, news.values)
+        replaces, changed = diffed.replaces, diffed.changed
         detailed = {k: provider_pb2.PropertyDiff(kind=_UPDATE_REPLACE if k in replaces
                                                  else _UPDATE if k in olds.values else _ADD)
                     for k in changed}
-        return _DIFF(changes=_DIFF.DIFF_SOME if result.changes else _DIFF.DIFF_NONE,
+        return _DIFF(changes=_DIFF.DIFF_SOME if diffed.changes else _DIFF.DIFF_NONE,
                      diffs=changed, replaces=replaces, deleteBeforeReplace=False,
                      detailedDiff=detailed, hasDetailedDiff=True)
 
@@ -222,25 +230,23 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
             planned = preview_create(props.values)
             return provider_pb2.CreateResponse(id="", properties=to_struct(planned, secrets))
         with self._serving(request.timeout) as monitors:
-            result = monitors.create(props.values)
-        outs = to_struct(result.outs or {}, secrets)
-        return provider_pb2.CreateResponse(id=str(result.id), properties=outs)
+            made = monitors.create(props.values)
+        return provider_pb2.CreateResponse(id=made.id, properties=to_struct(made.outputs, secrets))
 
     @_rpc
     def Read(self, request: provider_pb2.ReadRequest,
              context: grpc.ServicerContext) -> provider_pb2.ReadResponse:
         state, inputs = from_struct(request.properties), from_struct(request.inputs)
         with self._serving(request.timeout) as monitors:
-            result = monitors.read(request.id, state.values)
-        if not result.id:
+            found, outs = monitors.read(request.id, state.values)
+        if not found:
             return provider_pb2.ReadResponse(id="")  # gone: refresh drops it
-        outs = result.outs or {}
         secrets = _secret_keys(state, inputs)
         # Refresh keeps the program's inputs; an import (no state, no inputs) gets them from
         # the live monitor, so that the program `pulumi import` writes matches it.
         new_inputs = (inputs.values if (inputs.values or state.values)
                       else import_inputs(outs, _resource_name(request)))
-        return provider_pb2.ReadResponse(id=str(result.id), properties=to_struct(outs, secrets),
+        return provider_pb2.ReadResponse(id=found, properties=to_struct(outs, secrets),
                                          inputs=to_struct(new_inputs, secrets))
 
     @_rpc
@@ -252,8 +258,8 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
             return provider_pb2.UpdateResponse(properties=to_struct(preview_update(olds.values, news.values),
                                                                     secrets))
         with self._serving(request.timeout) as monitors:
-            result = monitors.update(request.id, olds.values, news.values)
-        return provider_pb2.UpdateResponse(properties=to_struct(result.outs or {}, secrets))
+            outs = monitors.update(request.id, olds.values, news.values)
+        return provider_pb2.UpdateResponse(properties=to_struct(outs, secrets))
 
     @_rpc
     def Delete(self, request: provider_pb2.DeleteRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:

@@ -14,13 +14,9 @@ from alertsite_pulumi.config import resolve_settings
 from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.export import slugify
 from alertsite_pulumi.fields import FIELDS, SECRET_FIELDS
+from alertsite_pulumi.lifecycle import adopt, changed_against, changed_fields, outputs
 from alertsite_pulumi.program import monitor_specs
-from alertsite_pulumi.provider import (
-    EmailRoundTripMonitorProvider,
-    _changed_against,
-    changed_fields,
-    outputs,
-)
+from alertsite_pulumi.provider import EmailRoundTripMonitorProvider
 
 from .cli_helpers import Run, monitor_body, seed
 
@@ -127,11 +123,11 @@ def test_adopting_the_export_writes_nothing_and_finds_no_change(
         checked = provider.check({}, inputs)
         assert checked.failures == []
         # The steps of the provider's create when it adopts: read, compare, store.
-        adopted = provider._adopt(client, checked.inputs)
+        adopted = adopt(client, checked.inputs)
         assert adopted is not None
         monitor_id, live = adopted
         assert monitor_id == spec["adopt_monitor_id"]
-        assert _changed_against(live, checked.inputs) == {}
+        assert changed_against(live, checked.inputs) == {}
         assert changed_fields(outputs(live, checked.inputs), checked.inputs) == []
 
     counts = admin_env.requests()["by_endpoint"]

@@ -16,7 +16,8 @@ from pulumi.dynamic import Config, ConfigureRequest
 
 from alertsite_pulumi.emulator import EmulatorControl, EmulatorServer
 from alertsite_pulumi.errors import AlertSiteError
-from alertsite_pulumi.provider import ACCOUNT_KEY, EmailRoundTripMonitorProvider
+from alertsite_pulumi.lifecycle import ACCOUNT_KEY
+from alertsite_pulumi.provider import EmailRoundTripMonitorProvider
 
 ADMIN = ("admin@example.com", "emulator-admin-password")
 OPS = ("ops@example.com", "ops-user-password-5e1b")
@@ -122,8 +123,8 @@ def test_the_same_api_root_spelled_otherwise_is_the_same_account(
         there = provider(base_url=spelled)
         assert there.diff("42", public, inputs(0)).changes is False, spelled
     local = {**inputs(0), ACCOUNT_KEY: {"base_url": "http://127.0.0.1/api/v3", "username": ADMIN[0]}}
-    assert provider(base_url="http://127.0.0.1:80/api/v3/").account_move("42", local) is None
+    assert provider(base_url="http://127.0.0.1:80/api/v3/")._lifecycle().account_move("42", local) is None
     # Another port is another server, asked whether it holds the monitor: nothing answers
     # there, and that is an error, never a guess either way.
     with pytest.raises(AlertSiteError):
-        provider(base_url="http://127.0.0.1:9/api/v3").account_move("42", local)
+        provider(base_url="http://127.0.0.1:9/api/v3")._lifecycle().account_move("42", local)

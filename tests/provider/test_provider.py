@@ -10,7 +10,8 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
-from alertsite_pulumi.provider import EmailRoundTripMonitorProvider, changed_fields, log_to_stderr, outputs
+from alertsite_pulumi.lifecycle import changed_fields, outputs
+from alertsite_pulumi.provider import EmailRoundTripMonitorProvider, log_to_stderr
 
 from .preview import unknown
 

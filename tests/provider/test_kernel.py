@@ -1,0 +1,41 @@
+"""The monitor lifecycle is one kernel that knows nothing of Pulumi, served by two front-ends
+that do not inherit from each other."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import subprocess
+import sys
+
+import alertsite_pulumi.native
+from alertsite_pulumi.lifecycle import MonitorLifecycle
+from alertsite_pulumi.provider import EmailRoundTripMonitorProvider
+
+
+def test_the_lifecycle_imports_nothing_of_pulumi() -> None:
+    # A process of its own: this one has loaded Pulumi already.
+    probe = ("import sys, alertsite_pulumi.lifecycle; "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'grpc', 'google')))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout
+
+
+def test_the_native_plugin_holds_no_subclass_of_the_dynamic_provider() -> None:
+    from pulumi.dynamic import ResourceProvider
+
+    found = []
+    for info in pkgutil.walk_packages(alertsite_pulumi.native.__path__, "alertsite_pulumi.native."):
+        module = importlib.import_module(info.name)
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == info.name and issubclass(cls, ResourceProvider | MonitorLifecycle):
+                found.append(f"{info.name}.{name}")
+    assert found == []
+
+
+def test_the_dynamic_provider_keeps_its_pickled_name() -> None:
+    # Every existing stack's state names the class by this path (it is pickled by reference).
+    assert EmailRoundTripMonitorProvider.__module__ == "alertsite_pulumi.provider"
+    assert EmailRoundTripMonitorProvider.__qualname__ == "EmailRoundTripMonitorProvider"
+    assert not issubclass(EmailRoundTripMonitorProvider, MonitorLifecycle)
