@@ -205,7 +205,7 @@ class AlertSiteClient:
         """``POST /monitors/email-round-trip``: create a monitor and return its id.
 
         Never sends the POST again while the first may still be made: when a POST gets no
-        clear answer, it looks for the monitor that POST may have made (same name, email and
+        clear answer, it looks for the monitor that POST may have made (same name, mailbox and
         hostnames, created since this call began) and adopts a single match, or fails
         closed. ``safe_create`` says when the POST is sent again, and how long it looks
         (``settle_window``).

@@ -46,6 +46,7 @@ from typing import Any, Final
 from .auth import credentials_key
 from .client import AlertSiteClient
 from .errors import AlertSiteError, NotFound
+from .identity import mailbox_key
 
 _SHARE_SETTING = "alertsite:allowSharedMailbox (ALERTSITE_ALLOW_SHARED_MAILBOX)"
 #: What a look needs of each monitor (``select``: a server that ignores it sends every field).
@@ -56,11 +57,6 @@ class MailboxInUseError(AlertSiteError):
     """A create refused before its POST: another round-trip monitor watches the same mailbox."""
 
     hint = ""  # the message itself says what to do
-
-
-def mailbox_key(email: str) -> str:
-    """What identifies a mailbox: the address trimmed and case-folded (see the module's docstring)."""
-    return email.strip().casefold()
 
 
 @dataclass(frozen=True)

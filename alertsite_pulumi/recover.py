@@ -52,9 +52,8 @@ from typing import Any, Final
 
 from .client import AlertSiteClient
 from .errors import AlertSiteError
+from .identity import identity, mailbox_key
 from .lifecycle import outputs
-from .mailbox_guard import mailbox_key
-from .safe_create import CREATE_MATCH_KEYS as MATCH_KEYS
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE as DYNAMIC_TYPE
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPES as MONITOR_TYPES
 from .tokens import PROVIDER_KEY, SECRET_MASK, UNKNOWN_SENTINEL
@@ -106,12 +105,6 @@ class Outcome:
     (nothing had been made), ``settled`` (the state already holds it) or ``duplicate``
     (the state holds it and its orphan was deleted)."""
     monitor_id: str | None = None
-
-
-def identity(values: Mapping[str, Any]) -> tuple[Any, ...]:
-    """What ties a monitor to the resource that made it: name, mailbox and hostnames."""
-    return tuple(mailbox_key(str(values.get(k) or "")) if k == "email" else values.get(k)
-                 for k in MATCH_KEYS)
 
 
 def pending_creates(deployment: Mapping[str, Any]) -> list[PendingCreate]:
@@ -349,7 +342,6 @@ def stack_config(cwd: Path, stack: str) -> dict[str, Any]:
 
 __all__ = [
     "ADOPT",
-    "MATCH_KEYS",
     "PENDING",
     "PROGRAM",
     "Outcome",

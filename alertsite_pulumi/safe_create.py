@@ -2,7 +2,7 @@
 
 A create (``POST /monitors/email-round-trip``) is never sent again while the first may still
 be made. When its POST gets no clear answer, the monitor it may have made is looked for: one
-with the same name, email and hostnames (``CREATE_MATCH_KEYS``), created since the call began
+with the same name, mailbox and hostnames (``identity.identity``), created since the call began
 (less ``CREATE_CLOCK_SLACK`` for clock skew) and not already claimed by another create of
 the same client. A single match is adopted.
 
@@ -30,6 +30,7 @@ from typing import Any, Final
 import requests
 
 from .errors import AlertSiteError, AmbiguousCreateError, UnfinishedCreateError
+from .identity import identity
 from .transport import LostAnswer, RetryPolicy, read_json
 
 # These lines are part of the client's calls, under the logger name the README documents.
@@ -38,8 +39,6 @@ log = logging.getLogger("alertsite_pulumi.client")
 #: How far back a monitor's creation time may lie and still count as "made by this create"
 #: (allows for clock skew between this machine and AlertSite).
 CREATE_CLOCK_SLACK: Final = 120.0
-#: The fields that identify the monitor a create made, when its answer was lost.
-CREATE_MATCH_KEYS: Final = ("name", "email", "smtp_hostname", "pop3_hostname")
 
 #: Answers after which a create may still be made later: none came (a timeout or a
 #: connection lost after sending), or a gateway gave up waiting for AlertSite (504). A 500,
@@ -170,19 +169,20 @@ class SafeCreate:
     def find_created_monitors(self, body: Mapping[str, Any], *, since: float) -> list[dict[str, Any]]:
         """``GET /monitors?type=email-round-trip``: the monitors ``body`` may have made.
 
-        Those that match ``body`` on CREATE_MATCH_KEYS, were created since ``since`` (epoch
-        seconds) and are not already claimed by a create of this client.
+        Those with ``body``'s identity (``identity.identity``: name, mailbox and servers),
+        created since ``since`` (epoch seconds) and not already claimed by a create of this
+        client.
 
         Raises:
             AlertSiteError: the monitor list had an unexpected shape, or as for any call
                 (see ``AlertSiteClient``).
         """
-        keys = CREATE_MATCH_KEYS
+        wanted = identity(body)
         out = []
         with self._claimed_lock:
             claimed = set(self._claimed)
         for monitor in self._list_monitors():
-            if any(monitor.get(k) != body.get(k) for k in keys):
+            if identity(monitor) != wanted:
                 continue
             if str(monitor.get("id")) in claimed:
                 continue
@@ -236,6 +236,5 @@ def _parse_time(value: Any) -> float | None:
 
 __all__ = [
     "CREATE_CLOCK_SLACK",
-    "CREATE_MATCH_KEYS",
     "SafeCreate",
 ]

@@ -39,3 +39,16 @@ def test_the_dynamic_provider_keeps_its_pickled_name() -> None:
     assert EmailRoundTripMonitorProvider.__module__ == "alertsite_pulumi.provider"
     assert EmailRoundTripMonitorProvider.__qualname__ == "EmailRoundTripMonitorProvider"
     assert not issubclass(EmailRoundTripMonitorProvider, MonitorLifecycle)
+
+
+def test_one_identity_for_a_lost_create_and_for_recover() -> None:
+    from alertsite_pulumi import recover, safe_create
+    from alertsite_pulumi.identity import identity
+
+    made = {"name": "Relay", "email": "RT-1@Example.com", "smtp_hostname": "smtp://mx",
+            "pop3_hostname": "pop3://mx", "interval": 15}
+    assert identity({**made, "email": " rt-1@example.COM "}) == identity(made)
+    assert identity({**made, "name": "Relay 2"}) != identity(made)
+    assert identity({**made, "pop3_hostname": "pop3://other"}) != identity(made)
+    # Both the safe create and recover read it from there, none keeps a copy.
+    assert recover.identity is identity and safe_create.identity is identity
