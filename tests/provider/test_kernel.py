@@ -51,4 +51,4 @@ def test_one_identity_for_a_lost_create_and_for_recover() -> None:
     assert identity({**made, "name": "Relay 2"}) != identity(made)
     assert identity({**made, "pop3_hostname": "pop3://other"}) != identity(made)
     # Both the safe create and recover read it from there, none keeps a copy.
-    assert recover.identity is identity and safe_create.identity is identity
+    assert recover.identity is identity and vars(safe_create)["identity"] is identity
