@@ -1,4 +1,5 @@
-"""The Pulumi package schema of the native plugin, built from the field table and the settings.
+"""The Pulumi package schema of the native plugin, built from every declared resource type
+(``resource_types``) and the settings table.
 
 Property names are the field table's own (``billing_plancode``), the same keys the dynamic
 resource keeps in state: the policy pack, ``recover`` and a move from the dynamic resource
@@ -13,8 +14,9 @@ from functools import cache
 from typing import Any, Final
 
 from ..config import SETTINGS, Settings
-from ..fields import ADOPT_BY_NAME, ADOPT_MONITOR_ID, EXTRA_FIELDS, FIELDS, REQUIRED_FIELDS
-from ..tokens import NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE, NATIVE_PACKAGE
+from ..fields import Field
+from ..resource_types import RESOURCE_TYPES, Extra, ResourceType
+from ..tokens import NATIVE_PACKAGE
 from ..version import __version__
 
 PYTHON_PACKAGE: Final = "pulumi_alertsite"
@@ -28,24 +30,6 @@ _TYPES: Final[dict[str, dict[str, Any]]] = {
     "custom_properties": {"type": "array",
                           "items": {"type": "object", "additionalProperties": _ANY}},
     "mapping": {"type": "object", "additionalProperties": _ANY},
-}
-
-#: Inputs that are not AlertSite fields (fields.CONTROL_INPUTS), with their schema.
-_CONTROL_PROPERTIES: Final[dict[str, dict[str, Any]]] = {
-    EXTRA_FIELDS: {**_TYPES["mapping"],
-                   "description": "Sent as-is, for AlertSite fields this version does not model."},
-    ADOPT_MONITOR_ID: {"type": "string",
-                       "description": "Take over this existing monitor instead of creating one "
-                                      "(`pulumi import` is the usual way with this resource)."},
-    ADOPT_BY_NAME: {"type": "boolean",
-                    "description": "Take over the one monitor named `name` instead of creating one."},
-}
-
-#: Outputs AlertSite computes (lifecycle.COMPUTED_OUTPUTS), with their schema.
-_COMPUTED_PROPERTIES: Final[dict[str, dict[str, Any]]] = {
-    "monitor_id": {"type": "string", "description": "The AlertSite monitor id (also the resource id)."},
-    "monitor_type": {"type": "string", "description": "AlertSite's monitor type."},
-    "access_type": {"type": "string", "description": "AlertSite's access type of the monitor."},
 }
 
 #: The schema type of each Settings attribute type (their annotations, as text).
@@ -81,14 +65,33 @@ def setting_name(config_key: str) -> str:
     return config_key.split(":", 1)[1]
 
 
-def _field_property(name: str) -> dict[str, Any]:
-    field = FIELDS[name]
+def _field_property(field: Field) -> dict[str, Any]:
     prop = {**_TYPES[field.kind], "description": field.doc}
     if field.account_default:
         prop["description"] += " Left out: the account's default, reported as an output."
     if field.secret:
         prop["secret"] = True
     return prop
+
+
+def _extra_property(extra: Extra) -> dict[str, Any]:
+    return {**_TYPES[extra.kind], "description": extra.doc}
+
+
+def _resource(kind: ResourceType) -> dict[str, Any]:
+    """A declared type's schema entry: its fields, control inputs and computed outputs."""
+    inputs = {name: _field_property(field) for name, field in kind.fields.items()}
+    if "name" in inputs:
+        inputs["name"]["description"] += " Defaults to the resource name."
+    inputs.update({name: _extra_property(extra) for name, extra in kind.control_inputs.items()})
+    outputs = {**inputs, **{name: _extra_property(extra) for name, extra in kind.computed.items()}}
+    return {
+        "description": kind.doc,
+        "inputProperties": inputs,
+        "requiredInputs": [name for name in kind.required if name != "name"],
+        "properties": outputs,
+        "required": [*kind.required, kind.id_output],
+    }
 
 
 def _settings_properties() -> dict[str, dict[str, Any]]:
@@ -107,12 +110,7 @@ def _settings_properties() -> dict[str, dict[str, Any]]:
 
 def build_schema() -> dict[str, Any]:
     """The package schema, as GetSchema returns it and `pulumi package gen-sdk` reads it."""
-    inputs = {name: _field_property(name) for name in FIELDS}
-    inputs["name"]["description"] += " Defaults to the resource name."
-    inputs.update(_CONTROL_PROPERTIES)
-    outputs = {**inputs, **_COMPUTED_PROPERTIES}
     settings = _settings_properties()
-    always_known = [*REQUIRED_FIELDS, "monitor_id"]
     return {
         "name": NATIVE_PACKAGE,
         "displayName": "AlertSite",
@@ -129,16 +127,7 @@ def build_schema() -> dict[str, Any]:
             "inputProperties": settings,
             "properties": {k: v for k, v in settings.items() if not v.get("secret")},
         },
-        "resources": {
-            NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE: {
-                "description": "An AlertSite round-trip email monitor. Every input is also an output; "
-                               "fields left out take the account's defaults and never show as a diff.",
-                "inputProperties": inputs,
-                "requiredInputs": [name for name in REQUIRED_FIELDS if name != "name"],
-                "properties": outputs,
-                "required": always_known,
-            },
-        },
+        "resources": {kind.native_token: _resource(kind) for kind in RESOURCE_TYPES},
         "language": {
             "python": {
                 "packageName": PYTHON_PACKAGE,

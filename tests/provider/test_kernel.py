@@ -52,3 +52,19 @@ def test_one_identity_for_a_lost_create_and_for_recover() -> None:
     assert identity({**made, "pop3_hostname": "pop3://other"}) != identity(made)
     # Both the safe create and recover read it from there, none keeps a copy.
     assert recover.identity is identity and vars(safe_create)["identity"] is identity
+
+
+def test_the_schema_is_built_from_every_declared_type() -> None:
+    from alertsite_pulumi.lifecycle import COMPUTED_OUTPUTS
+    from alertsite_pulumi.native import build_schema
+    from alertsite_pulumi.resource_types import EMAIL_ROUND_TRIP_MONITOR, RESOURCE_TYPES
+
+    resources = build_schema()["resources"]
+    assert sorted(resources) == sorted(kind.native_token for kind in RESOURCE_TYPES)
+    for kind in RESOURCE_TYPES:
+        entry = resources[kind.native_token]
+        assert set(entry["inputProperties"]) == {*kind.fields, *kind.control_inputs}
+        assert set(entry["properties"]) == {*kind.fields, *kind.control_inputs, *kind.computed}
+        assert kind.id_output in entry["required"]
+    # The lifecycle keeps the computed outputs the declaration names, in its order.
+    assert tuple(EMAIL_ROUND_TRIP_MONITOR.computed) == COMPUTED_OUTPUTS
