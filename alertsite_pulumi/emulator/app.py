@@ -19,7 +19,7 @@ from .api_handlers import ALERTSITE_ROUTES
 from .control_handlers import CONTROL_ROUTES
 from .faults import FaultPlan
 from .model import ApiError, JsonObject
-from .routes import Request, Response, Route, error_response, match
+from .routes import Request, Response, Route, Served, error_response, match
 from .store import Store
 
 CONTROL_PREFIX = "/_emulator"
@@ -41,7 +41,6 @@ class EmulatorApp:
         self.prefix = normalize_prefix(prefix)
         if self.prefix == CONTROL_PREFIX or self.prefix.startswith(CONTROL_PREFIX + "/"):
             raise ValueError(f"the API prefix cannot be under {CONTROL_PREFIX}")
-        self._token_expiry_every: float | None = None
         self._openapi: JsonObject | None = None
         self._lock = threading.Lock()
 
@@ -51,14 +50,11 @@ class EmulatorApp:
 
     def set_faults(self, rules: list[Any], seed: int | None, every: float | None) -> None:
         self.faults.configure(rules, seed)
-        with self._lock:
-            self._token_expiry_every = every
         self.store.set_token_expiry_every(every)
 
     def fault_snapshot(self) -> JsonObject:
         snapshot = self.faults.snapshot()
-        with self._lock:
-            snapshot["token_expiry_every_s"] = self._token_expiry_every
+        snapshot["token_expiry_every_s"] = self.store.token_expiry_every()
         return snapshot
 
     def openapi(self) -> JsonObject:
@@ -102,7 +98,7 @@ class EmulatorApp:
                 headers["Retry-After"] = str(decision.retry_after)
             reason = http.client.responses.get(decision.status, "Error")
             return error_response(ApiError(decision.status, reason, headers))
-        response = _run(self, found, params, allowed, req)
+        response = _run(self.store, found, params, allowed, req)
         if response.status >= 400:
             # Nothing was done (an expired token, a bad value): there is no commit whose
             # answer could be lost, so the error is answered as usual.
@@ -114,9 +110,8 @@ class EmulatorApp:
         return response
 
 
-def _run(
-    app: EmulatorApp, found: Route | None, params: dict[str, str], allowed: list[str], req: Request
-) -> Response:
+def _run(served: Served, found: Route[Served] | None, params: dict[str, str], allowed: list[str],
+         req: Request) -> Response:
     if found is None:
         if allowed:
             allow = ", ".join(sorted(set(allowed)))
@@ -124,7 +119,7 @@ def _run(
             return Response(405, exc.body(), {"Allow": allow})
         return error_response(ApiError(404, f"Not found: {req.method} {quote(req.path)}"))
     try:
-        return found.handler(app, req, params)
+        return found.handler(served, req, params)
     except ApiError as exc:
         return error_response(exc)
 

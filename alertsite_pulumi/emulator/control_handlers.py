@@ -12,14 +12,30 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
 from .faults import FaultConfigError, parse_fault_config
 from .model import ApiError, JsonObject
-from .routes import Request, Response, ok, route
+from .routes import Request, Response, Route, ok, route
+from .store import Store
 
-if TYPE_CHECKING:
-    from .app import EmulatorApp
+
+class Controlled(Protocol):
+    """What the control handlers serve (``app.EmulatorApp``): the store, and what lies beside it."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def prefix(self) -> str: ...
+
+    def reset(self) -> None: ...
+
+    def set_faults(self, rules: list[Any], seed: int | None, every: float | None) -> None: ...
+
+    def fault_snapshot(self) -> JsonObject: ...
+
+    def openapi(self) -> JsonObject: ...
 
 
 #: What a control answer shows in place of a stored secret.
@@ -35,20 +51,20 @@ def masked(monitor: JsonObject) -> JsonObject:
             for name, value in monitor.items()}
 
 
-def control_health(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_health(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok({"status": "ok", "prefix": app.prefix, "monitors": app.store.monitor_count()})
 
 
-def control_reset(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_reset(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     app.reset()
     return ok({"reset": True})
 
 
-def control_get_faults(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_get_faults(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok(app.fault_snapshot())
 
 
-def control_put_faults(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_put_faults(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     try:
         rules, seed, every = parse_fault_config(req.json())
     except FaultConfigError as exc:
@@ -57,40 +73,40 @@ def control_put_faults(app: EmulatorApp, req: Request, params: dict[str, str]) -
     return ok(app.fault_snapshot())
 
 
-def control_clear_faults(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_clear_faults(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     app.set_faults([], None, None)
     return ok(app.fault_snapshot())
 
 
-def control_expire_tokens(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_expire_tokens(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok({"expired": app.store.expire_tokens()})
 
 
-def control_get_settings(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_get_settings(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok(app.store.settings.to_dict())
 
 
-def control_patch_settings(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_patch_settings(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok(app.store.update_settings(req.json_object()).to_dict())
 
 
-def control_list_monitors(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_list_monitors(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok({"monitors": [masked(m) for m in app.store.raw_monitors()]})
 
 
-def control_seed_monitor(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_seed_monitor(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok({"id": app.store.seed_monitor(req.json_object())})
 
 
-def control_get_monitor(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_get_monitor(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok(masked(app.store.raw_monitor(params["id"])))
 
 
-def control_edit_monitor(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_edit_monitor(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok(masked(app.store.edit_monitor_raw(params["id"], req.json_object())))
 
 
-def control_password_check(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_password_check(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     given: Any = req.json_object().get("email_password")
     if not isinstance(given, str):
         raise ApiError(400, "email_password: give the password to compare, as a string")
@@ -99,35 +115,35 @@ def control_password_check(app: EmulatorApp, req: Request, params: dict[str, str
     return ok({"matches": matches})
 
 
-def control_delete_monitor(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_delete_monitor(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     app.store.delete_monitor(params["id"])
     return ok({"deleted": params["id"]})
 
 
-def control_requests(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_requests(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok(app.store.request_counts())
 
 
-def control_reset_requests(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_reset_requests(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     app.store.reset_requests()
     return ok(app.store.request_counts())
 
 
-def control_users(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_users(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok({"users": [u.public() for u in app.store.users()]})
 
 
-def control_add_user(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_add_user(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     body = req.json_object()
     user = app.store.add_user(body.get("email"), body.get("password"), body.get("role", "admin"))
     return ok(user.public())
 
 
-def control_openapi(app: EmulatorApp, req: Request, params: dict[str, str]) -> Response:
+def control_openapi(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok(app.openapi())
 
 
-CONTROL_ROUTES = (
+CONTROL_ROUTES: tuple[Route[Controlled], ...] = (
     route("GET", "/health", "control", control_health),
     route("POST", "/reset", "control", control_reset),
     route("GET", "/faults", "control", control_get_faults),

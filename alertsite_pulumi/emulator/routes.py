@@ -1,8 +1,10 @@
 """What a handler sees and returns, and how a path finds its handler.
 
-A handler is a plain function of (app, request, path parameters) returning a
-:class:`Response`; it holds no state (that is the store's). The route tables themselves
-live next to their handlers, in ``api_handlers`` and ``control_handlers``.
+A handler is a plain function of (what it serves, request, path parameters) returning a
+:class:`Response`, and holds no state: the AlertSite handlers serve the store, the control
+handlers a ``control_handlers.Controlled`` (the app). The route tables themselves live next to
+their handlers, in ``api_handlers`` and ``control_handlers``; this module imports neither them
+nor the app.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import unquote
 
 from .model import ApiError, JsonObject
 
-if TYPE_CHECKING:
-    from .app import EmulatorApp
+#: What the handlers of a route table serve (the store, or the app for the control surface).
+Served = TypeVar("Served")
 
 
 @dataclass
@@ -86,24 +88,23 @@ def error_response(exc: ApiError) -> Response:
     return Response(exc.status, exc.body(), dict(exc.headers))
 
 
-Handler = Callable[["EmulatorApp", Request, dict[str, str]], Response]
-
-
 @dataclass(frozen=True)
-class Route:
+class Route(Generic[Served]):
     method: str
     template: str
     endpoint: str
-    handler: Handler
+    handler: Callable[[Served, Request, dict[str, str]], Response]
     pattern: re.Pattern[str]
 
 
-def route(method: str, template: str, endpoint: str, handler: Handler) -> Route:
+def route(method: str, template: str, endpoint: str,
+          handler: Callable[[Served, Request, dict[str, str]], Response]) -> Route[Served]:
     regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
     return Route(method, template, endpoint, handler, re.compile(regex))
 
 
-def match(routes: Iterable[Route], method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
+def match(routes: Iterable[Route[Served]], method: str,
+          path: str) -> tuple[Route[Served] | None, dict[str, str], list[str]]:
     """The route for (method, path), its parameters, and the methods the path allows."""
     allowed: list[str] = []
     for candidate in routes:

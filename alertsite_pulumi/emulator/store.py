@@ -195,6 +195,11 @@ class Store:
             self._expiry_every = seconds
             self._expiry_origin = self._clock()
 
+    def token_expiry_every(self) -> float | None:
+        """The period set by :meth:`set_token_expiry_every` (None: tokens never expire so)."""
+        with self._lock:
+            return self._expiry_every
+
     # monitors --------------------------------------------------------------------------------
 
     def _take_id(self) -> int:

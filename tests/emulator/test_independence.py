@@ -83,3 +83,14 @@ def test_the_check_sees_relative_imports() -> None:
     assert {"alertsite_pulumi.coercion", "alertsite_pulumi.config", "requests"} <= client
     runner = imports_of("alertsite_pulumi.emulator.runner", PACKAGE / "emulator" / "runner.py")
     assert "alertsite_pulumi.mail" in runner
+
+
+def test_the_handlers_and_routes_do_not_import_the_app() -> None:
+    # The handlers serve the store (or, on the control surface, what the app offers by its
+    # Protocol): the app imports them, never the other way round, so no import circle.
+    for module in ("api_handlers", "control_handlers", "routes"):
+        name = f"alertsite_pulumi.emulator.{module}"
+        imported = imports_of(name, PACKAGE / "emulator" / f"{module}.py")
+        assert "alertsite_pulumi.emulator.app" not in imported, module
+    assert "alertsite_pulumi.emulator.api_handlers" not in imports_of(
+        "alertsite_pulumi.emulator.routes", PACKAGE / "emulator" / "routes.py")
