@@ -7,11 +7,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from click.testing import Result
+from factories import ADMIN, VIEWER
 
 from alertsite_pulumi.emulator import EmulatorControl
 
-ADMIN = ("admin@example.com", "emulator-admin-password")
-VIEWER = ("viewer@example.com", "emulator-viewer-password")
 WRONG_PASSWORD = "not-the-password-7f3a"
 #: Every password a test hands to the CLI: none may ever be printed.
 PASSWORDS = (ADMIN[1], VIEWER[1], WRONG_PASSWORD)

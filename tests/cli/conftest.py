@@ -6,11 +6,12 @@ import socket
 
 import pytest
 from click.testing import CliRunner, Result
+from factories import ADMIN
 
 from alertsite_pulumi.cli import cli
 from alertsite_pulumi.emulator import EmulatorControl
 
-from .cli_helpers import ADMIN, ALERTSITE_VARIABLES, Run, assert_no_secrets
+from .cli_helpers import ALERTSITE_VARIABLES, Run, assert_no_secrets
 
 
 @pytest.fixture

@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from factories import ADMIN
+
 from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.policy_pack import PACK_DIR
 
-from .cli_helpers import ADMIN, ALERTSITE_VARIABLES, WRONG_PASSWORD, assert_no_secrets, monitor_body, seed
+from .cli_helpers import ALERTSITE_VARIABLES, WRONG_PASSWORD, assert_no_secrets, monitor_body, seed
 
 SCRIPT = Path(sys.executable).with_name("alertsite-pulumi")
 

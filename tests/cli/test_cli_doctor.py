@@ -6,10 +6,11 @@ import time
 
 import pytest
 import requests
+from factories import ADMIN, VIEWER
 
 from alertsite_pulumi.emulator import EmulatorControl
 
-from .cli_helpers import ADMIN, VIEWER, WRONG_PASSWORD, Run, monitor_body, seed
+from .cli_helpers import WRONG_PASSWORD, Run, monitor_body, seed
 
 CHECKS = ("settings", "credentials", "login", "read", "write", "pulumi")
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from factories import ADMIN
 
 from alertsite_pulumi.cli.monitors import TABLE_COLUMNS
 from alertsite_pulumi.emulator import EmulatorControl
 
-from .cli_helpers import ADMIN, WRONG_PASSWORD, Run, monitor_body, seed
+from .cli_helpers import WRONG_PASSWORD, Run, monitor_body, seed
 
 
 def test_table_lists_every_monitor_by_id_with_coerced_values(admin_env: EmulatorControl, run: Run) -> None:

@@ -3,10 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from factories import VIEWER
 
 from alertsite_pulumi.emulator import EmulatorControl
 
-from .helpers import VIEWER, Api
+from .helpers import Api
 
 
 @pytest.fixture

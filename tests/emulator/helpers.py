@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import requests
-from monitor_factory import valid_monitor
+from factories import ADMIN, valid_monitor
 
-ADMIN = ("admin@example.com", "emulator-admin-password")
-VIEWER = ("viewer@example.com", "emulator-viewer-password")
 INVALID_TOKEN_BODY = {
     "errors": [
         {"code": 401, "message": "invalid_token - The access token is invalid or has expired."}

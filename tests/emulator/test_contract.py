@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
+from factories import ADMIN
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -25,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from alertsite_pulumi.emulator import EmulatorControl
 
-from .helpers import ADMIN, Api
+from .helpers import Api
 
 CHECKS = [
     not_a_server_error,

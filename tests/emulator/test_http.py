@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from factories import ADMIN
 
 from alertsite_pulumi.emulator import EmulatorControl
 
@@ -95,7 +96,7 @@ def test_malformed_request_line_gets_json_error(emulator: EmulatorControl) -> No
 
 
 def test_chunked_request_body(api: Api) -> None:
-    body = json.dumps({"username": "admin@example.com", "password": "emulator-admin-password"})
+    body = json.dumps({"username": ADMIN[0], "password": ADMIN[1]})
     response = requests.post(
         f"{api.url}/access-tokens", data=iter([body[:10].encode(), body[10:].encode()]), timeout=5
     )

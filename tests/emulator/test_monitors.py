@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from monitor_factory import valid_monitor
+from factories import valid_monitor
 
 from alertsite_pulumi.emulator import EmulatorControl
 

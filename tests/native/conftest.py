@@ -8,14 +8,14 @@ from typing import Any
 
 import grpc
 import pytest
+from factories import ADMIN
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.native import AlertSiteProviderServicer, serve
 from alertsite_pulumi.native.values import Properties, from_struct, to_struct
 
-ADMIN_USER = "admin@example.com"
-ADMIN_PASSWORD = "emulator-admin-password"
+ADMIN_USER, ADMIN_PASSWORD = ADMIN
 MAILBOX_PASSWORD = "mailbox-pw-native-1"
 DEFAULT_URN = "urn:pulumi:dev::proj::pulumi:providers:alertsite::default_0_1_0"
 MONITOR_URN = "urn:pulumi:dev::proj::alertsite:index:EmailRoundTripMonitor::"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import grpc
 import pytest
+from factories import ADMIN
 from google.protobuf import empty_pb2
 from google.protobuf.struct_pb2 import Struct
 from pulumi.runtime.proto import plugin_pb2, provider_pb2
@@ -34,8 +35,8 @@ def test_plugin_info_and_schema_describe_the_package(plugin: Plugin) -> None:
 
 
 def test_configure_accepts_secrets_and_supports_preview(plugin: Plugin, emulator: EmulatorControl) -> None:
-    answer = plugin.configure({"baseUrl": emulator.api_url, "username": "admin@example.com",
-                               "password": "emulator-admin-password"})
+    answer = plugin.configure({"baseUrl": emulator.api_url, "username": ADMIN[0],
+                               "password": ADMIN[1]})
     assert answer.acceptSecrets and answer.supportsPreview
 
 

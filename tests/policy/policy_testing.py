@@ -11,7 +11,7 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from monitor_factory import full_monitor
+from factories import full_monitor
 from pulumi_policy import (
     Policy,
     PolicyCustomTimeouts,

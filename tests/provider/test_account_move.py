@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from factories import ADMIN
 from pulumi.dynamic import Config, ConfigureRequest
 
 from alertsite_pulumi.emulator import EmulatorControl, EmulatorServer
@@ -19,7 +20,6 @@ from alertsite_pulumi.errors import AlertSiteError
 from alertsite_pulumi.lifecycle import ACCOUNT_KEY
 from alertsite_pulumi.provider import EmailRoundTripMonitorProvider
 
-ADMIN = ("admin@example.com", "emulator-admin-password")
 OPS = ("ops@example.com", "ops-user-password-5e1b")
 
 

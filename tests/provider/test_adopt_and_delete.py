@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import factories
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
@@ -13,7 +14,7 @@ from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.errors import AdoptionError
 from alertsite_pulumi.provider import EmailRoundTripMonitorProvider
 
-ADMIN = {"alertsite:username": "admin@example.com", "alertsite:password": "emulator-admin-password"}
+ADMIN = {"alertsite:username": factories.ADMIN[0], "alertsite:password": factories.ADMIN[1]}
 
 
 def inputs(**overrides: Any) -> dict[str, Any]:

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from factories import ADMIN
 from pulumi.dynamic import Config, ConfigureRequest
 
 from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.errors import AlertSiteError, PermissionDenied, UnfinishedCreateError
 from alertsite_pulumi.provider import EmailRoundTripMonitorProvider
 
-ADMIN = ("admin@example.com", "emulator-admin-password")
 PROPS: dict[str, Any] = {
     "billing_plancode": "UBM - A/A", "name": "Clean-up", "smtp_hostname": "smtps://smtp.example.com",
     "pop3_hostname": "pop3s://pop.example.com", "email": "cleanup@example.com",

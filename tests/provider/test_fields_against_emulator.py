@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import factories
 import pytest
 import requests
 from hypothesis import HealthCheck, event, given, settings
@@ -31,7 +32,7 @@ from alertsite_pulumi.rules import ALLOWED_INTERVALS, ALLOWED_MODES
 
 from .test_fields import VALID
 
-ADMIN = {"username": "admin@example.com", "password": "emulator-admin-password"}
+ADMIN = {"username": factories.ADMIN[0], "password": factories.ADMIN[1]}
 #: What AlertSite computes (and ignores in a create), as the emulator lists it.
 READ_ONLY = ("id", "type", "access_type", "created", "last_status")
 #: Emulator messages about what the account holds, not about the value's form.

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import factories
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
@@ -21,7 +22,7 @@ from alertsite_pulumi.errors import ConfigurationError
 from alertsite_pulumi.mailbox_guard import MailboxInUseError, mailbox_key
 from alertsite_pulumi.provider import EmailRoundTripMonitorProvider
 
-ADMIN = {"alertsite:username": "admin@example.com", "alertsite:password": "emulator-admin-password"}
+ADMIN = {"alertsite:username": factories.ADMIN[0], "alertsite:password": factories.ADMIN[1]}
 
 
 def inputs(index: int, **overrides: Any) -> dict[str, Any]:

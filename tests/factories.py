@@ -1,4 +1,4 @@
-"""Valid round-trip monitors for tests of every layer: one place that knows what AlertSite accepts.
+"""Test factories: valid round-trip monitors, and the emulator's default users.
 
 ``valid_monitor()`` is a create body (the five required fields); ``full_monitor()`` also sets
 the usual optional fields. Both take overrides, so a test states only what it varies.
@@ -7,6 +7,12 @@ the usual optional fields. Both take overrides, so a test states only what it va
 from __future__ import annotations
 
 from typing import Any
+
+from alertsite_pulumi.emulator.model import DEFAULT_USERS
+
+# Taken from the emulator, not restated, so tests follow its defaults.
+ADMIN: tuple[str, str] = next((u.email, u.password) for u in DEFAULT_USERS if u.role == "admin")
+VIEWER: tuple[str, str] = next((u.email, u.password) for u in DEFAULT_USERS if u.role == "read-only")
 
 
 def valid_monitor(index: int | None = None, **overrides: Any) -> dict[str, Any]:
