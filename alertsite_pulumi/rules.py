@@ -40,3 +40,32 @@ PLAN_CODE_MAX: Final = 255
 #: Free-form values (custom properties, extra fields) as JSON, so that a request stays far
 #: below what AlertSite (and the emulator, 1 MiB) accept in one body.
 JSON_MAX: Final = 64 * 1024
+
+
+# -- Alert recipients and recipient groups (docs: /recipients, /notifier-groups) -------------
+
+#: A group's name: "up to 128 characters" (documented). A recipient's name has no documented
+#: bound; the provider holds it to the same 128 so that both names fit where the other fits.
+GROUP_NAME_MAX: Final = 128
+RECIPIENT_NAME_MAX: Final = 128
+#: The recipient (address, number or URL): no documented bound; a URL of 2048 characters is
+#: what browsers and most servers still take.
+RECIPIENT_MAX: Final = 2048
+#: A webhook's Basic-auth user and password, and a performance alert type code: no documented
+#: bound; these leave room for any real value.
+LOGIN_MAX: Final = 255
+PERFORMANCE_ALERT_TYPE_MAX: Final = 4
+#: Start notify (errors before the first alert) and stop notify (alerts sent while an error
+#: lasts): the documented examples use 1 and 10 and no range is documented; the provider's
+#: bound, so that a typo (1000) is refused at preview.
+THRESHOLD_MIN: Final = 1
+THRESHOLD_MAX: Final = 100
+#: Phone numbers (SMS, voice): ITU E.164 numbers have at most 15 digits.
+PHONE_DIGITS_MIN: Final = 3
+PHONE_DIGITS_MAX: Final = 15
+#: A group's error types: "the error code, up to 3 digits".
+ERRORTYPE_MIN: Final = 1
+ERRORTYPE_MAX: Final = 999
+#: Items of one group list (monitors, recipients, error types, templates): no documented
+#: bound; the provider's, far above any real group, so that a request stays small.
+GROUP_LIST_MAX: Final = 1000

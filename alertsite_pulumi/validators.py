@@ -25,6 +25,8 @@ from .rules import (
     MAX_EXACT_INTEGER,
     MAX_TIMEOUT_SECONDS,
     MIN_TIMEOUT_SECONDS,
+    PHONE_DIGITS_MAX,
+    PHONE_DIGITS_MIN,
     SHOWN_MAX,
 )
 
@@ -338,3 +340,94 @@ def holds(value: Any, leaf: Callable[[Any], bool]) -> bool:
 
 def contains_unknown(value: Any) -> bool:
     return holds(value, is_unknown)
+
+
+# -- Values of alert recipients and recipient groups -----------------------------------------
+
+#: Characters that end a line besides the control characters (Unicode's line and paragraph
+#: separators): a name or address shown on one line must hold none.
+_LINE_SEPARATORS: Final = frozenset("\u2028\u2029")
+_PHONE_RE: Final = re.compile(r"\+?[0-9]+")
+_HTTP_SCHEMES: Final = ("http", "https")
+
+
+def line_problem(value: str) -> str | None:
+    """Why ``value`` is not one line of text: a control character (tab and line breaks
+    included) or a Unicode line separator, named by code point and position, never repeated."""
+    if problem := control_character(value):
+        return problem
+    at = next((i for i, ch in enumerate(value) if ch in _LAYOUT_CONTROLS or ch in _LINE_SEPARATORS), None)
+    if at is None:
+        return None
+    return (f"holds the character U+{ord(value[at]):04X} (a tab or line break) at character "
+            f"{at + 1}; it must be one line of text")
+
+
+def validate_line(max_len: int, *, required: bool = False) -> Validator:
+    """Text of one line, at most ``max_len`` characters (code points), non-blank if ``required``."""
+    text = validate_string(max_len, required=required)
+
+    def check(value: Any) -> str | None:
+        return text(value) or line_problem(value)
+
+    return check
+
+
+def validate_int_range(low: int, high: int, unit: str = "") -> Validator:
+    """A whole number from ``low`` to ``high``; ``unit`` says what it counts."""
+    what = f" {unit}" if unit else ""
+
+    def check(value: Any) -> str | None:
+        if not is_int(value) or not low <= value <= high:
+            return f"{shown(value)} is out of range; it must be a whole number from {low} to {high}{what}"
+        return None
+
+    return check
+
+
+def validate_phone(value: Any) -> str | None:
+    """A phone number as AlertSite dials it: digits with an optional leading ``+``."""
+    expected = (f"digits with an optional leading + and the country code, e.g. +15551234567 "
+                f"({PHONE_DIGITS_MIN} to {PHONE_DIGITS_MAX} digits, no spaces, dashes or brackets)")
+    if not isinstance(value, str):
+        return f"must be a phone number of {expected}, not {_kind(value)}"
+    digits = value.removeprefix("+")
+    if (not _PHONE_RE.fullmatch(value) or not value.isascii()
+            or not PHONE_DIGITS_MIN <= len(digits) <= PHONE_DIGITS_MAX):
+        return f"{shown(value)} is not a phone number; expected {expected}"
+    return None
+
+
+def validate_http_url(value: Any) -> str | None:
+    """A URL AlertSite can POST alerts to: http:// or https://, a host, no credentials in it.
+
+    The URL is never repeated: a webhook URL often carries its secret in the path (Slack's
+    ``/services/T…/B…/…``), and one holding a user and password would show them.
+    """
+    allowed = "an http:// or https:// URL with a host, e.g. https://hooks.example.com/alertsite"
+    if not isinstance(value, str) or not value:
+        return f"must be {allowed}"
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        return f"the URL holds a space, tab, line break or other control character; it must be {allowed}"
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in _HTTP_SCHEMES:
+        return f"the URL does not start with http:// or https://; it must be {allowed}"
+    if scheme not in _HTTP_SCHEMES:
+        return f"the URL has the scheme in upper case; write {scheme.lower()}://"
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" in authority:
+        return ("the URL must not carry credentials (user:password@); set them as username and "
+                "password instead, which AlertSite sends as HTTP Basic authentication")
+    host, colon, port = authority.rpartition(":") if not authority.endswith("]") else (authority, "", "")
+    if not colon:
+        host = authority
+    elif not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        return f"the URL has a port that is not a number from 1 to 65535; it must be {allowed}"
+    if not re.fullmatch(_HOST, host):
+        return f"the URL has no valid host name; it must be {allowed}"
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return "the URL has a host in brackets that is not an IPv6 address"
+    return None
