@@ -45,6 +45,7 @@ from .rules import (
     THRESHOLD_MIN,
 )
 from .validators import (
+    Validator,
     contains_unknown,
     is_int,
     is_unknown,
@@ -206,8 +207,8 @@ RECIPIENT_SECRET_FIELDS: Final = tuple(f.name for f in RECIPIENT_FIELDS.values()
 RECIPIENT_COMPUTED: Final[dict[str, tuple[str, str]]] = {
     "recipient_id": ("str", "The AlertSite recipient id (also the resource id)."),
     "method_description": ("str", "AlertSite's description of the delivery method."),
-    "notifier_groups": ("ids", "Ids of the recipient groups holding this recipient."),
-    "blackout_ids": ("ids", "Ids of the blackouts of this recipient."),
+    "notifier_groups": ("id_set", "Ids of the recipient groups holding this recipient."),
+    "blackout_ids": ("id_set", "Ids of the blackouts of this recipient."),
 }
 _RECIPIENT_INT_FIELDS: Final = tuple(n for n, f in RECIPIENT_FIELDS.items() if f.kind == "int")
 _RECIPIENT_BOOL_FIELDS: Final = tuple(n for n, f in RECIPIENT_FIELDS.items() if f.kind == "bool")
@@ -218,7 +219,7 @@ _READ_ONLY_ID_LISTS: Final = ("notifier_groups", "blackout_ids")
 # -- Group fields ------------------------------------------------------------------------------
 
 
-def _validate_id_list(what: str, *, at_least_one: str | None = None) -> Callable[[Any], str | None]:
+def _validate_id_list(what: str, *, at_least_one: str | None = None) -> Validator:
     """A list of ``what`` ids (digit strings or whole numbers); ``at_least_one`` says why an
     empty list is refused (None: an empty list is allowed)."""
 
@@ -240,6 +241,8 @@ def _validate_template_list(value: Any) -> str | None:
 
 def _list_problem(value: Any, what: str, read: Callable[[Any], Any], expected: str,
                   at_least_one: str | None) -> str | None:
+    """The first problem of a group list: its type, its size, an empty list where one is
+    refused, then the first item ``read`` cannot read (unknown items pass), by position."""
     if not isinstance(value, list | tuple):
         return f"must be a list of {what} ids, not {shown(value)}"
     if len(value) > GROUP_LIST_MAX:
@@ -266,18 +269,18 @@ GROUP_FIELDS: Final[dict[str, Field]] = {
     for f in (
         Field("name", "str", validate_line(GROUP_NAME_MAX, required=True), required=True,
               doc=f"Display name of the group, at most {GROUP_NAME_MAX} characters."),
-        Field("monitors", "ids", _validate_id_list("monitor", at_least_one=_NO_MONITORS),
+        Field("monitors", "id_set", _validate_id_list("monitor", at_least_one=_NO_MONITORS),
               required=True,
               doc="Ids of the monitors whose alerts the group routes (at least one), e.g. the "
                   "`monitor_id` outputs of EmailRoundTripMonitor resources; a set (order is "
                   "ignored, repeats count once)."),
-        Field("recipients", "ids", _validate_id_list("recipient", at_least_one=_NO_RECIPIENTS),
+        Field("recipients", "id_set", _validate_id_list("recipient", at_least_one=_NO_RECIPIENTS),
               required=True,
               doc="Ids of the recipients the alerts go to (at least one); a set."),
-        Field("errortypes", "codes", _validate_code_list, account_default=True,
+        Field("errortypes", "int_set", _validate_code_list, account_default=True,
               doc=f"Error type codes ({ERRORTYPE_MIN} to {ERRORTYPE_MAX}) the group covers; empty or "
                   "left out: all errors. A set."),
-        Field("templates", "codes", _validate_template_list, account_default=True,
+        Field("templates", "int_set", _validate_template_list, account_default=True,
               doc="Ids of custom alert templates (made in the AlertSite UI) the group uses; a set."),
         Field("is_default", "bool", validate_bool, account_default=True,
               doc="Whether this is the account's default recipient group (AlertSite's default: false)."),
@@ -292,8 +295,8 @@ _ID_LIST_FIELDS: Final = ("monitors", "recipients")
 _CODE_LIST_FIELDS: Final = ("errortypes", "templates")
 #: The schema of the list kinds these tables add to ``fields.Field``'s (``native/schema.py``).
 SCHEMA_TYPES: Final[dict[str, dict[str, Any]]] = {
-    "ids": {"type": "array", "items": {"type": "string"}},
-    "codes": {"type": "array", "items": {"type": "integer"}},
+    "id_set": {"type": "array", "items": {"type": "string"}},
+    "int_set": {"type": "array", "items": {"type": "integer"}},
 }
 
 
