@@ -11,10 +11,11 @@ top are thin and named after what they do. A create goes through the client's
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -22,6 +23,7 @@ from requests.adapters import HTTPAdapter
 from .auth import SharedClients, TokenManager, read_login_answer, shared_token_manager
 from .coercion import coerce_monitor
 from .config import Settings
+from .endpoints import Endpoint, quote_segment
 from .errors import AlertSiteError, NotFound, TransportError
 from .safe_create import SafeCreate
 from .site_status import SiteStatus, read_row
@@ -40,11 +42,6 @@ from .version import __version__
 log = logging.getLogger("alertsite_pulumi.client")
 
 ROUND_TRIP_TYPE: Final = "email-round-trip"
-
-
-def quote_segment(value: str | int) -> str:
-    """A path parameter, URL-quoted in one place."""
-    return quote(str(value), safe="")
 
 
 class AlertSiteClient:
@@ -81,10 +78,15 @@ class AlertSiteClient:
                                      "User-Agent": f"alertsite-pulumi/{__version__}"})
         self.throttle = Throttle(settings.max_requests_per_second, clock=self.retry.clock,
                                  sleep=self.retry.sleep)
+        self._wall_clock = wall_clock
+        self._settle_window = settings.request_timeout if settle_window is None else settle_window
         self._creates = SafeCreate(
             self._post_round_trip_monitor, self.list_monitors, retry=self.retry,
             request_timeout=settings.request_timeout, wall_clock=wall_clock,
-            settle_window=settings.request_timeout if settle_window is None else settle_window)
+            settle_window=self._settle_window)
+        #: The safe create of each other kind of object (recipients, groups), made on first use.
+        self._object_creates: dict[Endpoint, SafeCreate] = {}
+        self._object_creates_lock = threading.Lock()
         self.tokens = self._token_manager(share_login)
 
     def __repr__(self) -> str:
@@ -266,26 +268,36 @@ class AlertSiteClient:
             AlertSiteError: while iterating, a page had an unexpected shape; or as for any call
                 (see the class).
         """
+        params: dict[str, Any] = {"type": monitor_type}
+        if select is not None:
+            params["select"] = ",".join(select)
+        for raw in self._pages("/monitors", params, page_size=page_size, noun="monitor"):
+            yield coerce_monitor(raw)
+
+    def _pages(self, path: str, params: Mapping[str, Any], *, page_size: int,
+               noun: str) -> Iterator[Mapping[str, Any]]:
+        """``GET path``: every object of a list, following limit/offset pages, each once.
+
+        Reads AlertSite's list envelope (``{"metadata": ..., "results": [...]}``) and a bare
+        list alike.
+        """
         offset = 0
         seen: set[str] = set()
         while True:
-            params: dict[str, Any] = {"type": monitor_type, "limit": page_size, "offset": offset}
-            if select is not None:
-                params["select"] = ",".join(select)
-            body = read_json(self._request("GET", "/monitors", params=params))
+            body = read_json(self._request("GET", path, params={**params, "limit": page_size,
+                                                                "offset": offset}))
             page = body.get("results", []) if isinstance(body, Mapping) else body
             if not isinstance(page, list):
-                raise AlertSiteError("AlertSite's monitor list had an unexpected shape",
-                                     method="GET", path="/monitors")
+                raise AlertSiteError(f"AlertSite's {noun} list had an unexpected shape",
+                                     method="GET", path=path)
             fresh = 0
             for raw in page:
                 if isinstance(raw, Mapping):
-                    monitor = coerce_monitor(raw)
-                    key = str(monitor.get("id"))
+                    key = str(raw.get("id"))
                     if key not in seen:
                         seen.add(key)
                         fresh += 1
-                        yield monitor
+                        yield raw
             # A server that ignores limit/offset returns everything on every page: stop then.
             if len(page) < page_size or fresh == 0:
                 return
@@ -347,6 +359,85 @@ class AlertSiteClient:
             self._request("DELETE", f"/monitors/{quote_segment(monitor_id)}", persistent=True)
         except NotFound:
             return False
+        return True
+
+    # -- other objects: recipients, recipient groups (``endpoints``) ---------------------------
+
+    def list_objects(self, endpoint: Endpoint, *, page_size: int = 100,
+                     **filters: str | int) -> list[dict[str, Any]]:
+        """``GET {collection}``: every object (of the filters), all pages, as AlertSite sent them.
+
+        Raises:
+            AlertSiteError: a page had an unexpected shape, or as for any call (see the class).
+        """
+        return [dict(raw) for raw in self._pages(endpoint.path, filters, page_size=page_size,
+                                                 noun=endpoint.noun)]
+
+    def get_object(self, endpoint: Endpoint, object_id: str) -> dict[str, Any]:
+        """``GET {collection}/{id}``: the object as AlertSite sent it.
+
+        Raises:
+            NotFound: there is no such object.
+            AlertSiteError: the answer is not an object, or as for any call (see the class).
+        """
+        path = endpoint.item(object_id)
+        response = self._request("GET", path)
+        body = read_json(response)
+        if not isinstance(body, Mapping):
+            raise AlertSiteError(f"AlertSite answered with something that is not a {endpoint.noun}",
+                                 method="GET", path=path, status=response.status_code)
+        found = dict(body)
+        found.setdefault("id", str(object_id))
+        return found
+
+    def create_object(self, endpoint: Endpoint, body: Mapping[str, Any]) -> str:
+        """``POST {collection}``: create the object and return its id, never twice (the
+        endpoint's own ``SafeCreate``; see ``create_round_trip_monitor``).
+
+        Raises: as ``create_round_trip_monitor``.
+        """
+        with self._object_creates_lock:
+            creates = self._object_creates.get(endpoint)
+            if creates is None:
+                def post(wanted: Mapping[str, Any], deadline: float) -> requests.Response:
+                    return self._request("POST", endpoint.path, json=dict(wanted),
+                                         replay_safe=False, deadline=deadline)
+
+                creates = SafeCreate(
+                    post, lambda: self.list_objects(endpoint), retry=self.retry,
+                    request_timeout=self.settings.request_timeout, wall_clock=self._wall_clock,
+                    settle_window=self._settle_window, noun=endpoint.noun, path=endpoint.path,
+                    identity=endpoint.identity)
+                self._object_creates[endpoint] = creates
+        return creates.create(body)
+
+    def update_object(self, endpoint: Endpoint, object_id: str, body: Mapping[str, Any]) -> None:
+        """``PATCH {collection}/{id}``: change the fields in ``body``.
+
+        Raises:
+            NotFound: there is no such object.
+            InvalidRequest: AlertSite rejected a value in ``body``.
+            ConfigurationError, AuthenticationError, PermissionDenied, RateLimited,
+            ServerError, TransportError, AlertSiteError: as for any call (see the class).
+        """
+        self._request("PATCH", endpoint.item(object_id), json=dict(body))
+
+    def delete_object(self, endpoint: Endpoint, object_id: str, *, missing_ok: bool = True,
+                      persistent: bool = False) -> bool:
+        """``DELETE {collection}/{id}``: True if deleted, False if it was already gone.
+        ``persistent`` retries as ``discard_monitor`` does (the clean-up of a failed create).
+
+        Raises:
+            NotFound: there is no such object and ``missing_ok`` is False.
+            ConfigurationError, AuthenticationError, PermissionDenied, RateLimited,
+            ServerError, TransportError, AlertSiteError: as for any call (see the class).
+        """
+        try:
+            self._request("DELETE", endpoint.item(object_id), persistent=persistent)
+        except NotFound:
+            if missing_ok:
+                return False
+            raise
         return True
 
 

@@ -1,11 +1,14 @@
-"""The lifecycle of a round-trip monitor (check, diff, create, read, update, delete), as plain
+"""The lifecycle of every resource type (check, diff, create, read, update, delete), as plain
 calls on a client and inputs: the one logic both front-ends serve.
 
-It knows nothing of Pulumi. The dynamic provider (``provider.EmailRoundTripMonitorProvider``)
-and the native plugin (``native.servicer``) each build a :class:`MonitorLifecycle` for a call,
-telling it where its settings and clients come from, and turn its plain answers into their
-engine's types. The safe create (``safe_create``), the mailbox rule (``mailbox_guard``) and the
-clean-up after a failed create are reached from here only, so they hold for both front-ends.
+It knows nothing of Pulumi, nor of any one type: a type's declaration
+(``resource_types.ResourceType``) gives its fields and its ``kind.Behaviour``. The dynamic
+providers (``provider``) and the native plugin (``native.servicer``) each build a
+:class:`Lifecycle` for a call, telling it where its settings and clients come from, and turn
+its plain answers into their engine's types. The safe create (``safe_create``, reached through
+the behaviour's ``create``), a type's own rules around a create or an update (the monitor's
+mailbox rule), the account check and the clean-up after a failed create are written here once,
+so they hold for every type and both front-ends.
 """
 
 from __future__ import annotations
@@ -19,33 +22,13 @@ from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 from .client import AlertSiteClient
-from .coercion import coerce_monitor, field_equal, loosely_equal, normalize_inputs, to_api
 from .config import Settings
-from .errors import (
-    AdoptionError,
-    AlertSiteError,
-    AuthenticationError,
-    ConfigurationError,
-    NotFound,
-    UnfinishedCreateError,
-)
-from .fields import (
-    ADOPT_BY_NAME,
-    ADOPT_MONITOR_ID,
-    CONTROL_INPUTS,
-    EXTRA_FIELDS,
-    FIELDS,
-    SECRET_FIELDS,
-    validate_inputs,
-)
-from .mailbox_guard import MailboxGuard, MailboxInUseError, mailbox_key
-from .validators import is_unknown
+from .errors import AlertSiteError, AuthenticationError, ConfigurationError, NotFound, UnfinishedCreateError
+from .monitor_kind import COMPUTED_OUTPUTS
+from .resource_types import EMAIL_ROUND_TRIP_MONITOR, ResourceType
 
 log = logging.getLogger("alertsite_pulumi.provider")
 
-#: Read-only values AlertSite computes that are kept as outputs. Volatile ones (last status)
-#: are left out so that a refresh right after an update finds nothing to report.
-COMPUTED_OUTPUTS: Final = ("monitor_id", "monitor_type", "access_type")
 #: Which account a monitor belongs to, as far as the provider can tell: the API root and the
 #: login that made (or last updated or read) it. Kept in the state (inputs and outputs) so that
 #: a resource moved to another account is a replacement, not a silent re-point; never a secret.
@@ -86,27 +69,33 @@ class Diffed:
 
 @dataclass
 class Made:
-    """A monitor created (or adopted): its id and the state to keep."""
+    """An object created (or adopted): its id and the state to keep."""
 
     id: str
     outputs: dict[str, Any]
 
 
-class MonitorLifecycle:
-    """Round-trip monitors of one account, reached through ``settings`` and ``client``.
+class Lifecycle:
+    """The objects of one resource type in one account, reached through ``settings`` and
+    ``client``.
 
     ``settings`` resolves the call's settings (raising ConfigurationError for a bad one);
-    ``client`` gives the client for them; ``mailboxes`` is the process's mailbox picture;
-    ``account_known`` is False while the settings are not known to be the account's (a native
-    provider configured at preview with its ``baseUrl`` or login still unknown).
+    ``client`` gives the client for them; ``state`` is what the process keeps for the type's
+    rules (the behaviour's ``new_state``: the monitor's mailbox picture); ``account_known`` is
+    False while the settings are not known to be the account's (a native provider configured
+    at preview with its ``baseUrl`` or login still unknown).
     """
 
     def __init__(self, settings: SettingsSource, client: Callable[[Settings], AlertSiteClient],
-                 mailboxes: Callable[[], MailboxGuard], *, account_known: bool = True) -> None:
+                 state: Callable[[], Any], *, account_known: bool = True,
+                 resource_type: ResourceType = EMAIL_ROUND_TRIP_MONITOR) -> None:
         self._settings = settings
         self._client_for = client
-        self._mailboxes = mailboxes
+        self._state = state
         self.account_known = account_known
+        self.type = resource_type
+        self._rules = resource_type.behaviour
+        self._noun = resource_type.behaviour.noun
 
     def client(self) -> AlertSiteClient:
         settings, _ = self._settings()
@@ -123,13 +112,25 @@ class MonitorLifecycle:
                 exc.hint = f"{exc.hint} {STALE_CREDENTIALS_HINT}"
             raise
 
+    def user_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """What the user manages: the type's fields and control inputs they set."""
+        return self._rules.normalize({k: v for k, v in props.items()
+                                      if (k in self.type.fields or k in self.type.control_inputs)
+                                      and v is not None})
+
+    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+        return self._rules.changed(self.type.fields, olds, news)
+
     # -- preview-time work: no API calls ------------------------------------------------------
 
-    def check(self, news: Mapping[str, Any]) -> Checked:
+    def check(self, news: Mapping[str, Any], resource_name: str | None = None) -> Checked:
+        """The inputs to store and every problem with them. ``resource_name`` is the Pulumi
+        name, the default of a type's ``name`` field."""
         # The account is the provider's to record, never an input (a raw or YAML program could
         # pass one).
-        inputs = normalize_inputs({k: v for k, v in news.items() if v is not None and k != ACCOUNT_KEY})
-        failures = list(validate_inputs(inputs))
+        given = {k: v for k, v in news.items() if v is not None and k != ACCOUNT_KEY}
+        inputs = self._rules.normalize(with_default_name(self.type, given, resource_name))
+        failures = list(self._rules.validate(inputs))
         try:
             # A malformed setting is refused at preview, before any call; missing credentials
             # are not (a preview needs none).
@@ -137,29 +138,30 @@ class MonitorLifecycle:
         except ConfigurationError as wrong:
             failures.append(("", str(wrong)))
         else:
-            # Where the monitor is to live: the plan shows it beside where it was made.
+            # Where the object is to live: the plan shows it beside where it was made.
             if self.account_known:
                 inputs[ACCOUNT_KEY] = account_of(settings)
         return Checked(inputs, failures)
 
-    def diff(self, monitor_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diffed:
-        moved = self.account_move(monitor_id, olds)
+    def diff(self, object_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diffed:
+        moved = self.account_move(object_id, olds)
         if moved is not None:
             log.warning("%s", moved)
             return Diffed(changes=True, replaces=[ACCOUNT_KEY], changed=[ACCOUNT_KEY])
-        changed = changed_fields(olds, news)
-        return Diffed(changes=bool(changed), changed=changed)
+        changed = self.changed_fields(olds, news)
+        replaces = [k for k in changed if k in self.type.replace_on_change]
+        return Diffed(changes=bool(changed), replaces=replaces, changed=changed)
 
-    def account_move(self, monitor_id: str, olds: Mapping[str, Any]) -> str | None:
-        """Why monitor ``monitor_id`` (stored ``olds``) now belongs to another account, or None.
+    def account_move(self, object_id: str, olds: Mapping[str, Any]) -> str | None:
+        """Why object ``object_id`` (stored ``olds``) now belongs to another account, or None.
 
         Decided from what can be verified. The same API root and login is the same account.
         Another login may be another user of the same account, and another API root may reach
         the same account (the emulator restarted on another port with the same database, a
         proxy, another name of the host): replacing would throw away AlertSite's history of the
-        monitor, so the monitor is read through the new root and login. Missing, or another
-        monitor under that id (another mailbox or servers), means another account; the same
-        monitor means the same account. A state written before the account was recorded is
+        object, so it is read through the new root and login. Missing, or another object under
+        that id (for a monitor: another mailbox or servers), means another account; the same
+        object means the same account. A state written before the account was recorded is
         taken as the same account.
 
         Raises:
@@ -177,21 +179,23 @@ class MonitorLifecycle:
         moved_root = then[0] != now[0]
         was = f"through {then[0]} by login {then[1]!r}" if moved_root else f"by login {then[1]!r}"
         reader = f"{now[0]} with login {now[1]!r}" if moved_root else f"login {now[1]!r} on the same API"
+        what = self._noun.capitalize()
         try:
-            live = self.client().get_monitor(monitor_id)
+            live = self._rules.get(self.client(), object_id)
         except NotFound:
-            return (f"Monitor {monitor_id} was made {was}; {reader} reads no monitor {monitor_id}, "
-                    "so it is another account's: the monitor is replaced, never re-pointed.")
-        if same_monitor(live, olds):
+            return (f"{what} {object_id} was made {was}; {reader} reads no {self._noun} "
+                    f"{object_id}, so it is another account's: the {self._noun} is replaced, "
+                    "never re-pointed.")
+        if self._rules.same(live, olds):
             return None
-        return (f"Monitor {monitor_id} was made {was}; {reader} reads another monitor under that "
-                "id (another mailbox or servers), so it is another account's: the monitor is "
-                "replaced, never re-pointed.")
+        return (f"{what} {object_id} was made {was}; {reader} reads another {self._noun} under "
+                f"that id ({self.type.identity_text}), so it is another account's: the "
+                f"{self._noun} is replaced, never re-pointed.")
 
     def _outputs(self, live: Mapping[str, Any], inputs: Mapping[str, Any],
                  previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """``outputs``, with the account the monitor was reached through."""
-        out = outputs(live, inputs, previous)
+        """The behaviour's outputs, with the account the object was reached through."""
+        out = self._rules.outputs(live, inputs, previous or {})
         out[ACCOUNT_KEY] = account_of(self._settings()[0])
         return out
 
@@ -199,115 +203,92 @@ class MonitorLifecycle:
 
     def create(self, props: Mapping[str, Any]) -> Made:
         client = self.client()
-        inputs = user_inputs(props)
-        adopted = adopt(client, inputs)
+        inputs = self.user_inputs(props)
+        adopted = self._rules.adopt(client, inputs)
         if adopted is not None:
-            # Taking over an existing monitor: write only what differs, never create.
-            monitor_id, live = adopted
-            body = to_api(changed_against(live, inputs))
+            # Taking over an existing object: write only what differs, never create.
+            object_id, live = adopted
+            body = self._rules.adoption_body(live, inputs)
             if body:
-                client.update_round_trip_monitor(monitor_id, body)
-                live = client.get_monitor(monitor_id)
-            return Made(monitor_id, self._outputs(live, inputs))
-        # AlertSite's one-monitor-per-mailbox rule, checked before any POST (fails closed).
-        mailbox = self._mailboxes().claim(client, inputs)
-        monitor_id = client.create_round_trip_monitor(to_api(inputs))
-        mailbox.made(monitor_id)
+                self._rules.update(client, object_id, body)
+                live = self._rules.get(client, object_id)
+            return Made(object_id, self._outputs(live, inputs))
+        # The type's own rule (a monitor's mailbox), checked before any POST (fails closed).
+        claim = self._rules.claim(self._state(), client, inputs)
+        object_id = self._rules.create(client, self._rules.to_api(inputs))
+        claim.made(object_id)
         try:
-            # Another process (stack, provider) may have made a monitor on the same mailbox
-            # meanwhile: the older one stays, and this one is deleted below if it is newer.
-            mailbox.confirm(client, monitor_id)
-            live = client.get_monitor(monitor_id)
-            return Made(monitor_id, self._outputs(live, inputs))
+            # Another process (stack, provider) may have broken the rule meanwhile.
+            claim.confirm(client, object_id)
+            live = self._rules.get(client, object_id)
+            return Made(object_id, self._outputs(live, inputs))
         except BaseException as failed:
-            # All or nothing: whatever fails once the monitor exists, it must not be left in
+            # All or nothing: whatever fails once the object exists, it must not be left in
             # AlertSite outside the stack.
-            undo_create(client, monitor_id, inputs.get("name"), failed)
+            self._undo_create(client, object_id, inputs.get("name"), failed)
             raise
 
-    def update(self, monitor_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+    def _undo_create(self, client: AlertSiteClient, object_id: str, name: object,
+                     failed: BaseException) -> None:
+        """Delete what a failed create made; UnfinishedCreateError naming it if that fails."""
+        try:
+            self._rules.discard(client, object_id)
+        except AlertSiteError as cleanup:
+            what = failed.brief() if isinstance(failed, AlertSiteError) else type(failed).__name__
+            raise UnfinishedCreateError(
+                f"{self._noun.capitalize()} {object_id} ({name!r}) was created, then the create "
+                f"failed ({what}), and deleting the {self._noun} again failed too "
+                f"({cleanup.brief()}): it is in AlertSite but not in the stack",
+                monitor_id=object_id) from failed
+        log.warning("deleted %s %s again after its create failed", self._noun, object_id)
+
+    def update(self, object_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         client = self.client()
-        inputs = user_inputs(news)
-        changed = changed_fields(olds, news)
-        body = to_api({k: inputs[k] for k in changed if k in FIELDS})
-        if EXTRA_FIELDS in changed:
-            body.update(inputs.get(EXTRA_FIELDS) or {})
-        moves = ("email" in changed
-                 and mailbox_key(str(inputs["email"])) != mailbox_key(str(olds.get("email") or "")))
-        name, email = str(inputs.get("name") or ""), str(inputs.get("email") or "")
-        if moves:
-            # One monitor per mailbox holds for updates too: refused before the PATCH.
-            self._mailboxes().check_move(client, monitor_id, name, email)
+        inputs = self.user_inputs(news)
+        changed = self.changed_fields(olds, news)
+        body = self._rules.update_body(inputs, changed)
+        guard = self._rules.guard_update(self._state(), client, object_id, olds, inputs, changed)
+        guard.before()
         if body:
-            client.update_round_trip_monitor(monitor_id, body)
-        if moves:
-            try:
-                # Another process may have put a monitor on that mailbox meanwhile.
-                self._mailboxes().confirm_move(client, monitor_id, name, email)
-            except MailboxInUseError:
-                client.update_round_trip_monitor(monitor_id, to_api({"email": olds.get("email")}))
-                raise
-            self._mailboxes().moved(client, monitor_id, name, email)
-        live = client.get_monitor(monitor_id)
+            self._rules.update(client, object_id, body)
+        guard.after()
+        live = self._rules.get(client, object_id)
         return self._outputs(live, inputs)
 
-    def delete(self, monitor_id: str, props: Mapping[str, Any]) -> None:
+    def delete(self, object_id: str, props: Mapping[str, Any]) -> None:
         # Already gone is success: the goal was for it not to exist.
         client = self.client()
-        moved = self.account_move(monitor_id, props)
+        moved = self.account_move(object_id, props)
         if moved is not None:
-            # This provider cannot reach the account the monitor is in, and the id may name
-            # another account's monitor here: never delete that. The user is told what is left.
-            tell_user(f"{moved} This provider cannot reach that account, so monitor {monitor_id} "
-                      "was NOT deleted there: delete it in that account (AlertSite's UI, or "
-                      "`alertsite-pulumi` with its credentials).")
+            # This provider cannot reach the account the object is in, and the id may name
+            # another account's object here: never delete that. The user is told what is left.
+            tell_user(f"{moved} This provider cannot reach that account, so {self._noun} "
+                      f"{object_id} was NOT deleted there: delete it in that account (AlertSite's "
+                      "UI, or `alertsite-pulumi` with its credentials).")
             return
         with self._stale_login_explained():
-            client.delete_monitor(monitor_id, missing_ok=True)
-        self._mailboxes().forget(client, monitor_id)
+            self._rules.delete(client, object_id)
+        self._rules.forget(self._state(), client, object_id)
 
-    def read(self, monitor_id: str, props: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
-        """The monitor's id and state as AlertSite has it; (None, {}) when it is gone."""
+    def read(self, object_id: str, props: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
+        """The object's id and state as AlertSite has it; (None, {}) when it is gone."""
         client = self.client()
-        moved = self.account_move(monitor_id, props)
+        moved = self.account_move(object_id, props)
         if moved is not None:
-            # Reading that id here would tie another account's monitor (or its absence) to
+            # Reading that id here would tie another account's object (or its absence) to
             # this resource: the state is kept as it was, and the next `up` replaces it.
-            tell_user(f"{moved} Refresh kept monitor {monitor_id} as the state had it.")
-            return monitor_id, dict(props)
+            tell_user(f"{moved} Refresh kept {self._noun} {object_id} as the state had it.")
+            return object_id, dict(props)
         try:
             with self._stale_login_explained():
-                live = client.get_monitor(monitor_id)
+                live = self._rules.get(client, object_id)
         except NotFound:
             return None, {}
-        return monitor_id, self._outputs(live, user_inputs(props), previous=props)
+        return object_id, self._outputs(live, self.user_inputs(props), previous=props)
 
-
-# -- adoption -----------------------------------------------------------------------------------
-
-
-def adopt(client: AlertSiteClient, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """The monitor to take over (id and live values), or None to create a new one."""
-    monitor_id = inputs.get(ADOPT_MONITOR_ID)
-    if monitor_id:
-        try:
-            return str(monitor_id), client.get_monitor(str(monitor_id))
-        except NotFound:
-            raise AdoptionError(f"adopt_monitor_id: AlertSite has no monitor {monitor_id}") from None
-    if inputs.get(ADOPT_BY_NAME):
-        name = inputs.get("name")
-        matches = [m for m in client.list_monitors() if m.get("name") == name]
-        if len(matches) != 1:
-            ids = ", ".join(str(m.get("id")) for m in matches)
-            found = f"{len(matches)} ({ids})" if matches else "none"
-            raise AdoptionError(
-                f"adopt_by_name: exactly one round-trip monitor named {name!r} must exist; "
-                f"found {found}")
-        return str(matches[0]["id"]), matches[0]
-    return None
-
-
-# -- plain functions of values ---------------------------------------------------------------------
+    def import_inputs(self, outputs: Mapping[str, Any], resource_name: str) -> dict[str, Any]:
+        """The inputs a program would write for an object read from AlertSite (`pulumi import`)."""
+        return self._rules.import_inputs(outputs, resource_name)
 
 
 def account_of(settings: Settings) -> dict[str, str]:
@@ -324,13 +305,6 @@ def account_of(settings: Settings) -> dict[str, str]:
     return {"base_url": root, "username": (settings.username or "").strip()}
 
 
-def same_monitor(live: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
-    """Whether a monitor read from AlertSite is the one ``stored`` describes: same mailbox and
-    servers (the name may have been edited in the UI)."""
-    return (mailbox_key(str(live.get("email") or "")) == mailbox_key(str(stored.get("email") or ""))
-            and all(field_equal(k, live.get(k), stored.get(k)) for k in ("smtp_hostname", "pop3_hostname")))
-
-
 def tell_user(message: str) -> None:
     """A warning in the command's output: the engine prints what a provider writes to stderr."""
     log.warning("%s", message)
@@ -338,83 +312,14 @@ def tell_user(message: str) -> None:
         print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
-def user_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
-    """What the user manages: the AlertSite fields and control inputs they set."""
-    return normalize_inputs({k: v for k, v in props.items()
-                             if (k in FIELDS or k in CONTROL_INPUTS) and v is not None})
-
-
-def changed_fields(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
-    """The fields the user set whose stored value differs (unknown values count as changed)."""
-    changed = []
-    for name, wanted in news.items():
-        if name not in FIELDS or wanted is None:
-            continue
-        if is_unknown(wanted) or not field_equal(name, olds.get(name), wanted):
-            changed.append(name)
-    extra = news.get(EXTRA_FIELDS)
-    if extra is not None:
-        stored = olds.get(EXTRA_FIELDS) or {}
-        if is_unknown(extra) or not isinstance(stored, Mapping) or any(
-            is_unknown(v) or not loosely_equal(stored.get(k), v) for k, v in extra.items()
-        ):
-            changed.append(EXTRA_FIELDS)
-    return changed
-
-
-def changed_against(live: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """The inputs that differ from a live monitor (for adopting without needless writes)."""
-    out = {k: v for k, v in inputs.items()
-           if k in FIELDS and (k in SECRET_FIELDS or not field_equal(k, live.get(k), v))}
-    extra = inputs.get(EXTRA_FIELDS) or {}
-    changed_extra = {k: v for k, v in extra.items() if not loosely_equal(live.get(k), v)}
-    if changed_extra:
-        out[EXTRA_FIELDS] = changed_extra
+def with_default_name(resource_type: ResourceType, inputs: Mapping[str, Any],
+                      resource_name: str | None) -> dict[str, Any]:
+    """``inputs`` with the type's ``name`` field defaulting to the Pulumi resource name: the one
+    place both front-ends take that default from."""
+    out = dict(inputs)
+    if resource_name and "name" in resource_type.fields and out.get("name") is None:
+        out["name"] = resource_name
     return out
-
-
-def outputs(live: Mapping[str, Any], inputs: Mapping[str, Any],
-            previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The state to store: every field as AlertSite reports it, plus what it cannot report.
-
-    Secrets AlertSite never returns in clear are kept from the inputs (or the previous
-    state); extra fields keep the user's keys with their live values.
-    """
-    live = coerce_monitor(live)
-    previous = previous or {}
-    out: dict[str, Any] = {}
-    for name, field_ in FIELDS.items():
-        if field_.secret:
-            value = inputs.get(name, previous.get(name))
-        else:
-            value = live.get(name, inputs.get(name, previous.get(name)))
-        if value is not None:
-            out[name] = value
-    extra = inputs.get(EXTRA_FIELDS)
-    if isinstance(extra, Mapping):
-        out[EXTRA_FIELDS] = {k: live.get(k, v) for k, v in extra.items()}
-    for name in (ADOPT_MONITOR_ID, ADOPT_BY_NAME):
-        if inputs.get(name) is not None:
-            out[name] = inputs[name]
-    out["monitor_id"] = str(live.get("id", previous.get("monitor_id", "")))
-    if live.get("type") is not None:
-        out["monitor_type"] = live["type"]
-    if live.get("access_type") is not None:
-        out["access_type"] = live["access_type"]
-    return out
-
-
-def undo_create(client: AlertSiteClient, monitor_id: str, name: object, failed: BaseException) -> None:
-    """Delete the monitor a failed create made; UnfinishedCreateError naming it if that fails."""
-    try:
-        client.discard_monitor(monitor_id)
-    except AlertSiteError as cleanup:
-        what = failed.brief() if isinstance(failed, AlertSiteError) else type(failed).__name__
-        raise UnfinishedCreateError(
-            f"Monitor {monitor_id} ({name!r}) was created, then the create failed ({what}), and "
-            f"deleting the monitor again failed too ({cleanup.brief()}): it is in AlertSite but "
-            "not in the stack", monitor_id=monitor_id) from failed
-    log.warning("deleted monitor %s again after its create failed", monitor_id)
 
 
 __all__ = [
@@ -422,13 +327,9 @@ __all__ = [
     "COMPUTED_OUTPUTS",
     "Checked",
     "Diffed",
+    "Lifecycle",
     "Made",
-    "MonitorLifecycle",
     "account_of",
-    "adopt",
-    "changed_against",
-    "changed_fields",
-    "outputs",
-    "same_monitor",
     "tell_user",
+    "with_default_name",
 ]

@@ -1,11 +1,11 @@
-"""The dynamic front-end of the monitor lifecycle: the ResourceProvider of EmailRoundTripMonitor.
+"""The dynamic front-end of the lifecycle: one ResourceProvider per declared resource type.
 
-The lifecycle itself (``lifecycle.MonitorLifecycle``) knows nothing of Pulumi; this class gives
-it the settings and clients of a dynamic provider process and turns its answers into the
-``pulumi.dynamic`` results. The provider object is pickled (by reference, under this name)
-into every resource's state, and refresh and destroy run that stored copy: so ``__init__``
-stores nothing, and everything that holds a connection, a lock or a credential is built at
-run time (see ``_lifecycle``).
+The lifecycle itself (``lifecycle.Lifecycle``) knows nothing of Pulumi; ``KernelProvider``
+gives it the settings and clients of a dynamic provider process and turns its answers into the
+``pulumi.dynamic`` results, for whichever type its subclass declares (``resource_type``). A
+provider object is pickled (by reference, under its class's name) into every resource's state,
+and refresh and destroy run that stored copy: so ``__init__`` stores nothing, and everything
+that holds a connection, a lock or a credential is built at run time (see ``_lifecycle``).
 """
 
 from __future__ import annotations
@@ -31,16 +31,19 @@ from pulumi.dynamic import (
 from . import dynamic_host
 from .client import AlertSiteClient, shared_client
 from .config import SETTINGS, Settings, resolve_settings
-from .lifecycle import MonitorLifecycle
-from .mailbox_guard import MailboxGuard
+from .lifecycle import Lifecycle
+from .resource_types import ALERT_RECIPIENT, EMAIL_ROUND_TRIP_MONITOR, RECIPIENT_GROUP, ResourceType
 
 #: Turns on the provider's own log lines (see log_to_stderr).
 LOG_LEVEL_ENV: Final = "ALERTSITE_LOG_LEVEL"
 _LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
-class EmailRoundTripMonitorProvider(ResourceProvider):
-    """Creates, reads, updates and deletes AlertSite round-trip email monitors."""
+class KernelProvider(ResourceProvider):
+    """Creates, reads, updates and deletes the objects of ``resource_type`` through the lifecycle."""
+
+    #: The declared type this provider serves (set by each subclass).
+    resource_type: ResourceType
 
     # Nothing secret is captured by pickling (credentials arrive through configure or the
     # environment), so the pickled provider need not be encrypted in state.
@@ -53,8 +56,8 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
     #: and then configure() got the current stack config.
     _program_running = False
     _settings_lock: Final = threading.Lock()
-    _mailboxes: MailboxGuard | None = None
-    _mailboxes_lock: Final = threading.Lock()
+    _rule_state: Any = None
+    _rule_state_lock: Final = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
         # Whatever configure() learned (credentials included) stays out of every pickle.
@@ -96,15 +99,17 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
                 resolved[current] = settings
         return settings, not current and _uses_stored_credentials(settings, self._configured)
 
-    def _mailbox_guard(self) -> MailboxGuard:
-        """This process's picture of which mailboxes are watched (one listing per process)."""
-        with self._mailboxes_lock:
-            if self._mailboxes is None:
-                self._mailboxes = MailboxGuard()
-            return self._mailboxes
+    def _rules_state(self) -> Any:
+        """What this process keeps for the type's rules (for monitors, which mailboxes are
+        watched: one listing per process)."""
+        with self._rule_state_lock:
+            if self._rule_state is None:
+                self._rule_state = self.resource_type.behaviour.new_state()
+            return self._rule_state
 
-    def _lifecycle(self) -> MonitorLifecycle:
-        return MonitorLifecycle(self._current_settings, shared_client, self._mailbox_guard)
+    def _lifecycle(self) -> Lifecycle:
+        return Lifecycle(self._current_settings, shared_client, self._rules_state,
+                         resource_type=self.resource_type)
 
     def _client(self) -> AlertSiteClient:
         return self._lifecycle().client()
@@ -134,6 +139,24 @@ class EmailRoundTripMonitorProvider(ResourceProvider):
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:
         found, outs = self._lifecycle().read(id, props)
         return ReadResult(found, outs)
+
+
+class EmailRoundTripMonitorProvider(KernelProvider):
+    """Creates, reads, updates and deletes AlertSite round-trip email monitors."""
+
+    resource_type = EMAIL_ROUND_TRIP_MONITOR
+
+
+class AlertRecipientProvider(KernelProvider):
+    """Creates, reads, updates and deletes AlertSite alert recipients."""
+
+    resource_type = ALERT_RECIPIENT
+
+
+class RecipientGroupProvider(KernelProvider):
+    """Creates, reads, updates and deletes AlertSite recipient groups."""
+
+    resource_type = RECIPIENT_GROUP
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

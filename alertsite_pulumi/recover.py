@@ -53,7 +53,7 @@ from typing import Any, Final
 from .client import AlertSiteClient
 from .errors import AlertSiteError
 from .identity import identity, mailbox_key
-from .lifecycle import outputs
+from .monitor_kind import outputs
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE as DYNAMIC_TYPE
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPES as MONITOR_TYPES
 from .tokens import PROVIDER_KEY, SECRET_MASK, UNKNOWN_SENTINEL

@@ -15,11 +15,11 @@ from .errors import AlertSiteError, NotFound
 from .fields import (
     CONTROL_INPUTS,
     FIELDS,
-    SECRET_FIELDS,
     URL_FIELDS,
 )
-from .lifecycle import COMPUTED_OUTPUTS
+from .lifecycle import with_default_name
 from .provider import EmailRoundTripMonitorProvider
+from .resource_types import EMAIL_ROUND_TRIP_MONITOR, ResourceType
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE
 from .validators import holds, unsendable
 
@@ -158,33 +158,49 @@ class EmailRoundTripMonitor(dynamic.Resource, module="alertsite", name="EmailRou
         opts: pulumi.ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        _refuse_unknown(f"EmailRoundTripMonitor {resource_name!r}", kwargs)
-        if args is not None and not isinstance(args, EmailRoundTripMonitorArgs):
-            raise InvalidArgumentError(
-                f"EmailRoundTripMonitor {resource_name!r}: args must be an EmailRoundTripMonitorArgs, "
-                f"not {type(args).__name__}; or give the fields as keyword arguments")
-        props = args.to_props() if args is not None else {}
-        props.update({k: v for k, v in kwargs.items() if v is not None})
-        if props.get("name") is None:
-            props["name"] = resource_name
-        for name in (*FIELDS, *CONTROL_INPUTS):
-            if props.get(name) is not None:
-                props[name] = _carried(resource_name, name, props[name])
-        for secret in SECRET_FIELDS:
-            if props.get(secret) is not None:
-                props[secret] = pulumi.Output.secret(props[secret])
-        # Every field is an Output attribute, given or not: the SDK makes attributes of the props'
-        # keys only. A None is no input (the SDK leaves it out of what the engine sees, so it is
-        # never sent and never a diff), and the attribute gets the value create reports (the
-        # account's default for a field left out), as in a generated SDK.
-        for name in (*FIELDS, *CONTROL_INPUTS, *COMPUTED_OUTPUTS):
-            props.setdefault(name, None)
+        props, options = declared_props(EMAIL_ROUND_TRIP_MONITOR, resource_name, args,
+                                        EmailRoundTripMonitorArgs, kwargs, secret_urls=URL_FIELDS)
         # One mailbox per monitor: a replacement (`up --replace`, replace_on_changes) deletes the
         # old monitor before it creates the new one, or the mailbox guard would refuse it.
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_FIELDS),
-                                             delete_before_replace=True)
+        options = pulumi.ResourceOptions.merge(options, pulumi.ResourceOptions(delete_before_replace=True))
         super().__init__(EmailRoundTripMonitorProvider(), resource_name, props,
-                         pulumi.ResourceOptions.merge(secret_opts, opts))
+                         pulumi.ResourceOptions.merge(options, opts))
+
+
+def declared_props(kind: ResourceType, resource_name: str, args: Any, args_class: type,
+                   kwargs: Mapping[str, Any], *, secret_urls: Sequence[str] = ()
+                   ) -> tuple[dict[str, Any], pulumi.ResourceOptions]:
+    """The props and options of a dynamic resource of a declared type: the one way every
+    dynamic resource turns its arguments into what the engine gets.
+
+    Unknown arguments and values Pulumi cannot carry are refused naming the field; ``name``
+    defaults to the resource name; secret fields (and ``secret_urls`` holding a login) are
+    secrets; every field and computed output is an Output attribute, given or not.
+    """
+    what = f"{kind.name} {resource_name!r}"
+    _refuse_unknown(what, kwargs, kind)
+    if args is not None and not isinstance(args, args_class):
+        raise InvalidArgumentError(
+            f"{what}: args must be an {args_class.__name__}, not {type(args).__name__}; or give "
+            "the fields as keyword arguments")
+    props: dict[str, Any] = cast(Any, args).to_props() if args is not None else {}
+    props.update({k: v for k, v in kwargs.items() if v is not None})
+    props = with_default_name(kind, props, resource_name)
+    names = (*kind.fields, *kind.control_inputs)
+    for name in names:
+        if props.get(name) is not None:
+            props[name] = _carried(what, name, props[name], secret_urls)
+    secrets = [f.name for f in kind.fields.values() if f.secret]
+    for secret in secrets:
+        if props.get(secret) is not None:
+            props[secret] = pulumi.Output.secret(props[secret])
+    # Every field is an Output attribute, given or not: the SDK makes attributes of the props'
+    # keys only. A None is no input (the SDK leaves it out of what the engine sees, so it is
+    # never sent and never a diff), and the attribute gets the value create reports (the
+    # account's default for a field left out), as in a generated SDK.
+    for name in (*names, *kind.computed):
+        props.setdefault(name, None)
+    return props, pulumi.ResourceOptions(additional_secret_outputs=secrets)
 
 
 class InvalidArgumentError(pulumi.RunError, TypeError):
@@ -194,14 +210,15 @@ class InvalidArgumentError(pulumi.RunError, TypeError):
     """
 
 
-def _refuse_unknown(what: str, given: Mapping[str, Any]) -> None:
-    unknown = sorted(set(given) - set(FIELDS) - set(CONTROL_INPUTS))
+def _refuse_unknown(what: str, given: Mapping[str, Any],
+                    kind: ResourceType = EMAIL_ROUND_TRIP_MONITOR) -> None:
+    unknown = sorted(set(given) - set(kind.fields) - set(kind.control_inputs))
     if unknown:
-        allowed = ", ".join((*FIELDS, *CONTROL_INPUTS))
+        allowed = ", ".join((*kind.fields, *kind.control_inputs))
         raise InvalidArgumentError(f"{what} got unknown arguments {unknown}; allowed: {allowed}")
 
 
-def _carried(resource_name: str, name: str, value: Any) -> Any:
+def _carried(what: str, name: str, value: Any, secret_urls: Sequence[str]) -> Any:
     """``value`` as it may travel to the engine, checked (once known) for what Pulumi cannot carry.
 
     The SDK fails with a traceback on such values (a lone surrogate, a set, bytes), so they
@@ -212,8 +229,8 @@ def _carried(resource_name: str, name: str, value: Any) -> Any:
     def checked(known: Any) -> Any:
         problem = unsendable(known)
         if problem:
-            raise InvalidArgumentError(f"EmailRoundTripMonitor {resource_name!r}: {name}: {problem}")
-        if name in URL_FIELDS and isinstance(known, str) and "@" in known:
+            raise InvalidArgumentError(f"{what}: {name}: {problem}")
+        if name in secret_urls and isinstance(known, str) and "@" in known:
             return pulumi.Output.secret(known)
         return known
 

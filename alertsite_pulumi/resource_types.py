@@ -1,8 +1,10 @@
 """One declaration per resource type: what the front-ends, the schema and the docs read.
 
 A declaration names a type's token, its field table (``fields.Field``: type, required,
-secret, filled from account defaults, validator), its inputs that are not AlertSite fields
-and the outputs AlertSite computes. The plugin's schema is built from every declared type
+secret, filled from account defaults, validator), its inputs that are not AlertSite fields,
+the outputs AlertSite computes, and its ``kind.Behaviour`` (how its values are read and sent,
+where it lives in the API, its identity and its own rules). The one lifecycle
+(``lifecycle.Lifecycle``) serves every declared type. The plugin's schema is built from every declared type
 (``RESOURCE_TYPES``). It imports nothing of Pulumi.
 """
 
@@ -13,7 +15,25 @@ from dataclasses import dataclass
 from typing import Final
 
 from .fields import ADOPT_BY_NAME, ADOPT_MONITOR_ID, EXTRA_FIELDS, FIELDS, Field
-from .tokens import NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE
+from .kind import Behaviour
+from .monitor_kind import MonitorBehaviour
+from .routing_fields import (
+    GROUP_COMPUTED,
+    GROUP_FIELDS,
+    METHOD_FIELD,
+    METHOD_INPUT,
+    RECIPIENT_COMPUTED,
+    RECIPIENT_FIELDS,
+)
+from .routing_kind import group_behaviour, recipient_behaviour
+from .tokens import (
+    ALERT_RECIPIENT_TYPE,
+    EMAIL_ROUND_TRIP_MONITOR_TYPE,
+    NATIVE_ALERT_RECIPIENT_TYPE,
+    NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE,
+    NATIVE_RECIPIENT_GROUP_TYPE,
+    RECIPIENT_GROUP_TYPE,
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +58,14 @@ class ResourceType:
     computed: Mapping[str, Extra]
     """Outputs AlertSite computes; ``id_output`` among them holds the resource's id."""
     id_output: str
+    behaviour: Behaviour
+    """How its values are read, compared and sent, where it lives, its own rules (``kind``)."""
+    identity_text: str
+    """What makes an object under a stored id the same one, in words (for the account check)."""
+    dynamic_type: str = ""
+    """The dynamic resource's type token (``alertsite:index:...``); "" for none."""
+    replace_on_change: tuple[str, ...] = ()
+    """Fields AlertSite cannot change in place: a change is a replacement."""
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -62,9 +90,47 @@ EMAIL_ROUND_TRIP_MONITOR: Final = ResourceType(
         "access_type": Extra("str", "AlertSite's access type of the monitor."),
     },
     id_output="monitor_id",
+    behaviour=MonitorBehaviour(),
+    identity_text="another mailbox or servers",
+    dynamic_type=EMAIL_ROUND_TRIP_MONITOR_TYPE,
+)
+
+#: Where each computed output of the routing types is read from in the live object.
+_RECIPIENT_COMPUTED_KEYS: Final = {"recipient_id": "id", "method_description": "method_description",
+                                   "notifier_groups": "notifier_groups", "blackout_ids": "blackout_ids"}
+_GROUP_COMPUTED_KEYS: Final = {"group_id": "id"}
+
+ALERT_RECIPIENT: Final = ResourceType(
+    name="AlertRecipient",
+    native_token=NATIVE_ALERT_RECIPIENT_TYPE,
+    doc="An AlertSite alert recipient: where alerts go (an e-mail address, a webhook, a phone "
+        "number...) and which alerts it gets. By default a recipient gets alerts from every "
+        "monitor; recipient groups narrow that.",
+    fields=RECIPIENT_FIELDS,
+    control_inputs={METHOD_INPUT: Extra(METHOD_FIELD.kind, METHOD_FIELD.doc)},
+    computed={name: Extra(kind, doc) for name, (kind, doc) in RECIPIENT_COMPUTED.items()},
+    id_output="recipient_id",
+    behaviour=recipient_behaviour(RECIPIENT_FIELDS, _RECIPIENT_COMPUTED_KEYS),
+    identity_text="another method or address",
+    dynamic_type=ALERT_RECIPIENT_TYPE,
+)
+
+RECIPIENT_GROUP: Final = ResourceType(
+    name="RecipientGroup",
+    native_token=NATIVE_RECIPIENT_GROUP_TYPE,
+    doc="An AlertSite recipient group: which monitors alert which recipients, for which error "
+        "types. Its lists are sets (order is no change) and are sent whole.",
+    fields=GROUP_FIELDS,
+    control_inputs={},
+    computed={name: Extra(kind, doc) for name, (kind, doc) in GROUP_COMPUTED.items()},
+    id_output="group_id",
+    behaviour=group_behaviour(GROUP_FIELDS, _GROUP_COMPUTED_KEYS),
+    identity_text="another name, monitors and recipients",
+    dynamic_type=RECIPIENT_GROUP_TYPE,
 )
 
 #: Every declared type, in the order the schema lists them.
-RESOURCE_TYPES: Final = (EMAIL_ROUND_TRIP_MONITOR,)
+RESOURCE_TYPES: Final = (EMAIL_ROUND_TRIP_MONITOR, ALERT_RECIPIENT, RECIPIENT_GROUP)
 
-__all__ = ["EMAIL_ROUND_TRIP_MONITOR", "RESOURCE_TYPES", "Extra", "ResourceType"]
+__all__ = ["ALERT_RECIPIENT", "EMAIL_ROUND_TRIP_MONITOR", "RECIPIENT_GROUP", "RESOURCE_TYPES",
+           "Extra", "ResourceType"]

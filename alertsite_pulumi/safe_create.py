@@ -1,10 +1,11 @@
-"""The safe create: a monitor create that never makes a duplicate and never guesses.
+"""The safe create: a create that never makes a duplicate and never guesses.
 
-A create (``POST /monitors/email-round-trip``) is never sent again while the first may still
-be made. When its POST gets no clear answer, the monitor it may have made is looked for: one
-with the same name, mailbox and hostnames (``identity.identity``), created since the call began
-(less ``CREATE_CLOCK_SLACK`` for clock skew) and not already claimed by another create of
-the same client. A single match is adopted.
+A create (``POST /monitors/email-round-trip``, ``POST /recipients``...) is never sent again
+while the first may still be made. When its POST gets no clear answer, the object it may have
+made is looked for: one with the same identity (a monitor's name, mailbox and hostnames,
+``identity.identity``; each resource type declares its own), created since the call began
+(less ``CREATE_CLOCK_SLACK`` for clock skew; for types whose objects carry a creation time)
+and not already claimed by another create of the same client. A single match is adopted.
 
 * After a 500, 502 or 503 (the server is done with the request) it looks once, and sends the
   POST again only when nothing was made.
@@ -15,8 +16,8 @@ the same client. A single match is adopted.
   it with ``UnfinishedCreateError``. An error says nothing was created only when a look-up
   verified it.
 
-The client owns one ``SafeCreate`` and hands it the POST and the monitor listing; this module
-knows nothing else of the client.
+The client owns one ``SafeCreate`` per kind of object and hands it the POST and the listing;
+this module knows nothing else of the client.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any, Final
 import requests
 
 from .errors import AlertSiteError, AmbiguousCreateError, UnfinishedCreateError
-from .identity import identity
+from .identity import identity as made_identity
 from .transport import LostAnswer, RetryPolicy, read_json
 
 # These lines are part of the client's calls, under the logger name the README documents.
@@ -47,27 +48,36 @@ _MAY_STILL_COMMIT: Final = frozenset({None, 504})
 
 
 class SafeCreate:
-    """The creates of one client, and the ids they returned, so that no two adopt one monitor.
+    """The creates of one kind of object by one client, and the ids they returned, so that no
+    two adopt one object.
 
     ``post`` sends one create within the call's deadline and raises ``LostAnswer`` when it
-    may have been applied; ``list_monitors`` lists the round-trip monitors.
+    may have been applied; ``listing`` lists the objects of the kind. ``noun`` and ``path``
+    name the kind and its create in errors; ``identity`` is what ties an object to the create
+    that made it.
     """
 
     def __init__(
         self,
         post: Callable[[Mapping[str, Any], float], requests.Response],
-        list_monitors: Callable[[], list[dict[str, Any]]],
+        listing: Callable[[], list[dict[str, Any]]],
         *,
         retry: RetryPolicy,
         request_timeout: float,
         settle_window: float,
         wall_clock: Callable[[], float],
+        noun: str = "monitor",
+        path: str = "/monitors/email-round-trip",
+        identity: Callable[[Mapping[str, Any]], tuple[Any, ...]] = made_identity,
     ) -> None:
         self._post = post
-        self._list_monitors = list_monitors
+        self._listing = listing
+        self.noun = noun
+        self.path = path
+        self._identity = identity
         self.retry = retry
         self.request_timeout = request_timeout
-        #: How long to keep looking for the monitor a create with a lost answer may still
+        #: How long to keep looking for the object a create with a lost answer may still
         #: make: AlertSite already had one request timeout, and gets as long again.
         self.settle_window = settle_window
         self._wall_clock = wall_clock
@@ -75,7 +85,7 @@ class SafeCreate:
         self._claimed: set[str] = set()
 
     def create(self, body: Mapping[str, Any]) -> str:
-        """Create the monitor ``body`` describes and return its id (see the module docstring).
+        """Create the object ``body`` describes and return its id (see the module docstring).
 
         Raises: as ``AlertSiteClient.create_round_trip_monitor``.
         """
@@ -87,10 +97,10 @@ class SafeCreate:
                 response = self._post(body, deadline)
             except LostAnswer as lost:
                 status = lost.failure.status
-                log.warning("create of %r got no clear answer (%s); looking for the monitor",
+                log.warning("create of %s %r got no clear answer (%s); looking for it", self.noun,
                             body.get("name"), status or "no answer")
                 if status in _MAY_STILL_COMMIT:
-                    monitor_id = self._await_lost_create(body, lost.error, since=began)
+                    made_id = self._await_lost_create(body, lost.error, since=began)
                 else:
                     found = self._look_for_lost_create(body, lost.error, since=began)
                     if found is None:
@@ -98,41 +108,41 @@ class SafeCreate:
                         wait = self.retry.delay(attempt=attempt, deadline=deadline, status=status,
                                                 replay_safe=True)
                         if wait is None:
-                            raise _nothing_made(lost.error) from None
+                            raise _nothing_made(lost.error, self.noun) from None
                         attempt += 1
                         self.retry.sleep(wait)
                         continue
-                    monitor_id = found
+                    made_id = found
             else:
                 answered = _created_id(response)
                 if answered is None:
-                    log.warning("create of %r succeeded but its answer held no id; looking for "
-                                "the monitor", body.get("name"))
-                    error = AlertSiteError("AlertSite's answer to the create held no monitor id",
-                                           method="POST", path="/monitors/email-round-trip",
+                    log.warning("create of %s %r succeeded but its answer held no id; looking "
+                                "for it", self.noun, body.get("name"))
+                    error = AlertSiteError(f"AlertSite's answer to the create held no {self.noun} id",
+                                           method="POST", path=self.path,
                                            status=response.status_code)
                     answered = self._await_lost_create(body, error, since=began)
-                monitor_id = answered
-            self._claim(monitor_id)
-            return monitor_id
+                made_id = answered
+            self._claim(made_id)
+            return made_id
 
     def _look_for_lost_create(self, body: Mapping[str, Any], lost: AlertSiteError, *,
                               since: float) -> str | None:
-        """One look for the monitor a create with a lost answer made: its id, or None."""
+        """One look for the object a create with a lost answer made: its id, or None."""
         try:
             return self._made_by_lost_create(body, since=since)
         except AmbiguousCreateError:
             raise
         except AlertSiteError as failed:
             raise UnfinishedCreateError(
-                f"The create of monitor {body.get('name')!r} got no clear answer: {_reason(lost)}. "
-                f"Looking for the monitor it may have made failed too: {failed.brief()}. "
-                "Whether AlertSite made it is unknown", method="POST",
-                path="/monitors/email-round-trip") from failed
+                f"The create of {self.noun} {body.get('name')!r} got no clear answer: "
+                f"{_reason(lost)}. Looking for the {self.noun} it may have made failed too: "
+                f"{failed.brief()}. Whether AlertSite made it is unknown", method="POST",
+                path=self.path) from failed
 
     def _await_lost_create(self, body: Mapping[str, Any], lost: AlertSiteError, *,
                            since: float) -> str:
-        """The id of the monitor a create with a lost answer made, looked for over the settle
+        """The id of the object a create with a lost answer made, looked for over the settle
         window; UnfinishedCreateError when it does not appear (the POST is not sent again)."""
         ends = self.retry.clock() + self.settle_window
         look = 0
@@ -143,70 +153,70 @@ class SafeCreate:
             left = ends - self.retry.clock()
             if left <= 0:
                 raise UnfinishedCreateError(
-                    f"The create of monitor {body.get('name')!r} got no clear answer: "
-                    f"{_reason(lost)}. No monitor it made appeared within {self.settle_window:g} s, "
-                    "and the create was not sent again, because AlertSite may still make it: "
-                    "whether the monitor exists is unknown", method="POST",
-                    path="/monitors/email-round-trip") from None
+                    f"The create of {self.noun} {body.get('name')!r} got no clear answer: "
+                    f"{_reason(lost)}. No {self.noun} it made appeared within "
+                    f"{self.settle_window:g} s, and the create was not sent again, because "
+                    f"AlertSite may still make it: whether the {self.noun} exists is unknown",
+                    method="POST", path=self.path) from None
             self.retry.sleep(min(left, self.retry.backoff(look)))
             look += 1
 
     def _made_by_lost_create(self, body: Mapping[str, Any], *, since: float) -> str | None:
-        """The id of the one monitor a create whose answer was lost made, or None if none."""
-        candidates = self.find_created_monitors(body, since=since)
+        """The id of the one object a create whose answer was lost made, or None if none."""
+        candidates = self.find_created(body, since=since)
         if len(candidates) > 1:
             ids = ", ".join(str(c["id"]) for c in candidates)
             raise AmbiguousCreateError(
-                f"A create of monitor {body.get('name')!r} got no clear answer and "
-                f"{len(candidates)} monitors match it (ids {ids}); refusing to guess",
-                method="POST", path="/monitors/email-round-trip") from None
+                f"A create of {self.noun} {body.get('name')!r} got no clear answer and "
+                f"{len(candidates)} {self.noun}s match it (ids {ids}); refusing to guess",
+                method="POST", path=self.path) from None
         if not candidates:
             return None
-        monitor_id = str(candidates[0]["id"])
-        log.warning("adopting monitor %s, made by the create whose answer was lost", monitor_id)
-        return monitor_id
+        made_id = str(candidates[0]["id"])
+        log.warning("adopting %s %s, made by the create whose answer was lost", self.noun, made_id)
+        return made_id
 
-    def find_created_monitors(self, body: Mapping[str, Any], *, since: float) -> list[dict[str, Any]]:
-        """``GET /monitors?type=email-round-trip``: the monitors ``body`` may have made.
+    def find_created(self, body: Mapping[str, Any], *, since: float) -> list[dict[str, Any]]:
+        """The objects ``body`` may have made, from the listing.
 
-        Those with ``body``'s identity (``identity.identity``: name, mailbox and servers),
-        created since ``since`` (epoch seconds) and not already claimed by a create of this
-        client.
+        Those with ``body``'s identity (for a monitor its name, mailbox and servers), created
+        since ``since`` (epoch seconds) when the listing says when, and not already claimed by
+        a create of this client.
 
         Raises:
-            AlertSiteError: the monitor list had an unexpected shape, or as for any call
-                (see ``AlertSiteClient``).
+            AlertSiteError: the list had an unexpected shape, or as for any call (see
+                ``AlertSiteClient``).
         """
-        wanted = identity(body)
+        wanted = self._identity(body)
         out = []
         with self._claimed_lock:
             claimed = set(self._claimed)
-        for monitor in self._list_monitors():
-            if identity(monitor) != wanted:
+        for candidate in self._listing():
+            if self._identity(candidate) != wanted:
                 continue
-            if str(monitor.get("id")) in claimed:
+            if str(candidate.get("id")) in claimed:
                 continue
-            created = _parse_time(monitor.get("created"))
+            created = _parse_time(candidate.get("created"))
             if created is not None and created < since - CREATE_CLOCK_SLACK:
                 continue
-            out.append(monitor)
+            out.append(candidate)
         return out
 
-    def _claim(self, monitor_id: str) -> None:
+    def _claim(self, made_id: str) -> None:
         with self._claimed_lock:
-            self._claimed.add(monitor_id)
+            self._claimed.add(made_id)
 
 
 def _created_id(response: requests.Response) -> str | None:
-    """The new monitor's id from a successful create's answer, or None if it holds none."""
+    """The new object's id from a successful create's answer, or None if it holds none."""
     try:
         body = read_json(response)
     except AlertSiteError:
         return None
-    monitor_id = body.get("id") if isinstance(body, Mapping) else None
-    if isinstance(monitor_id, bool) or not isinstance(monitor_id, str | int) or monitor_id == "":
+    made_id = body.get("id") if isinstance(body, Mapping) else None
+    if isinstance(made_id, bool) or not isinstance(made_id, str | int) or made_id == "":
         return None
-    return str(monitor_id)
+    return str(made_id)
 
 
 def _reason(error: AlertSiteError) -> str:
@@ -215,9 +225,9 @@ def _reason(error: AlertSiteError) -> str:
     return text if error.status is None or str(error.status) in text else f"{text} (HTTP {error.status})"
 
 
-def _nothing_made(error: AlertSiteError) -> AlertSiteError:
+def _nothing_made(error: AlertSiteError, noun: str) -> AlertSiteError:
     """The last 5xx of a create that gave up, saying what the look-ups verified."""
-    error.hint = ("A look-up after each failed attempt found no monitor made by it: nothing was "
+    error.hint = (f"A look-up after each failed attempt found no {noun} made by it: nothing was "
                   "created or duplicated. Run the command again later.")
     return error
 

@@ -16,6 +16,13 @@ NATIVE_PACKAGE: Final = "alertsite"
 NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE: Final = "alertsite:index:EmailRoundTripMonitor"
 #: Both type tokens of a round-trip monitor: the dynamic resource's and the native plugin's.
 EMAIL_ROUND_TRIP_MONITOR_TYPES: Final = (EMAIL_ROUND_TRIP_MONITOR_TYPE, NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE)
+#: The alert routing resources: recipients and recipient groups, dynamic and native.
+ALERT_RECIPIENT_TYPE: Final = "pulumi-python:dynamic/alertsite:AlertRecipient"
+NATIVE_ALERT_RECIPIENT_TYPE: Final = "alertsite:index:AlertRecipient"
+ALERT_RECIPIENT_TYPES: Final = (ALERT_RECIPIENT_TYPE, NATIVE_ALERT_RECIPIENT_TYPE)
+RECIPIENT_GROUP_TYPE: Final = "pulumi-python:dynamic/alertsite:RecipientGroup"
+NATIVE_RECIPIENT_GROUP_TYPE: Final = "alertsite:index:RecipientGroup"
+RECIPIENT_GROUP_TYPES: Final = (RECIPIENT_GROUP_TYPE, NATIVE_RECIPIENT_GROUP_TYPE)
 
 #: Stack config keys (in the project's namespace) of monitors declared from configuration.
 DEFAULTS_KEY: Final = "defaults"

@@ -6,8 +6,10 @@ import builtins as _builtins
 from . import _utilities
 import typing
 # Export this package's modules as members:
+from .alert_recipient import *
 from .email_round_trip_monitor import *
 from .provider import *
+from .recipient_group import *
 
 # Make subpackages available:
 if typing.TYPE_CHECKING:
@@ -24,7 +26,9 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_alertsite",
   "classes": {
-   "alertsite:index:EmailRoundTripMonitor": "EmailRoundTripMonitor"
+   "alertsite:index:AlertRecipient": "AlertRecipient",
+   "alertsite:index:EmailRoundTripMonitor": "EmailRoundTripMonitor",
+   "alertsite:index:RecipientGroup": "RecipientGroup"
   }
  }
 ]

@@ -16,6 +16,7 @@ from typing import Any, Final
 from ..config import SETTINGS, Settings
 from ..fields import Field
 from ..resource_types import RESOURCE_TYPES, Extra, ResourceType
+from ..routing_fields import SCHEMA_TYPES as ROUTING_SCHEMA_TYPES
 from ..tokens import NATIVE_PACKAGE
 from ..version import __version__
 
@@ -30,6 +31,7 @@ _TYPES: Final[dict[str, dict[str, Any]]] = {
     "custom_properties": {"type": "array",
                           "items": {"type": "object", "additionalProperties": _ANY}},
     "mapping": {"type": "object", "additionalProperties": _ANY},
+    **ROUTING_SCHEMA_TYPES,
 }
 
 #: The schema type of each Settings attribute type (their annotations, as text).
@@ -115,7 +117,8 @@ def build_schema() -> dict[str, Any]:
         "name": NATIVE_PACKAGE,
         "displayName": "AlertSite",
         "version": package_version(),
-        "description": "AlertSite round-trip email monitors as code (the native plugin of alertsite-pulumi).",
+        "description": "AlertSite round-trip email monitors and their alert routing as code (the "
+                       "native plugin of alertsite-pulumi).",
         "keywords": ["pulumi", "alertsite", "monitoring", "category/monitoring", "kind/native"],
         "license": "Apache-2.0",
         "publisher": "alertsite-pulumi",

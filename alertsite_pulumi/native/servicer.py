@@ -1,10 +1,11 @@
 """The ResourceProvider gRPC service of pulumi-resource-alertsite.
 
-Each method turns the engine's Structs into plain dicts (``values``), calls the same monitor
-lifecycle the dynamic resource uses (``lifecycle.MonitorLifecycle``), and turns its answer back,
-with secrets wrapped again. What is particular to a plugin lives here: the schema, provider
-configuration (``settings``), preview answers (``preview``), import, Cancel and custom
-timeouts (``operations``), and a bound on the calls served at once.
+Each method turns the engine's Structs into plain dicts (``values``), calls the lifecycle the
+dynamic resources use (``lifecycle.Lifecycle``, one per declared resource type, chosen by the
+request's type token), and turns its answer back, with secrets wrapped again. What is
+particular to a plugin lives here: the schema, provider configuration (``settings``), preview
+answers (``preview``), import, Cancel and custom timeouts (``operations``), and a bound on the
+calls served at once.
 """
 
 from __future__ import annotations
@@ -22,10 +23,8 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from ..config import DEFAULT_MAX_CONCURRENCY, Settings, resolve_settings
 from ..errors import AlertSiteError, ConfigurationError
-from ..export import exportable_values
-from ..fields import SECRET_FIELDS
-from ..lifecycle import MonitorLifecycle
-from ..mailbox_guard import MailboxGuard
+from ..lifecycle import Lifecycle
+from ..resource_types import EMAIL_ROUND_TRIP_MONITOR, RESOURCE_TYPES, ResourceType
 from ..validators import is_unknown
 from .operations import OperationControl, client_registry
 from .preview import preview_create, preview_update
@@ -38,7 +37,8 @@ log = logging.getLogger("alertsite_pulumi.native")
 R = TypeVar("R")
 Handler = Callable[["AlertSiteProviderServicer", Any, grpc.ServicerContext], R]
 
-_ALWAYS_SECRET: Final = frozenset(SECRET_FIELDS)
+#: The declared types by their native token.
+_TYPES: Final = {kind.native_token: kind for kind in RESOURCE_TYPES}
 _DIFF = provider_pb2.DiffResponse
 _UPDATE: Final = provider_pb2.PropertyDiff.UPDATE
 _ADD: Final = provider_pb2.PropertyDiff.ADD
@@ -67,25 +67,35 @@ def _resource_name(request: Any) -> str:
     return str(request.name or request.urn.rsplit("::", 1)[-1])
 
 
-def _secret_keys(*props: Properties) -> set[str]:
-    """What to wrap as secret on the way out: the secret fields, and whatever came in secret."""
-    keys = set(_ALWAYS_SECRET)
+def _type_token(request: Any) -> str:
+    """The resource type a request is for: its ``type``, else read from its URN
+    (``urn:pulumi:stack::project::[parent$]type::name``)."""
+    if request.type:
+        return str(request.type)
+    parts = str(request.urn).split("::")
+    return parts[2].rsplit("$", 1)[-1] if len(parts) > 3 else ""
+
+
+def _secret_keys(kind: ResourceType, *props: Properties) -> set[str]:
+    """What to wrap as secret on the way out: the type's secret fields, and whatever came in
+    secret."""
+    keys = {f.name for f in kind.fields.values() if f.secret}
     for p in props:
         keys |= p.secrets
     return keys
 
 
-def import_inputs(outputs: Mapping[str, Any], resource_name: str = "monitor") -> dict[str, Any]:
-    """The inputs a program would write for a monitor read from AlertSite (for `pulumi import`).
+def import_inputs(outputs: Mapping[str, Any], resource_name: str = "monitor",
+                  kind: ResourceType = EMAIL_ROUND_TRIP_MONITOR) -> dict[str, Any]:
+    """The inputs a program would write for an object read from AlertSite (for `pulumi import`).
 
-    The same reading as ``alertsite-pulumi export`` (``export.exportable_values``): every field
-    AlertSite reported, as read, but a value ``check`` would refuse (an over-long note made in
-    the UI), which is left out so that AlertSite keeps it and the program passes its own
-    preview; never the secrets AlertSite cannot report, nor what it computed.
+    For a monitor, the same reading as ``alertsite-pulumi export``
+    (``export.exportable_values``): every field AlertSite reported, as read, but a value
+    ``check`` would refuse (an over-long note made in the UI), which is left out so that
+    AlertSite keeps it and the program passes its own preview; never the secrets AlertSite
+    cannot report, nor what it computed.
     """
-    values, _left_out, _replaced = exportable_values({**outputs, "id": outputs.get("monitor_id")},
-                                                     resource_name)
-    return values
+    return kind.behaviour.import_inputs(outputs, resource_name)
 
 
 class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
@@ -103,7 +113,7 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
             # A bad setting in the stack config or the environment is reported by CheckConfig
             # and Configure, naming it; the process must start to say so.
             self.settings = resolve_settings(environ={})
-        self._monitors = self._lifecycle(self.settings)
+        self._lifecycles = self._lifecycles_for(self.settings)
         self._slots = threading.BoundedSemaphore(DEFAULT_MAX_CONCURRENCY)
         self.engine_address: str | None = None
 
@@ -172,25 +182,40 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     def configure(self, settings: Settings, *, account_known: bool = True) -> None:
         with self._lock:
             self.settings = settings
-            self._monitors = self._lifecycle(settings, account_known=account_known)
+            self._lifecycles = self._lifecycles_for(settings, account_known=account_known)
             self._slots = threading.BoundedSemaphore(settings.max_concurrency)
 
-    def _lifecycle(self, settings: Settings, *, account_known: bool = True) -> MonitorLifecycle:
-        """The monitors of one provider configuration: its settings (resolved once per process
-        by ``native.settings``, so never the stale stored ones), the plugin's clients, and a
-        mailbox picture of its own. ``account_known`` is False when the engine configured the
-        provider with its baseUrl or login unknown (another resource's output, at preview)."""
-        mailboxes = MailboxGuard()
-        return MonitorLifecycle(lambda: (settings, False), self._clients.get, lambda: mailboxes,
-                                account_known=account_known)
+    def _lifecycles_for(self, settings: Settings, *, account_known: bool = True) -> dict[str, Lifecycle]:
+        """Every declared type's objects under one provider configuration: its settings
+        (resolved once per process by ``native.settings``, so never the stale stored ones), the
+        plugin's clients, and each type's rule state of its own (a monitor's mailbox picture).
+        ``account_known`` is False when the engine configured the provider with its baseUrl or
+        login unknown (another resource's output, at preview)."""
+        def one(kind: ResourceType) -> Lifecycle:
+            state = kind.behaviour.new_state()
+            return Lifecycle(lambda: (settings, False), self._clients.get, lambda: state,
+                             account_known=account_known, resource_type=kind)
+
+        return {token: one(kind) for token, kind in _TYPES.items()}
+
+    def _lifecycle(self, request: Any) -> Lifecycle:
+        """The lifecycle of the request's resource type."""
+        token = _type_token(request)
+        with self._lock:
+            found = self._lifecycles.get(token)
+        if found is None:
+            raise ConfigurationError(f"unknown resource type {token!r}: this plugin serves "
+                                     f"{', '.join(sorted(_TYPES))}")
+        return found
 
     @contextmanager
-    def _serving(self, timeout: float) -> Iterator[MonitorLifecycle]:
+    def _serving(self, timeout: float, request: Any) -> Iterator[Lifecycle]:
         """A call that may reach AlertSite: one of max_concurrency slots, under its custom timeout."""
+        lifecycle = self._lifecycle(request)
         with self._lock:
-            slots, monitors = self._slots, self._monitors
+            slots = self._slots
         with slots, self.control.deadline(timeout):
-            yield monitors
+            yield lifecycle
 
     # -- resources ----------------------------------------------------------------------------
 
@@ -198,21 +223,20 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     def Check(self, request: provider_pb2.CheckRequest,
               context: grpc.ServicerContext) -> provider_pb2.CheckResponse:
         news = from_struct(request.news)
-        if news.values.get("name") is None:
-            news.values["name"] = _resource_name(request)
-        checked = self._monitors.check(news.values)
+        lifecycle = self._lifecycle(request)
+        checked = lifecycle.check(news.values, _resource_name(request))
         failures = [provider_pb2.CheckFailure(property="", reason=reason) for reason in checked.reasons()]
-        return provider_pb2.CheckResponse(inputs=to_struct(checked.inputs, _secret_keys(news)),
-                                          failures=failures)
+        inputs = to_struct(checked.inputs, _secret_keys(lifecycle.type, news))
+        return provider_pb2.CheckResponse(inputs=inputs, failures=failures)
 
     @_rpc
     def Diff(self, request: provider_pb2.DiffRequest,
              context: grpc.ServicerContext) -> provider_pb2.DiffResponse:
         olds, news = from_struct(request.olds), from_struct(request.news)
-        with self._serving(0) as monitors:
-            # May read the monitor once: when the login changed, to tell another user of the
+        with self._serving(0, request) as lifecycle:
+            # May read the object once: when the login changed, to tell another user of the
             # same account from another account.
-            diffed = monitors.diff(request.id, olds.values, news.values)
+            diffed = lifecycle.diff(request.id, olds.values, news.values)
         replaces, changed = diffed.replaces, diffed.changed
         detailed = {k: provider_pb2.PropertyDiff(kind=_UPDATE_REPLACE if k in replaces
                                                  else _UPDATE if k in olds.values else _ADD)
@@ -225,27 +249,28 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     def Create(self, request: provider_pb2.CreateRequest,
                context: grpc.ServicerContext) -> provider_pb2.CreateResponse:
         props = from_struct(request.properties)
-        secrets = _secret_keys(props)
+        kind = self._lifecycle(request).type
+        secrets = _secret_keys(kind, props)
         if request.preview:
-            planned = preview_create(props.values)
+            planned = preview_create(kind, props.values)
             return provider_pb2.CreateResponse(id="", properties=to_struct(planned, secrets))
-        with self._serving(request.timeout) as monitors:
-            made = monitors.create(props.values)
+        with self._serving(request.timeout, request) as lifecycle:
+            made = lifecycle.create(props.values)
         return provider_pb2.CreateResponse(id=made.id, properties=to_struct(made.outputs, secrets))
 
     @_rpc
     def Read(self, request: provider_pb2.ReadRequest,
              context: grpc.ServicerContext) -> provider_pb2.ReadResponse:
         state, inputs = from_struct(request.properties), from_struct(request.inputs)
-        with self._serving(request.timeout) as monitors:
-            found, outs = monitors.read(request.id, state.values)
+        with self._serving(request.timeout, request) as lifecycle:
+            found, outs = lifecycle.read(request.id, state.values)
         if not found:
             return provider_pb2.ReadResponse(id="")  # gone: refresh drops it
-        secrets = _secret_keys(state, inputs)
+        secrets = _secret_keys(lifecycle.type, state, inputs)
         # Refresh keeps the program's inputs; an import (no state, no inputs) gets them from
-        # the live monitor, so that the program `pulumi import` writes matches it.
+        # the live object, so that the program `pulumi import` writes matches it.
         new_inputs = (inputs.values if (inputs.values or state.values)
-                      else import_inputs(outs, _resource_name(request)))
+                      else lifecycle.import_inputs(outs, _resource_name(request)))
         return provider_pb2.ReadResponse(id=found, properties=to_struct(outs, secrets),
                                          inputs=to_struct(new_inputs, secrets))
 
@@ -253,19 +278,20 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     def Update(self, request: provider_pb2.UpdateRequest,
                context: grpc.ServicerContext) -> provider_pb2.UpdateResponse:
         olds, news = from_struct(request.olds), from_struct(request.news)
-        secrets = _secret_keys(olds, news)
+        kind = self._lifecycle(request).type
+        secrets = _secret_keys(kind, olds, news)
         if request.preview:
-            return provider_pb2.UpdateResponse(properties=to_struct(preview_update(olds.values, news.values),
-                                                                    secrets))
-        with self._serving(request.timeout) as monitors:
-            outs = monitors.update(request.id, olds.values, news.values)
+            planned = preview_update(kind, olds.values, news.values)
+            return provider_pb2.UpdateResponse(properties=to_struct(planned, secrets))
+        with self._serving(request.timeout, request) as lifecycle:
+            outs = lifecycle.update(request.id, olds.values, news.values)
         return provider_pb2.UpdateResponse(properties=to_struct(outs, secrets))
 
     @_rpc
     def Delete(self, request: provider_pb2.DeleteRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:
         props = from_struct(request.properties)
-        with self._serving(request.timeout) as monitors:
-            monitors.delete(request.id, props.values)
+        with self._serving(request.timeout, request) as lifecycle:
+            lifecycle.delete(request.id, props.values)
         return empty_pb2.Empty()
 
 

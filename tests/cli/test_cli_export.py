@@ -14,7 +14,7 @@ from alertsite_pulumi.config import resolve_settings
 from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.export import slugify
 from alertsite_pulumi.fields import FIELDS, SECRET_FIELDS
-from alertsite_pulumi.lifecycle import adopt, changed_against, changed_fields, outputs
+from alertsite_pulumi.monitor_kind import adopt, changed_against, changed_fields, outputs
 from alertsite_pulumi.program import monitor_specs
 from alertsite_pulumi.provider import EmailRoundTripMonitorProvider
 

@@ -27,7 +27,7 @@ from alertsite_pulumi.coercion import normalize_inputs, to_api
 from alertsite_pulumi.emulator import EmulatorServer
 from alertsite_pulumi.emulator.monitor import FIELD_NAMES
 from alertsite_pulumi.fields import validate_inputs
-from alertsite_pulumi.lifecycle import changed_fields, outputs
+from alertsite_pulumi.monitor_kind import changed_fields, outputs
 from alertsite_pulumi.rules import ALLOWED_INTERVALS, ALLOWED_MODES
 
 from .test_fields import VALID

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import alertsite_pulumi.native
-from alertsite_pulumi.lifecycle import MonitorLifecycle
+from alertsite_pulumi.lifecycle import Lifecycle
 from alertsite_pulumi.provider import EmailRoundTripMonitorProvider
 
 
@@ -29,7 +29,7 @@ def test_the_native_plugin_holds_no_subclass_of_the_dynamic_provider() -> None:
     for info in pkgutil.walk_packages(alertsite_pulumi.native.__path__, "alertsite_pulumi.native."):
         module = importlib.import_module(info.name)
         for name, cls in inspect.getmembers(module, inspect.isclass):
-            if cls.__module__ == info.name and issubclass(cls, ResourceProvider | MonitorLifecycle):
+            if cls.__module__ == info.name and issubclass(cls, ResourceProvider | Lifecycle):
                 found.append(f"{info.name}.{name}")
     assert found == []
 
@@ -38,7 +38,7 @@ def test_the_dynamic_provider_keeps_its_pickled_name() -> None:
     # Every existing stack's state names the class by this path (it is pickled by reference).
     assert EmailRoundTripMonitorProvider.__module__ == "alertsite_pulumi.provider"
     assert EmailRoundTripMonitorProvider.__qualname__ == "EmailRoundTripMonitorProvider"
-    assert not issubclass(EmailRoundTripMonitorProvider, MonitorLifecycle)
+    assert not issubclass(EmailRoundTripMonitorProvider, Lifecycle)
 
 
 def test_one_identity_for_a_lost_create_and_for_recover() -> None:
@@ -50,8 +50,10 @@ def test_one_identity_for_a_lost_create_and_for_recover() -> None:
     assert identity({**made, "email": " rt-1@example.COM "}) == identity(made)
     assert identity({**made, "name": "Relay 2"}) != identity(made)
     assert identity({**made, "pop3_hostname": "pop3://other"}) != identity(made)
-    # Both the safe create and recover read it from there, none keeps a copy.
-    assert recover.identity is identity and vars(safe_create)["identity"] is identity
+    # Both the safe create (of monitors: its default identity) and recover read it from
+    # there, none keeps a copy.
+    monitors_identity = inspect.signature(safe_create.SafeCreate).parameters["identity"].default
+    assert recover.identity is identity and monitors_identity is identity
 
 
 def test_the_schema_is_built_from_every_declared_type() -> None:

@@ -10,7 +10,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
-from alertsite_pulumi.lifecycle import changed_fields, outputs
+from alertsite_pulumi.monitor_kind import changed_fields, outputs
 from alertsite_pulumi.provider import EmailRoundTripMonitorProvider, log_to_stderr
 
 from .preview import unknown
