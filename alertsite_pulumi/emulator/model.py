@@ -146,7 +146,7 @@ class EmulatorSettings:
     list_envelope: str = "results"
     """``"results"``: lists answer ``{"results": [...]}``; ``"bare"``: a bare array."""
     default_limit: int = 100
-    """Page size of ``GET /monitors`` without ``limit``."""
+    """Page size of ``GET /monitors``, ``/recipients`` and ``/notifier-groups`` without ``limit``."""
     max_limit: int = 1000
     """A larger ``limit`` is cut to this."""
     site_status_names: str = "alertsite"

@@ -290,20 +290,30 @@ class Store:
             size = min(limit or self._settings.default_limit, self._settings.max_limit)
             ids = list(self._monitors)[offset : offset + size]
             names = self._settings.location_names()
+            holders = self._groups_by_monitor()
             return [
                 select_fields(
                     self._with_routing(
-                        i, render_monitor(i, self._monitors[i], self._settings, access_type, names)
+                        i, render_monitor(i, self._monitors[i], self._settings, access_type, names),
+                        holders,
                     ),
                     select,
                 )
                 for i in ids
             ]
 
-    def _with_routing(self, monitor_id: int, rendered: JsonObject) -> JsonObject:
+    def _groups_by_monitor(self) -> dict[int, list[int]]:
+        holders: dict[int, list[int]] = {}
+        for group_id, record in self._groups.items():
+            for monitor_id in sorted(routing.group_monitor_ids(record)):
+                holders.setdefault(monitor_id, []).append(group_id)
+        return holders
+
+    def _with_routing(self, monitor_id: int, rendered: JsonObject,
+                      holders: Mapping[int, list[int]] | None = None) -> JsonObject:
         """The monitor's read-only back-references (S-OBJ): the groups holding it, as string
         ids (null when none), and its blackouts (none are emulated yet: null)."""
-        groups = [g for g, r in self._groups.items() if monitor_id in routing.group_monitor_ids(r)]
+        groups = (holders if holders is not None else self._groups_by_monitor()).get(monitor_id, [])
         rendered["notifier_groups"] = [str(g) for g in groups] or None
         rendered["blackout_ids"] = None
         return rendered
