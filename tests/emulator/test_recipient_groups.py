@@ -96,7 +96,8 @@ def test_a_patch_cannot_empty_monitors_or_recipients(api: Api, array: str) -> No
     monitor_id, devops, _ = _setup(api)
     group_id = api.create_group([monitor_id], [devops])
     before = api.group(group_id)
-    for value in ([], None):
+    empties: tuple[list[Any], None] = ([], None)
+    for value in empties:
         errors = field_errors(api.request("PATCH", f"/notifier-groups/{group_id}", json={array: value}))
         assert errors == [([array], REQUIRED)]
     assert api.group(group_id) == before
