@@ -1,4 +1,5 @@
-"""A local stand-in for the AlertSite Management API v3 (round-trip email monitors).
+"""A local stand-in for the AlertSite Management API v3 (round-trip email monitors, alert
+recipients and recipient groups).
 
 Start it in-process with :class:`EmulatorServer` or from a shell with
 ``alertsite-emulator --port 0``; drive its control surface with :class:`EmulatorControl`.
@@ -11,7 +12,8 @@ emulator rather than be copied into it. Nothing in this package imports the clie
 provider or ``fields``.
 
 Modules: ``model`` (users, settings, the API error), ``monitor`` (validating, building and
-rendering a monitor), ``persistence`` (the SQLite file), ``store`` (the thread-safe state),
+rendering a monitor), ``routing`` (the same for recipients and recipient groups),
+``persistence`` (the SQLite file), ``store`` (the thread-safe state),
 ``routes`` (request, response, route matching), ``api_handlers`` and ``control_handlers``
 (stateless handlers and their route tables), ``app`` (dispatch, counting, faults),
 ``framing`` (reading a request strictly: body framing, deadline, what may be logged),

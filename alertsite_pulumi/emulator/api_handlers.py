@@ -1,4 +1,5 @@
-"""The AlertSite API handlers (login and the round-trip monitor endpoints) and their routes.
+"""The AlertSite API handlers (login, the round-trip monitor endpoints, alert recipients and
+recipient groups) and their routes.
 
 Paths are relative to the API prefix (``/api/v3`` by default). Each handler serves the
 store: it checks the bearer token and role, then asks the store; the endpoint names
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from .model import ApiError, User, as_int
 from .routes import Request, Response, Route, ok, route
+from .routing import RECIPIENT_TYPES
 from .store import Store
 
 
@@ -18,12 +20,12 @@ def _access_type(user: User) -> str:
     return "View" if user.read_only else "Edit"
 
 
-def _writer(store: Store, req: Request) -> User:
+def _writer(store: Store, req: Request, what: str = "monitors") -> User:
     user = store.authenticate(req.bearer_token())
     if user.read_only:
         raise ApiError(
             403,
-            f"Forbidden - the {user.role} role cannot change monitors; "
+            f"Forbidden - the {user.role} role cannot change {what}; "
             "an Admin, Co-Admin or Power User can.",
         )
     return user
@@ -87,6 +89,72 @@ def site_status(store: Store, req: Request, params: dict[str, str]) -> Response:
     return ok({"results": store.site_status(ids)})
 
 
+# --- recipients and recipient groups ----------------------------------------------------
+
+
+def create_recipient(store: Store, req: Request, params: dict[str, str]) -> Response:
+    _writer(store, req, "recipients")
+    return ok({"id": store.create_recipient(req.json_object())})
+
+
+def update_recipient(store: Store, req: Request, params: dict[str, str]) -> Response:
+    _writer(store, req, "recipients")
+    return ok({"id": store.update_recipient(params["id"], req.json_object())})
+
+
+def get_recipient(store: Store, req: Request, params: dict[str, str]) -> Response:
+    store.authenticate(req.bearer_token())
+    return ok(store.get_recipient(params["id"]))
+
+
+def list_recipients(store: Store, req: Request, params: dict[str, str]) -> Response:
+    store.authenticate(req.bearer_token())
+    kind = req.query_one("type") or None
+    if kind is not None and kind not in RECIPIENT_TYPES:
+        raise ApiError(400, f"type: {kind!r} is not one of {', '.join(RECIPIENT_TYPES)}")
+    return ok(store.list_recipients(
+        kind, _query_int(req, "method_id", 0), _query_int(req, "limit", 1), _query_int(req, "offset", 0)
+    ))
+
+
+def delete_recipient(store: Store, req: Request, params: dict[str, str]) -> Response:
+    _writer(store, req, "recipients")
+    store.delete_recipient(params["id"])
+    return Response(204)
+
+
+def create_group(store: Store, req: Request, params: dict[str, str]) -> Response:
+    _writer(store, req, "recipient groups")
+    return ok({"id": store.create_group(req.json_object())})
+
+
+def update_group(store: Store, req: Request, params: dict[str, str]) -> Response:
+    _writer(store, req, "recipient groups")
+    return ok({"id": store.update_group(params["id"], req.json_object())})
+
+
+def get_group(store: Store, req: Request, params: dict[str, str]) -> Response:
+    store.authenticate(req.bearer_token())
+    return ok(store.get_group(params["id"]))
+
+
+def list_groups(store: Store, req: Request, params: dict[str, str]) -> Response:
+    """``GET /notifier-groups``: ``monidor_id`` is the documented spelling (sic), ``monitor_id``
+    the likely real one; either filters, both must match."""
+    store.authenticate(req.bearer_token())
+    monitors = [m for name in ("monidor_id", "monitor_id") if (m := _query_int(req, name, 0)) is not None]
+    return ok(store.list_groups(
+        monitors, _query_int(req, "recipient_id", 0), _query_int(req, "limit", 1),
+        _query_int(req, "offset", 0),
+    ))
+
+
+def delete_group(store: Store, req: Request, params: dict[str, str]) -> Response:
+    _writer(store, req, "recipient groups")
+    store.delete_group(params["id"])
+    return Response(204)
+
+
 ALERTSITE_ROUTES: tuple[Route[Store], ...] = (
     route("POST", "/access-tokens", "login", login),
     route("POST", "/monitors/email-round-trip", "create", create_monitor),
@@ -95,4 +163,14 @@ ALERTSITE_ROUTES: tuple[Route[Store], ...] = (
     route("GET", "/monitors/{id}", "get", get_monitor),
     route("DELETE", "/monitors/{id}", "delete", delete_monitor),
     route("GET", "/report-sitestatus", "report", site_status),
+    route("POST", "/recipients", "recipient_create", create_recipient),
+    route("GET", "/recipients", "recipient_list", list_recipients),
+    route("GET", "/recipients/{id}", "recipient_get", get_recipient),
+    route("PATCH", "/recipients/{id}", "recipient_update", update_recipient),
+    route("DELETE", "/recipients/{id}", "recipient_delete", delete_recipient),
+    route("POST", "/notifier-groups", "group_create", create_group),
+    route("GET", "/notifier-groups", "group_list", list_groups),
+    route("GET", "/notifier-groups/{id}", "group_get", get_group),
+    route("PATCH", "/notifier-groups/{id}", "group_update", update_group),
+    route("DELETE", "/notifier-groups/{id}", "group_delete", delete_group),
 )

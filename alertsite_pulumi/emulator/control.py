@@ -46,8 +46,8 @@ class EmulatorControl:
         return result
 
     def reset(self) -> None:
-        """``POST /_emulator/reset``: monitors, tokens, counters, faults and settings back to
-        the startup state; users back to the startup users. Ids keep counting up."""
+        """``POST /_emulator/reset``: monitors, recipients, groups, tokens, counters, faults and
+        settings back to the startup state; users back to the startup users. Ids keep counting up."""
         self._call("POST", "/reset")
 
     def set_faults(
@@ -113,6 +113,61 @@ class EmulatorControl:
     def seed_monitor(self, monitor: Mapping[str, Any]) -> str:
         """``POST /_emulator/monitors``: store a monitor as given; returns its id."""
         return str(self._call("POST", "/monitors", dict(monitor))["id"])
+
+    def recipients(self) -> list[JsonObject]:
+        """``GET /_emulator/recipients``: stored recipients, integer ids, canonical values; a
+        password set shows as ``[secret]`` (see :meth:`recipient_password_matches`)."""
+        return list(self._call("GET", "/recipients")["recipients"])
+
+    def recipient(self, recipient_id: str | int) -> JsonObject:
+        """``GET /_emulator/recipients/{id}``: one stored recipient, its password ``[secret]``."""
+        result: JsonObject = self._call("GET", f"/recipients/{recipient_id}")
+        return result
+
+    def edit_recipient(self, recipient_id: str | int, **fields: Any) -> JsonObject:
+        """``PATCH /_emulator/recipients/{id}``: an out-of-band edit (no validation; a None
+        value removes the field)."""
+        result: JsonObject = self._call("PATCH", f"/recipients/{recipient_id}", fields)
+        return result
+
+    def delete_recipient(self, recipient_id: str | int) -> None:
+        """``DELETE /_emulator/recipients/{id}``: an out-of-band delete (out of its groups too)."""
+        self._call("DELETE", f"/recipients/{recipient_id}")
+
+    def seed_recipient(self, recipient: Mapping[str, Any]) -> str:
+        """``POST /_emulator/recipients``: store a recipient as given (defaults filled, nothing
+        checked, a PagerDuty one too); returns its id."""
+        return str(self._call("POST", "/recipients", dict(recipient))["id"])
+
+    def recipient_password_matches(self, recipient_id: str | int, password: str) -> bool:
+        """``POST /_emulator/recipients/{id}/password-check``: whether the stored password is
+        ``password``."""
+        return bool(self._call("POST", f"/recipients/{recipient_id}/password-check",
+                               {"password": password})["matches"])
+
+    def recipient_groups(self) -> list[JsonObject]:
+        """``GET /_emulator/recipient-groups``: stored groups, every array a list of integer ids
+        (``monitor_steps`` keeps the step numbers)."""
+        return list(self._call("GET", "/recipient-groups")["groups"])
+
+    def recipient_group(self, group_id: str | int) -> JsonObject:
+        """``GET /_emulator/recipient-groups/{id}``."""
+        result: JsonObject = self._call("GET", f"/recipient-groups/{group_id}")
+        return result
+
+    def edit_recipient_group(self, group_id: str | int, **fields: Any) -> JsonObject:
+        """``PATCH /_emulator/recipient-groups/{id}``: an out-of-band edit, nothing checked
+        (arrays as ids or ``{"id"}`` objects; a None value removes the field)."""
+        result: JsonObject = self._call("PATCH", f"/recipient-groups/{group_id}", fields)
+        return result
+
+    def delete_recipient_group(self, group_id: str | int) -> None:
+        """``DELETE /_emulator/recipient-groups/{id}``."""
+        self._call("DELETE", f"/recipient-groups/{group_id}")
+
+    def seed_recipient_group(self, group: Mapping[str, Any]) -> str:
+        """``POST /_emulator/recipient-groups``: store a group as given; returns its id."""
+        return str(self._call("POST", "/recipient-groups", dict(group))["id"])
 
     def requests(self) -> JsonObject:
         """``GET /_emulator/requests``: counts of AlertSite calls since the last reset."""

@@ -1,11 +1,12 @@
 """The control surface's handlers and routes (``/_emulator/...``), for tests and benchmarks.
 
-Never part of the AlertSite API: reset, faults, settings, out-of-band monitor edits,
-request counters, users and the OpenAPI description. :class:`.control.EmulatorControl` is
-its client.
+Never part of the AlertSite API: reset, faults, settings, out-of-band monitor, recipient and
+recipient group edits, request counters, users and the OpenAPI description.
+:class:`.control.EmulatorControl` is its client.
 
-No answer shows a secret: a stored mailbox password is shown as ``[secret]``; whether it
-is a given value can be asked (``POST /monitors/{id}/password-check``), never read.
+No answer shows a secret: a stored mailbox or recipient password is shown as ``[secret]``;
+whether it is a given value can be asked (``POST /monitors/{id}/password-check``,
+``POST /recipients/{id}/password-check``), never read.
 """
 
 from __future__ import annotations
@@ -120,6 +121,57 @@ def control_delete_monitor(app: Controlled, req: Request, params: dict[str, str]
     return ok({"deleted": params["id"]})
 
 
+def control_list_recipients(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    return ok({"recipients": [masked(r) for r in app.store.raw_recipients()]})
+
+
+def control_seed_recipient(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    return ok({"id": app.store.seed_recipient(req.json_object())})
+
+
+def control_get_recipient(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    return ok(masked(app.store.raw_recipient(params["id"])))
+
+
+def control_edit_recipient(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    return ok(masked(app.store.edit_recipient_raw(params["id"], req.json_object())))
+
+
+def control_delete_recipient(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    app.store.delete_recipient(params["id"])
+    return ok({"deleted": params["id"]})
+
+
+def control_recipient_password_check(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    given: Any = req.json_object().get("password")
+    if not isinstance(given, str):
+        raise ApiError(400, "password: give the password to compare, as a string")
+    stored = app.store.raw_recipient(params["id"]).get("password")
+    matches = isinstance(stored, str) and secrets.compare_digest(stored.encode(), given.encode())
+    return ok({"matches": matches})
+
+
+def control_list_groups(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    return ok({"groups": app.store.raw_recipient_groups()})
+
+
+def control_seed_group(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    return ok({"id": app.store.seed_group(req.json_object())})
+
+
+def control_get_group(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    return ok(app.store.raw_recipient_group(params["id"]))
+
+
+def control_edit_group(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    return ok(app.store.edit_group_raw(params["id"], req.json_object()))
+
+
+def control_delete_group(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    app.store.delete_group(params["id"])
+    return ok({"deleted": params["id"]})
+
+
 def control_requests(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok(app.store.request_counts())
 
@@ -158,6 +210,17 @@ CONTROL_ROUTES: tuple[Route[Controlled], ...] = (
     route("PATCH", "/monitors/{id}", "control", control_edit_monitor),
     route("DELETE", "/monitors/{id}", "control", control_delete_monitor),
     route("POST", "/monitors/{id}/password-check", "control", control_password_check),
+    route("GET", "/recipients", "control", control_list_recipients),
+    route("POST", "/recipients", "control", control_seed_recipient),
+    route("GET", "/recipients/{id}", "control", control_get_recipient),
+    route("PATCH", "/recipients/{id}", "control", control_edit_recipient),
+    route("DELETE", "/recipients/{id}", "control", control_delete_recipient),
+    route("POST", "/recipients/{id}/password-check", "control", control_recipient_password_check),
+    route("GET", "/recipient-groups", "control", control_list_groups),
+    route("POST", "/recipient-groups", "control", control_seed_group),
+    route("GET", "/recipient-groups/{id}", "control", control_get_group),
+    route("PATCH", "/recipient-groups/{id}", "control", control_edit_group),
+    route("DELETE", "/recipient-groups/{id}", "control", control_delete_group),
     route("GET", "/requests", "control", control_requests),
     route("DELETE", "/requests", "control", control_reset_requests),
     route("GET", "/users", "control", control_users),

@@ -16,7 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-FAULT_ENDPOINTS = ("login", "create", "update", "get", "list", "delete", "report", "*")
+from .model import API_ENDPOINTS
+
+FAULT_ENDPOINTS = (*API_ENDPOINTS, "*")
 FAULT_KINDS = ("status", "latency", "drop", "commit_then_drop", "commit_then_garble")
 _RULE_KEYS = frozenset(
     {"endpoint", "kind", "status", "retry_after", "latency_ms", "probability", "count"}
@@ -34,7 +36,8 @@ class FaultConfigError(ValueError):
 @dataclass
 class FaultRule:
     endpoint: str = "*"
-    """One of login, create, update, get, list, delete, or ``*`` for every request."""
+    """One of :data:`.model.API_ENDPOINTS` (login, create, update, get, list, delete, report,
+    recipient_create, ..., group_delete), or ``*`` for every request."""
     kind: str = "status"
     """``status`` (answer ``status``), ``latency`` (delay only), ``drop`` (close the
     connection without an answer), ``commit_then_drop`` (do the work, then drop) or

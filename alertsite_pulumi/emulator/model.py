@@ -14,6 +14,13 @@ from typing import Any
 
 JsonObject = dict[str, Any]
 
+#: The names of the AlertSite endpoints, as the request counters and fault rules know them.
+API_ENDPOINTS = (
+    "login", "create", "update", "get", "list", "delete", "report",
+    "recipient_create", "recipient_update", "recipient_get", "recipient_list", "recipient_delete",
+    "group_create", "group_update", "group_get", "group_list", "group_delete",
+)
+
 ROLES = ("admin", "co-admin", "power-user", "read-only")
 READ_ONLY_ROLES = frozenset({"read-only"})
 
@@ -49,6 +56,20 @@ class ApiError(Exception):
     def body(self) -> JsonObject:
         """The AlertSite error body: ``{"errors": [{"code": status, "message": ...}]}``."""
         return {"errors": [{"code": self.status, "message": m} for m in self.messages]}
+
+
+class FieldError(ApiError):
+    """A 400 whose every problem names the field(s) it is about, in the one documented shape
+    of its kind (``POST /notifier-groups``): ``{"code": 400, "fields": ["monitors"],
+    "message": "required and is empty"}``."""
+
+    def __init__(self, problems: Iterable[tuple[str, str]]) -> None:
+        self.problems = list(problems)
+        super().__init__(400, [f"{name}: {message}" for name, message in self.problems])
+
+    def body(self) -> JsonObject:
+        return {"errors": [{"code": 400, "fields": [name], "message": message}
+                           for name, message in self.problems]}
 
 
 @dataclass(frozen=True)
@@ -125,13 +146,27 @@ class EmulatorSettings:
     list_envelope: str = "results"
     """``"results"``: lists answer ``{"results": [...]}``; ``"bare"``: a bare array."""
     default_limit: int = 100
-    """Page size of ``GET /monitors`` without ``limit``."""
+    """Page size of ``GET /monitors``, ``/recipients`` and ``/notifier-groups`` without ``limit``."""
     max_limit: int = 1000
     """A larger ``limit`` is cut to this."""
     site_status_names: str = "alertsite"
     """``GET /report-sitestatus`` rows: ``"alertsite"`` (``device_name``, ``last_status``,
     ``last_status_desc``, ... as real callers read them) or ``"emulator-0.1"`` (``monitor_name``,
     ``last_status_code``, ``last_status_description``, ... as this emulator answered before)."""
+    recipient_method_id: str = "default"
+    """A recipient create without ``method_id``: ``"default"`` takes 12, E-mail (HTML format)
+    (the docs' "Default is 12"), ``"required"`` refuses it (the docs' "Required")."""
+    list_count: str = "total"
+    """``resultset.count`` of the recipient and group lists: ``"total"`` (every match, before
+    paging) or ``"page"`` (the rows returned)."""
+    group_list_offset: str = "null"
+    """``resultset.offset`` of ``GET /notifier-groups`` without ``offset``: ``"null"`` (the
+    groups example) or ``"string"`` (``"0"``, as the recipients example shows)."""
+    group_default_exclusive: bool = True
+    """Setting ``is_default`` on a group clears it on every other group (one default)."""
+    emptied_group: str = "keep"
+    """A group whose last monitor or last recipient is deleted: ``"keep"`` (it stays, with an
+    empty array, as the delete-recipient tip implies) or ``"delete"`` (it goes too)."""
 
     def to_dict(self) -> JsonObject:
         return copy.deepcopy(asdict(self))
@@ -194,6 +229,14 @@ def _settings_errors(s: Mapping[str, Any]) -> list[str]:
         errors.append("list_envelope: must be 'results' or 'bare'")
     if s["site_status_names"] not in ("alertsite", "emulator-0.1"):
         errors.append("site_status_names: must be 'alertsite' or 'emulator-0.1'")
+    if not isinstance(s["group_default_exclusive"], bool):
+        errors.append("group_default_exclusive: must be true or false")
+    for key, allowed in (("recipient_method_id", ("default", "required")),
+                         ("list_count", ("total", "page")),
+                         ("group_list_offset", ("null", "string")),
+                         ("emptied_group", ("keep", "delete"))):
+        if s[key] not in allowed:
+            errors.append(f"{key}: must be {' or '.join(repr(a) for a in allowed)}")
     for key in ("default_limit", "max_limit"):
         if not is_int(s[key]) or s[key] < 1:
             errors.append(f"{key}: must be an integer of at least 1")

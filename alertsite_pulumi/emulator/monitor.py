@@ -25,7 +25,9 @@ MULTI_LOCATION_MODES = frozenset({"Round Robin", "SLA (MultiPOP)"})
 FIELD_NAMES = "field names"
 REQUIRED_FIELDS = ("billing_plancode", "name", "smtp_hostname", "pop3_hostname", "email")
 # Fields AlertSite computes; a client that sends them back is ignored, not refused.
-READ_ONLY_FIELDS = frozenset({"id", "type", "access_type", "created", "last_status"})
+READ_ONLY_FIELDS = frozenset(
+    {"id", "type", "access_type", "created", "last_status", "notifier_groups", "blackout_ids"}
+)
 NOTE_MAX = 255
 ALERT_NOTE_MAX = 1000
 TIMEOUT_MIN, TIMEOUT_MAX = 1, 300

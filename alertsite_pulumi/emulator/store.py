@@ -6,9 +6,13 @@ int, locations as ``[{"id": 10}]``) and turned into what AlertSite sends only wh
 (:func:`.monitor.render_monitor`), so that the read-back switches apply to stored monitors
 too.
 
-With a database path, users, monitors and the id counter are written through to SQLite
-(:mod:`.persistence`) and loaded again at start; tokens, counters, faults and settings live
-in memory only.
+Alert recipients and recipient groups (:mod:`.routing`) live here too, under the same lock
+and drawing ids from the same counter as monitors; a group refers to monitors and recipients
+by id, and deleting either takes it out of every group.
+
+With a database path, users, monitors, recipients, groups and the id counter are written
+through to SQLite (:mod:`.persistence`) and loaded again at start; tokens, counters, faults
+and settings live in memory only.
 """
 
 from __future__ import annotations
@@ -24,11 +28,23 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from .model import DEFAULT_USERS, ApiError, EmulatorSettings, JsonObject, User, new_user
+from . import routing
+from .model import (
+    API_ENDPOINTS,
+    DEFAULT_USERS,
+    ApiError,
+    EmulatorSettings,
+    FieldError,
+    JsonObject,
+    User,
+    new_user,
+)
 from .monitor import MONITOR_TYPE, build_monitor, monitor_defaults, render_monitor, select_fields
 from .persistence import SqliteFile
 
-ENDPOINTS = ("login", "create", "update", "get", "list", "delete", "report", "other")
+ENDPOINTS = (*API_ENDPOINTS, "other")
+RECIPIENTS = "recipients"
+GROUPS = "notifier_groups"
 FIRST_MONITOR_ID = 100001
 MAX_ID_DIGITS = 18
 
@@ -51,8 +67,8 @@ class _Token:
 class Store:
     """All mutable state of one emulator, safe to use from many handler threads.
 
-    ``reset()`` brings back the startup users and settings and drops monitors, tokens and
-    counters. The id counter is *not* reset: an id is never handed out twice by one store
+    ``reset()`` brings back the startup users and settings and drops monitors, recipients,
+    groups, tokens and counters. The id counter is *not* reset: an id is never handed out twice by one store
     (nor, with a database, across restarts), so a stale id from an earlier test is a 404.
     """
 
@@ -69,17 +85,22 @@ class Store:
         self._settings = copy.deepcopy(self._startup_settings)
         self._file = SqliteFile(db) if db else None
         self._monitors: dict[int, JsonObject] = {}
+        self._recipients: dict[int, JsonObject] = {}
+        self._groups: dict[int, JsonObject] = {}
         self._next_id = FIRST_MONITOR_ID
         stored_users: list[User] = []
         if self._file:
             stored_users, self._monitors, next_id = self._file.load()
+            self._recipients = self._file.load_records(RECIPIENTS)
+            self._groups = self._file.load_records(GROUPS)
             for record in self._monitors.values():
                 if _is_placeholder(record.get("last_status")):
                     record["last_status"] = None
             if next_id is not None:
                 self._next_id = next_id
-            if self._monitors:
-                self._next_id = max(self._next_id, max(self._monitors) + 1)
+            for table in (self._monitors, self._recipients, self._groups):
+                if table:
+                    self._next_id = max(self._next_id, max(table) + 1)
         merged = {u.email: u for u in stored_users}
         merged.update({u.email: u for u in users or ()})
         if not merged:
@@ -107,6 +128,8 @@ class Store:
             self._settings = copy.deepcopy(self._startup_settings)
             self._users = dict(self._startup_users)
             self._monitors = {}
+            self._recipients = {}
+            self._groups = {}
             self._tokens.clear()
             self._expiry_every = None
             self._reset_counts()
@@ -213,12 +236,12 @@ class Store:
             self._file.put_monitor(monitor_id, record, self._next_id)
 
     def _lookup(self, monitor_id: str) -> int:
-        # No id has more digits than this; int() of thousands of digits is refused by Python.
-        well_formed = monitor_id.isascii() and monitor_id.isdigit() and len(monitor_id) <= MAX_ID_DIGITS
-        key = int(monitor_id) if well_formed else None
-        if key is None or key not in self._monitors:
-            raise ApiError(404, MSG_NOT_FOUND)
-        return key
+        return _key(monitor_id, self._monitors)
+
+    def _write(self, puts: Mapping[str, Mapping[int, JsonObject]],
+               deletes: Mapping[str, Iterable[int]] | None = None) -> None:
+        if self._file:
+            self._file.write(puts, deletes or {}, self._next_id)
 
     def create_monitor(self, body: Mapping[str, Any]) -> str:
         with self._lock:
@@ -249,9 +272,8 @@ class Store:
     def get_monitor(self, monitor_id: str, access_type: str, select: str | None = None) -> JsonObject:
         with self._lock:
             key = self._lookup(monitor_id)
-            return select_fields(
-                render_monitor(key, self._monitors[key], self._settings, access_type), select
-            )
+            rendered = render_monitor(key, self._monitors[key], self._settings, access_type)
+            return select_fields(self._with_routing(key, rendered), select)
 
     def list_monitors(
         self,
@@ -268,21 +290,236 @@ class Store:
             size = min(limit or self._settings.default_limit, self._settings.max_limit)
             ids = list(self._monitors)[offset : offset + size]
             names = self._settings.location_names()
+            holders = self._groups_by_monitor()
             return [
                 select_fields(
-                    render_monitor(i, self._monitors[i], self._settings, access_type, names), select
+                    self._with_routing(
+                        i, render_monitor(i, self._monitors[i], self._settings, access_type, names),
+                        holders,
+                    ),
+                    select,
                 )
                 for i in ids
             ]
 
+    def _groups_by_monitor(self) -> dict[int, list[int]]:
+        holders: dict[int, list[int]] = {}
+        for group_id, record in self._groups.items():
+            for monitor_id in sorted(routing.group_monitor_ids(record)):
+                holders.setdefault(monitor_id, []).append(group_id)
+        return holders
+
+    def _with_routing(self, monitor_id: int, rendered: JsonObject,
+                      holders: Mapping[int, list[int]] | None = None) -> JsonObject:
+        """The monitor's read-only back-references (S-OBJ): the groups holding it, as string
+        ids (null when none), and its blackouts (none are emulated yet: null)."""
+        groups = (holders if holders is not None else self._groups_by_monitor()).get(monitor_id, [])
+        rendered["notifier_groups"] = [str(g) for g in groups] or None
+        rendered["blackout_ids"] = None
+        return rendered
+
     def delete_monitor(self, monitor_id: str) -> None:
+        """Delete a monitor and take it out of every recipient group (switch ``emptied_group``)."""
         with self._lock:
             key = self._lookup(monitor_id)
             del self._monitors[key]
-            if self._file:
-                self._file.delete_monitor(key)
+            self._cascade({"monitors": [key]}, monitor_id=key)
+
+    def _cascade(self, deleted: Mapping[str, Iterable[int]], monitor_id: int | None = None,
+                 recipient_id: int | None = None) -> None:
+        """Take a deleted monitor or recipient out of every group, and write it all at once."""
+        changed: dict[int, JsonObject] = {}
+        dropped: list[int] = []
+        for group_id, record in list(self._groups.items()):
+            edited = routing.without(record, monitor_id, recipient_id)
+            if edited is None:
+                continue
+            if self._settings.emptied_group == "delete" and not (
+                edited.get("monitors") and edited.get("recipients")
+            ):
+                del self._groups[group_id]
+                dropped.append(group_id)
+            else:
+                self._groups[group_id] = edited
+                changed[group_id] = edited
+        self._write({GROUPS: changed}, {**deleted, GROUPS: dropped})
+
+    # recipients -------------------------------------------------------------------------------
+
+    def create_recipient(self, body: Mapping[str, Any]) -> str:
+        with self._lock:
+            record, problems = routing.build_recipient(body, self._settings)
+            if problems:
+                raise FieldError(problems)
+            recipient_id = self._take_id()
+            self._recipients[recipient_id] = record
+            self._write({RECIPIENTS: {recipient_id: record}})
+            return str(recipient_id)
+
+    def update_recipient(self, recipient_id: str, patch: Mapping[str, Any]) -> str:
+        with self._lock:
+            key = _key(recipient_id, self._recipients)
+            record, problems = routing.build_recipient(patch, self._settings, self._recipients[key])
+            if problems:
+                raise FieldError(problems)
+            self._recipients[key] = record
+            self._write({RECIPIENTS: {key: record}})
+            return str(key)
+
+    def get_recipient(self, recipient_id: str) -> JsonObject:
+        with self._lock:
+            key = _key(recipient_id, self._recipients)
+            return self._render_recipient(key)
+
+    def _render_recipient(self, key: int) -> JsonObject:
+        groups = [g for g, r in self._groups.items() if key in routing.group_recipient_ids(r)]
+        return routing.render_recipient(key, self._recipients[key], groups)
+
+    def list_recipients(self, kind: str | None = None, method_id: int | None = None,
+                        limit: int | None = None, offset: int | None = None) -> JsonObject:
+        """``GET /recipients``: the documented envelope; ``type=`` and ``method_id=`` filter."""
+        with self._lock:
+            rows = [self._render_recipient(k) for k, r in self._recipients.items()
+                    if routing.recipient_matches(r, kind, method_id)]
+            return routing.list_envelope(rows, limit, offset, self._settings, "0")
+
+    def delete_recipient(self, recipient_id: str) -> None:
+        """Delete a recipient and take it out of every group (switch ``emptied_group``)."""
+        with self._lock:
+            key = _key(recipient_id, self._recipients)
+            del self._recipients[key]
+            self._cascade({RECIPIENTS: [key]}, recipient_id=key)
+
+    # recipient groups ---------------------------------------------------------------------------
+
+    def create_group(self, body: Mapping[str, Any]) -> str:
+        with self._lock:
+            record, problems = routing.build_group(
+                body, self._monitors.__contains__, self._recipients.__contains__
+            )
+            if problems:
+                raise FieldError(problems)
+            group_id = self._take_id()
+            self._put_group(group_id, record, record["is_default"])
+            return str(group_id)
+
+    def update_group(self, group_id: str, patch: Mapping[str, Any]) -> str:
+        with self._lock:
+            key = _key(group_id, self._groups)
+            record, problems = routing.build_group(
+                patch, self._monitors.__contains__, self._recipients.__contains__, self._groups[key]
+            )
+            if problems:
+                raise FieldError(problems)
+            self._put_group(key, record, patch.get("is_default") is True)
+            return str(key)
+
+    def _put_group(self, key: int, record: JsonObject, made_default: bool) -> None:
+        changed = {key: record}
+        if made_default and self._settings.group_default_exclusive:
+            for other, current in self._groups.items():
+                if other != key and current.get("is_default"):
+                    changed[other] = {**current, "is_default": False}
+        self._groups.update(changed)
+        self._write({GROUPS: changed})
+
+    def get_group(self, group_id: str) -> JsonObject:
+        with self._lock:
+            key = _key(group_id, self._groups)
+            return self._render_group(key)
+
+    def _render_group(self, key: int) -> JsonObject:
+        names = {i: str(m.get("name", "")) for i, m in self._monitors.items()}
+        return routing.render_group(key, self._groups[key], names, self._recipients)
+
+    def list_groups(self, monitor_ids: Iterable[int] = (), recipient_id: int | None = None,
+                    limit: int | None = None, offset: int | None = None) -> JsonObject:
+        """``GET /notifier-groups``: the groups holding every one of ``monitor_ids`` (the
+        documented ``monidor_id`` and the likely ``monitor_id``) and ``recipient_id``."""
+        wanted = set(monitor_ids)
+        with self._lock:
+            rows = [
+                self._render_group(k) for k, r in self._groups.items()
+                if wanted <= routing.group_monitor_ids(r)
+                and (recipient_id is None or recipient_id in routing.group_recipient_ids(r))
+            ]
+            absent = None if self._settings.group_list_offset == "null" else "0"
+            return routing.list_envelope(rows, limit, offset, self._settings, absent)
+
+    def delete_group(self, group_id: str) -> None:
+        """Delete a group; its monitors and recipients stay (G-DEL)."""
+        with self._lock:
+            key = _key(group_id, self._groups)
+            del self._groups[key]
+            self._write({}, {GROUPS: [key]})
 
     # control surface ----------------------------------------------------------------------
+
+    def raw_recipients(self) -> list[JsonObject]:
+        """Every stored recipient as kept: canonical values, integer id, the password in
+        clear (for the monitor runner, which sends the alerts; never for an answer)."""
+        with self._lock:
+            return [self._raw_recipient(k) for k in self._recipients]
+
+    def _raw_recipient(self, key: int) -> JsonObject:
+        return {"id": key, **copy.deepcopy(self._recipients[key])}
+
+    def raw_recipient(self, recipient_id: str) -> JsonObject:
+        with self._lock:
+            return self._raw_recipient(_key(recipient_id, self._recipients))
+
+    def raw_recipient_groups(self) -> list[JsonObject]:
+        """Every stored group: integer id, ``name``, ``is_default``, and ``monitors``,
+        ``recipients``, ``errortypes``, ``templates`` as lists of integer ids
+        (``monitor_steps`` keeps the step numbers)."""
+        with self._lock:
+            return [routing.raw_group(k, r) for k, r in self._groups.items()]
+
+    def raw_recipient_group(self, group_id: str) -> JsonObject:
+        with self._lock:
+            key = _key(group_id, self._groups)
+            return routing.raw_group(key, self._groups[key])
+
+    def edit_recipient_raw(self, recipient_id: str, changes: Mapping[str, Any]) -> JsonObject:
+        """An out-of-band edit (as in the AlertSite UI): a plain merge, nothing checked; a None
+        value removes the field."""
+        with self._lock:
+            key = _key(recipient_id, self._recipients)
+            self._recipients[key] = _merged(self._recipients[key], changes)
+            self._write({RECIPIENTS: {key: self._recipients[key]}})
+            return self._raw_recipient(key)
+
+    def edit_group_raw(self, group_id: str, changes: Mapping[str, Any]) -> JsonObject:
+        """An out-of-band group edit: a plain merge (arrays as ids or ``{"id"}`` objects),
+        nothing checked, so that a test can make a state the API would refuse."""
+        with self._lock:
+            key = _key(group_id, self._groups)
+            self._groups[key] = _merged(self._groups[key], routing.canonical_group_edit(changes))
+            self._write({GROUPS: {key: self._groups[key]}})
+            return routing.raw_group(key, self._groups[key])
+
+    def seed_recipient(self, fields_: Mapping[str, Any]) -> str:
+        """Store a recipient as given, defaults filled, nothing checked (a PagerDuty one too)."""
+        with self._lock:
+            record: JsonObject = {"method_id": routing.DEFAULT_METHOD, "username": None,
+                                  "password": None, "performance_alert_type": "20",
+                                  **routing.RECIPIENT_BOOLEANS, **routing.RECIPIENT_THRESHOLDS}
+            record.update(_merged({}, {k: v for k, v in fields_.items() if k != "id"}))
+            recipient_id = self._take_id()
+            self._recipients[recipient_id] = record
+            self._write({RECIPIENTS: {recipient_id: record}})
+            return str(recipient_id)
+
+    def seed_group(self, fields_: Mapping[str, Any]) -> str:
+        """Store a group as given (arrays as ids or ``{"id"}`` objects), nothing checked."""
+        with self._lock:
+            record: JsonObject = {"name": "", "is_default": False, "monitors": [], "recipients": [],
+                                  "errortypes": [], "templates": []}
+            record.update(_merged({}, routing.canonical_group_edit(fields_)))
+            group_id = self._take_id()
+            self._groups[group_id] = record
+            self._write({GROUPS: {group_id: record}})
+            return str(group_id)
 
     def raw_monitors(self) -> list[JsonObject]:
         """Every stored monitor as kept (canonical values, password included)."""
@@ -398,6 +635,28 @@ class Store:
         self._counts = Counter()
         self._by_token = Counter()
         self._by_method_path = Counter()
+
+
+def _key(text: str, table: Mapping[int, object]) -> int:
+    """The stored id ``text`` names in ``table``, or 404 ``Record not found``."""
+    # No id has more digits than this; int() of thousands of digits is refused by Python.
+    well_formed = text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS
+    key = int(text) if well_formed else None
+    if key is None or key not in table:
+        raise ApiError(404, MSG_NOT_FOUND)
+    return key
+
+
+def _merged(record: Mapping[str, Any], changes: Mapping[str, Any]) -> JsonObject:
+    out = copy.deepcopy(dict(record))
+    for name, value in changes.items():
+        if name == "id":
+            continue
+        if value is None:
+            out.pop(name, None)
+        else:
+            out[name] = copy.deepcopy(value)
+    return out
 
 
 def _is_placeholder(status: object) -> bool:

@@ -16,6 +16,26 @@ AUTH_FAILED_BODY = {
     "errors": [{"code": 400, "message": "invalid_request - User authentication failed."}]
 }
 NOT_FOUND_BODY = {"errors": [{"code": 404, "message": "Record not found"}]}
+REQUIRED = "required and is empty"
+"""The one documented field-level message (``POST /notifier-groups``)."""
+
+
+def valid_recipient(index: int | None = None, **overrides: Any) -> dict[str, Any]:
+    """A recipient create body (an e-mail recipient), plus ``overrides``."""
+    suffix = "" if index is None else f"-{index}"
+    return {"name": f"DevOps{suffix}", "recipient": f"devops{suffix}@example.com", **overrides}
+
+
+def field_errors(response: requests.Response) -> list[tuple[list[str], str]]:
+    """The (fields, message) of each entry of a 400 with field-level errors, after checking
+    the shape: every entry has code 400, a ``fields`` list and a message."""
+    assert response.status_code == 400, response.text
+    entries = response.json()["errors"]
+    assert entries
+    for entry in entries:
+        assert set(entry) == {"code", "fields", "message"}
+        assert entry["code"] == 400 and isinstance(entry["fields"], list)
+    return [(e["fields"], e["message"]) for e in entries]
 
 
 
@@ -73,6 +93,34 @@ class Api:
 
     def list_monitors(self, **params: str) -> requests.Response:
         return self.request("GET", "/monitors", params=params)
+
+    def create_recipient(self, index: int | None = None, **fields: Any) -> int:
+        """``POST /recipients`` of a valid recipient; its id (answered as a string) as an int."""
+        response = self.request("POST", "/recipients", json=valid_recipient(index, **fields))
+        assert response.status_code == 200, response.text
+        assert set(response.json()) == {"id"} and isinstance(response.json()["id"], str)
+        return int(response.json()["id"])
+
+    def recipient(self, recipient_id: int | str) -> dict[str, Any]:
+        response = self.request("GET", f"/recipients/{recipient_id}")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def create_group(self, monitors: list[int], recipients: list[int], **fields: Any) -> int:
+        """``POST /notifier-groups``; its id (answered as a string) as an int."""
+        body = {"name": "alerts", "monitors": [{"id": m} for m in monitors],
+                "recipients": [{"id": r} for r in recipients], **fields}
+        response = self.request("POST", "/notifier-groups", json=body)
+        assert response.status_code == 200, response.text
+        assert set(response.json()) == {"id"} and isinstance(response.json()["id"], str)
+        return int(response.json()["id"])
+
+    def group(self, group_id: int | str) -> dict[str, Any]:
+        response = self.request("GET", f"/notifier-groups/{group_id}")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
 
     def messages(self, response: requests.Response) -> list[str]:
         """The messages of an errors body, after checking each code matches the status."""
