@@ -134,6 +134,15 @@ class EmulatorControl:
         )
         return result
 
+    def alerts(self) -> list[JsonObject]:
+        """``GET /_emulator/alerts``: the alerts ``--run-monitors`` sent, failed to send or only
+        recorded, oldest first (no password; a login in a webhook URL masked)."""
+        return list(self._call("GET", "/alerts")["alerts"])
+
+    def clear_alerts(self) -> None:
+        """``DELETE /_emulator/alerts``."""
+        self._call("DELETE", "/alerts")
+
     def openapi(self) -> JsonObject:
         """``GET /_emulator/openapi.json``: the OpenAPI description of the AlertSite subset."""
         result: JsonObject = self._call("GET", "/openapi.json")
