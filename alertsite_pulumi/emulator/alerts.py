@@ -25,8 +25,9 @@ How (§1.2, §1.5), see :class:`Delivery`: e-mail (methods 1 text, 12 HTML, 4 wi
 the configured SMTP relay, subject ``[AlertSite] Site/Device Alert (ST=<status>) - <monitor
 name> <error description>`` (a clear: ``(ST=0) - <monitor name>``); JSON POST (method 16) with
 the documented fields, every value a string, HTTP Basic auth when the recipient has a username
-or password, AlertSite's User-Agent, redirects not followed. Every delivery has a total
-deadline (the socket is shut at it, whatever the server trickles). Other methods (pagers, SMS,
+or password, AlertSite's User-Agent, redirects not followed. Connecting (and an SMTP
+relay's greeting) has :data:`DELIVERY_TIMEOUT_S`, and what follows a total deadline as long
+(the socket is shut at it, whatever the server trickles). Other methods (pagers, SMS,
 SNMP, ...) are recorded, not sent. Like the runner's monitors, a webhook off loopback is not
 posted unless ``allow_remote``; the relay is the operator's own choice and is always used.
 
