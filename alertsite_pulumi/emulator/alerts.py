@@ -448,6 +448,14 @@ class Delivery:
             raise _Failed(f"HTTP {answer.status} {answer.reason}")
 
 
+def _first_location(monitor: Mapping[str, Any]) -> int | None:
+    """The id of the monitor's first location (``[{"id": 10}]``), where it runs from."""
+    locations = monitor.get("locations")
+    if isinstance(locations, list) and locations and isinstance(locations[0], dict):
+        return as_int(locations[0].get("id"))
+    return None
+
+
 def _on_loopback(url: str) -> bool:
     try:
         host = urlsplit(url).hostname
@@ -555,7 +563,8 @@ class AlertNotifier:
 
     def _alert(self, notify_type: NotifyType, monitor: Mapping[str, Any], status: Mapping[str, Any],
                errcount: int, recipient: Mapping[str, Any]) -> Alert:
-        location_id = as_int(monitor.get("home_location")) or next(iter(self._locations), 0)
+        location_id = as_int(monitor.get("home_location")) or _first_location(monitor) or \
+            next(iter(self._locations), 0)
         username = recipient.get("username")
         password = recipient.get("password")
         return Alert(

@@ -46,8 +46,8 @@ class EmulatorControl:
         return result
 
     def reset(self) -> None:
-        """``POST /_emulator/reset``: monitors, tokens, counters, faults and settings back to
-        the startup state; users back to the startup users. Ids keep counting up."""
+        """``POST /_emulator/reset``: monitors, tokens, counters, faults, settings and the alert
+        log back to the startup state; users back to the startup users. Ids keep counting up."""
         self._call("POST", "/reset")
 
     def set_faults(

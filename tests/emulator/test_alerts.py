@@ -15,6 +15,8 @@ import base64
 import copy
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -43,6 +45,8 @@ from alertsite_pulumi.emulator.alerts import (
 )
 from alertsite_pulumi.emulator.runner import MonitorRunner
 from alertsite_pulumi.emulator.store import Store
+
+from .test_cli import cli
 
 MONITOR = {"id": "100001", "name": "Shop mail", "home_location": 20, "email_password": "Probe-Pw-1"}
 OTHER = {"id": "100002", "name": "Other mail"}
@@ -390,6 +394,25 @@ def test_no_password_reaches_the_log_or_the_control_surface(
     assert emulator.alerts() == []
 
 
+def test_a_reset_clears_the_alert_log(emulator: EmulatorControl, emulator_server: EmulatorServer) -> None:
+    notifier = AlertNotifier(Directory([recipient(6, "+1555", 6)]), emulator_server.app.alerts)
+    notifier.observe({**MONITOR, "home_location": None, "locations": [{"id": 30}]}, TCP_FAILED)
+    assert notifier.deliver_pending() == 1
+    [entry] = emulator.alerts()
+    assert entry["outcome"] == "not sent" and entry["monitor_name"] == "Shop mail"
+    assert notifier.log.snapshot()["alerts"][0]["errcount"] == 1
+    emulator.reset()
+    assert emulator.alerts() == []
+
+
+def test_the_location_is_the_monitors_home_else_its_first() -> None:
+    notifier = AlertNotifier(Directory([recipient(5, "http://127.0.0.1:1/", 16)]))
+    [home] = notifier.observe(MONITOR, TCP_FAILED)
+    [first] = notifier.observe({**OTHER, "locations": [{"id": 30}, {"id": 10}]}, TCP_FAILED)
+    assert (home.location_id, home.location) == (20, "Boston, MA")
+    assert (first.location_id, first.location) == (30, "Chicago, IL")
+
+
 # --- a real SMTP relay --------------------------------------------------------------------
 
 
@@ -514,6 +537,17 @@ def test_the_alert_relay_is_a_command_line_option() -> None:
     for bad in ("127.0.0.1", "host:0", "host:port", ":25"):
         with pytest.raises(ValueError, match="HOST:PORT"):
             parse_relay(bad)
+
+
+def test_the_command_line_starts_the_notifier_and_refuses_a_bad_relay(relay: Relay) -> None:
+    with cli("--run-monitors", "--alert-smtp", f"127.0.0.1:{relay.port}") as running:
+        base = running.api_url.removesuffix("/api/v3")
+        answer = requests.get(f"{base}/_emulator/alerts", timeout=10)
+        assert answer.status_code == 200 and answer.json() == {"alerts": [], "total": 0, "kept": 500}
+        assert running.stop() == 0
+    refused = subprocess.run([sys.executable, "-m", "alertsite_pulumi.emulator", "--alert-smtp", "nowhere"],
+                             capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 2 and "an SMTP relay is HOST:PORT" in refused.stderr
 
 
 def test_the_runner_alerts_after_its_failed_runs_through_the_relay(relay: Relay, receiver: Receiver) -> None:
