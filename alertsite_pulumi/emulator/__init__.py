@@ -19,8 +19,9 @@ rendering a monitor), ``routing`` (the same for recipients and recipient groups)
 ``framing`` (reading a request strictly: body framing, deadline, what may be logged),
 ``server`` (HTTP and :class:`EmulatorServer`), ``faults``, ``control`` (the control
 surface's client), ``runner`` (``--run-monitors``: real round trips with
-:mod:`alertsite_pulumi.mail`, the one other part of this package it imports), ``__main__``
-(the ``alertsite-emulator`` command).
+:mod:`alertsite_pulumi.mail`, the one other part of this package it imports), ``alerts``
+(the alerts those runs send: e-mail through a relay, webhooks), ``__main__`` (the
+``alertsite-emulator`` command).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Prints the API root (``http://127.0.0.1:PORT/api/v3``) alone on one line once ready, then
 logs one line per request on stderr (method, path, status, time; never a body, password or
 token). With ``--run-monitors`` it also runs the monitors (:mod:`.runner`) and logs one line
-per run (monitor id, code, description, time).
+per run (monitor id, code, description, time), and sends the alerts they cause (:mod:`.alerts`;
+e-mail through ``--alert-smtp``), one line per alert.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime, timezone
 from types import FrameType
 
 from ..version import __version__
+from .alerts import DEFAULT_FROM, AlertNotifier, Delivery, directory_of, parse_relay
 from .framing import DEFAULT_READ_TIMEOUT
 from .model import EmulatorSettings, User, parse_user
 from .runner import MonitorRunner
@@ -27,6 +29,13 @@ from .server import EmulatorServer
 def _user(spec: str) -> User:
     try:
         return parse_user(spec)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _relay(text: str) -> tuple[str, int]:
+    try:
+        return parse_relay(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -83,6 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--mail-cafile", metavar="PEM",
         help="trust only this CA for the mail servers' TLS (default: the system's CAs)",
     )
+    runs.add_argument(
+        "--alert-smtp", type=_relay, metavar="HOST:PORT",
+        help="the SMTP relay that e-mail alerts go through (default: none, e-mail alerts are "
+        "recorded as not sent); see GET /_emulator/alerts",
+    )
+    runs.add_argument(
+        "--alert-from", default=DEFAULT_FROM, metavar="ADDRESS",
+        help="the From of e-mail alerts (default: %(default)s)",
+    )
     return parser
 
 
@@ -117,13 +135,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     server.start()
     runner = None
+    notifier = None
     if args.run_monitors:
+        notifier = AlertNotifier(
+            directory_of(server.store),
+            server.app.alerts,
+            Delivery(smtp_relay=args.alert_smtp, mail_from=args.alert_from,
+                     allow_remote=args.run_monitors_anywhere),
+            locations=server.store.settings.location_names(),
+            say=None if args.quiet else _stderr_line,
+        ).start()
         runner = MonitorRunner(
             server.store,
             time_scale=args.time_scale,
             allow_remote=args.run_monitors_anywhere,
             cafile=args.mail_cafile,
             log=None if args.quiet else _stderr_line,
+            observer=notifier,
         ).start()
     try:
         print(server.api_url, flush=True)
@@ -132,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if runner is not None:
             runner.stop()
+        if notifier is not None:
+            notifier.stop()
         server.stop()
     if not args.quiet:
         _stderr_line("stopped")

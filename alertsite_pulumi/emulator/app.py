@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
+from .alerts import AlertLog
 from .api_handlers import ALERTSITE_ROUTES
 from .control_handlers import CONTROL_ROUTES
 from .faults import FaultPlan
@@ -43,10 +44,13 @@ class EmulatorApp:
             raise ValueError(f"the API prefix cannot be under {CONTROL_PREFIX}")
         self._openapi: JsonObject | None = None
         self._lock = threading.Lock()
+        self.alerts = AlertLog()
+        """The alerts the runner's notifier sent or tried (``GET /_emulator/alerts``)."""
 
     def reset(self) -> None:
         self.store.reset()
         self.set_faults([], None, None)
+        self.alerts.clear()
 
     def set_faults(self, rules: list[Any], seed: int | None, every: float | None) -> None:
         self.faults.configure(rules, seed)

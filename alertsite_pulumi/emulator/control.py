@@ -46,8 +46,9 @@ class EmulatorControl:
         return result
 
     def reset(self) -> None:
-        """``POST /_emulator/reset``: monitors, recipients, groups, tokens, counters, faults and
-        settings back to the startup state; users back to the startup users. Ids keep counting up."""
+        """``POST /_emulator/reset``: monitors, recipients, groups, tokens, counters, faults,
+        settings and the alert log back to the startup state; users back to the startup users.
+        Ids keep counting up."""
         self._call("POST", "/reset")
 
     def set_faults(
@@ -188,6 +189,15 @@ class EmulatorControl:
             "POST", "/users", {"email": email, "password": password, "role": role}
         )
         return result
+
+    def alerts(self) -> list[JsonObject]:
+        """``GET /_emulator/alerts``: the alerts ``--run-monitors`` sent, failed to send or only
+        recorded, oldest first (no password; a login in a webhook URL masked)."""
+        return list(self._call("GET", "/alerts")["alerts"])
+
+    def clear_alerts(self) -> None:
+        """``DELETE /_emulator/alerts``."""
+        self._call("DELETE", "/alerts")
 
     def openapi(self) -> JsonObject:
         """``GET /_emulator/openapi.json``: the OpenAPI description of the AlertSite subset."""

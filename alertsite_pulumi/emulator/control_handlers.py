@@ -1,7 +1,8 @@
 """The control surface's handlers and routes (``/_emulator/...``), for tests and benchmarks.
 
 Never part of the AlertSite API: reset, faults, settings, out-of-band monitor, recipient and
-recipient group edits, request counters, users and the OpenAPI description.
+recipient group edits, request counters, users, the alerts sent (``--run-monitors``) and the
+OpenAPI description.
 :class:`.control.EmulatorControl` is its client.
 
 No answer shows a secret: a stored mailbox or recipient password is shown as ``[secret]``;
@@ -15,6 +16,7 @@ import re
 import secrets
 from typing import Any, Final, Protocol
 
+from .alerts import AlertLog
 from .faults import FaultConfigError, parse_fault_config
 from .model import ApiError, JsonObject
 from .routes import Request, Response, Route, ok, route
@@ -37,6 +39,9 @@ class Controlled(Protocol):
     def fault_snapshot(self) -> JsonObject: ...
 
     def openapi(self) -> JsonObject: ...
+
+    @property
+    def alerts(self) -> AlertLog: ...
 
 
 #: What a control answer shows in place of a stored secret.
@@ -191,6 +196,15 @@ def control_add_user(app: Controlled, req: Request, params: dict[str, str]) -> R
     return ok(user.public())
 
 
+def control_alerts(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    return ok(app.alerts.snapshot())
+
+
+def control_clear_alerts(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    app.alerts.clear()
+    return ok(app.alerts.snapshot())
+
+
 def control_openapi(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok(app.openapi())
 
@@ -226,4 +240,6 @@ CONTROL_ROUTES: tuple[Route[Controlled], ...] = (
     route("GET", "/users", "control", control_users),
     route("POST", "/users", "control", control_add_user),
     route("GET", "/openapi.json", "control", control_openapi),
+    route("GET", "/alerts", "control", control_alerts),
+    route("DELETE", "/alerts", "control", control_clear_alerts),
 )

@@ -35,6 +35,10 @@ An outcome is kept only while the monitor still has the servers, login and timeo
 used: a run that ends after its monitor was edited, or deleted, leaves no status (an edited
 monitor runs again at once).
 
+Each recorded outcome is shown to the ``observer`` (:class:`.alerts.AlertNotifier`, which
+sends the alerts) as it is recorded, under the runner's lock, so that it sees a monitor's runs in
+their order; the observer only decides and queues there, its deliveries run on a thread of its own.
+
 Only monitors whose SMTP and POP3 hosts are on loopback run unless ``allow_remote``: an
 emulator must not mail the world by accident. Codes 0, 1 and 2 are AlertSite's; finer
 codes (9100 and up) are marked ``"code_origin": "emulator"``.
@@ -44,10 +48,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from ..mail import (
     CODES,
@@ -65,6 +69,12 @@ from .model import ApiError, JsonObject, as_int
 from .store import Store
 
 LogFunction = Callable[[str], None]
+
+
+class RunObserver(Protocol):
+    """What sees each recorded run (:class:`.alerts.AlertNotifier`): quick, and never raises."""
+
+    def observe(self, monitor: Mapping[str, Any], status: Mapping[str, Any]) -> object: ...
 
 SLOW_RUN_S = 10.0
 """A run in flight longer than this is slow (or stuck): it leaves its slot to the quick ones."""
@@ -173,6 +183,7 @@ class MonitorRunner:
         max_abandoned: int = 64,
         slow_run_s: float = SLOW_RUN_S,
         log: LogFunction | None = None,
+        observer: RunObserver | None = None,
     ) -> None:
         if not time_scale > 0:
             raise ValueError("time_scale must be above 0")
@@ -181,6 +192,7 @@ class MonitorRunner:
         self.allow_remote = allow_remote
         self._context = tls_context(cafile)
         self._log = log
+        self._observer = observer
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._max_threads = max(1, max_threads)
@@ -295,9 +307,22 @@ class MonitorRunner:
             run.monitor_id, status, only_if=run.settings)
         edited = status is not None and not recorded
         self._next[run.monitor_id] = run.started if edited else run.started + run.interval_s
+        if recorded and status is not None:
+            self._observe(run.monitor_id, status)
         if release:
             self._release(run)
         return recorded
+
+    def _observe(self, monitor_id: str, status: JsonObject) -> None:
+        """Show a recorded run to the observer (under the lock: in the order of the runs)."""
+        if self._observer is None:
+            return
+        try:
+            self._observer.observe(self.store.raw_monitor(monitor_id), status)
+        except ApiError:
+            pass  # deleted since: no alert for a monitor that is gone
+        except Exception as exc:  # noqa: BLE001 - alerting must never stop the runs
+            self._say(f"monitor {monitor_id}: alerting broke: {type(exc).__name__}")
 
     def _release(self, run: _Run) -> None:
         """``run`` is no longer the monitor's run in flight (under the lock); when its outcome
