@@ -1,4 +1,5 @@
-"""Manage AlertSite round-trip email monitors as code with Pulumi."""
+"""Manage AlertSite round-trip email monitors, and the alert routing around them, as code with
+Pulumi."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
         TransportError,
         UnfinishedCreateError,
     )
-    from .provider import EmailRoundTripMonitorProvider
+    from .provider import AlertRecipientProvider, EmailRoundTripMonitorProvider, RecipientGroupProvider
     from .resource import (
         EMAIL_ROUND_TRIP_MONITOR_TYPE,
         EmailRoundTripMonitor,
@@ -33,6 +34,16 @@ if TYPE_CHECKING:
         LookUpFailedError,
         get_monitor,
         list_monitors,
+    )
+    from .routing_resources import (
+        AlertRecipient,
+        AlertRecipientArgs,
+        LookUpError,
+        RecipientGroup,
+        RecipientGroupArgs,
+        get_monitor_named,
+        get_recipient,
+        get_recipient_group,
     )
     from .transport import RetryPolicy
 
@@ -45,7 +56,11 @@ _HOMES = {
     **dict.fromkeys(("AdoptionError", "AlertSiteError", "AmbiguousCreateError", "AuthenticationError",
                      "ConfigurationError", "InvalidRequest", "NotFound", "PermissionDenied", "RateLimited",
                      "ServerError", "TransportError", "UnfinishedCreateError"), "errors"),
-    "EmailRoundTripMonitorProvider": "provider",
+    **dict.fromkeys(("AlertRecipientProvider", "EmailRoundTripMonitorProvider", "RecipientGroupProvider"),
+                    "provider"),
+    **dict.fromkeys(("AlertRecipient", "AlertRecipientArgs", "LookUpError", "RecipientGroup",
+                     "RecipientGroupArgs", "get_monitor_named", "get_recipient", "get_recipient_group"),
+                    "routing_resources"),
     **dict.fromkeys(("EMAIL_ROUND_TRIP_MONITOR_TYPE", "EmailRoundTripMonitor", "EmailRoundTripMonitorArgs",
                      "InvalidArgumentError", "LookUpFailedError", "get_monitor", "list_monitors"),
                     "resource"),
@@ -65,6 +80,9 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "EMAIL_ROUND_TRIP_MONITOR_TYPE",
     "AdoptionError",
+    "AlertRecipient",
+    "AlertRecipientArgs",
+    "AlertRecipientProvider",
     "AlertSiteClient",
     "AlertSiteError",
     "AmbiguousCreateError",
@@ -75,10 +93,14 @@ __all__ = [
     "EmailRoundTripMonitorProvider",
     "InvalidArgumentError",
     "InvalidRequest",
+    "LookUpError",
     "LookUpFailedError",
     "NotFound",
     "PermissionDenied",
     "RateLimited",
+    "RecipientGroup",
+    "RecipientGroupArgs",
+    "RecipientGroupProvider",
     "RetryPolicy",
     "ServerError",
     "Settings",
@@ -86,6 +108,9 @@ __all__ = [
     "UnfinishedCreateError",
     "__version__",
     "get_monitor",
+    "get_monitor_named",
+    "get_recipient",
+    "get_recipient_group",
     "list_monitors",
     "resolve_settings",
     "shared_client",

@@ -135,9 +135,15 @@ class UnfinishedCreateError(AlertSiteError):
         "takes a monitor left this way into the stack (or `adopt_monitor_id` does)."
     )
 
-    def __init__(self, message: str, *, monitor_id: str | None = None, **kwargs: object) -> None:
+    def __init__(self, message: str, *, monitor_id: str | None = None, noun: str = "monitor",
+                 **kwargs: object) -> None:
         self.monitor_id = monitor_id
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        if noun != "monitor":
+            # Recipients and groups keep one object per identity as monitors keep one per mailbox.
+            self.hint = (f"Run `pulumi up` again: before a create it looks for a {noun} with the "
+                         f"same identity, so it does not make a second one; `alertsite-pulumi "
+                         f"recover --stack STACK` takes a {noun} left this way into the stack.")
 
 
 class ConfigurationError(AlertSiteError):

@@ -239,7 +239,7 @@ class Lifecycle:
                 f"{self._noun.capitalize()} {object_id} ({name!r}) was created, then the create "
                 f"failed ({what}), and deleting the {self._noun} again failed too "
                 f"({cleanup.brief()}): it is in AlertSite but not in the stack",
-                monitor_id=object_id) from failed
+                monitor_id=object_id, noun=self._noun) from failed
         log.warning("deleted %s %s again after its create failed", self._noun, object_id)
 
     def update(self, object_id: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:

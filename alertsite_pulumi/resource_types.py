@@ -25,7 +25,7 @@ from .routing_fields import (
     RECIPIENT_COMPUTED,
     RECIPIENT_FIELDS,
 )
-from .routing_kind import group_behaviour, recipient_behaviour
+from .routing_kind import ADOPT_GROUP_ID, ADOPT_RECIPIENT_ID, group_behaviour, recipient_behaviour
 from .tokens import (
     ALERT_RECIPIENT_TYPE,
     EMAIL_ROUND_TRIP_MONITOR_TYPE,
@@ -107,7 +107,10 @@ ALERT_RECIPIENT: Final = ResourceType(
         "number...) and which alerts it gets. By default a recipient gets alerts from every "
         "monitor; recipient groups narrow that.",
     fields=RECIPIENT_FIELDS,
-    control_inputs={METHOD_INPUT: Extra(METHOD_FIELD.kind, METHOD_FIELD.doc)},
+    control_inputs={
+        METHOD_INPUT: Extra(METHOD_FIELD.kind, METHOD_FIELD.doc),
+        ADOPT_RECIPIENT_ID: Extra("str", "Take over this existing recipient instead of creating one."),
+    },
     computed={name: Extra(kind, doc) for name, (kind, doc) in RECIPIENT_COMPUTED.items()},
     id_output="recipient_id",
     behaviour=recipient_behaviour(RECIPIENT_FIELDS, _RECIPIENT_COMPUTED_KEYS),
@@ -121,7 +124,7 @@ RECIPIENT_GROUP: Final = ResourceType(
     doc="An AlertSite recipient group: which monitors alert which recipients, for which error "
         "types. Its lists are sets (order is no change) and are sent whole.",
     fields=GROUP_FIELDS,
-    control_inputs={},
+    control_inputs={ADOPT_GROUP_ID: Extra("str", "Take over this existing group instead of creating one.")},
     computed={name: Extra(kind, doc) for name, (kind, doc) in GROUP_COMPUTED.items()},
     id_output="group_id",
     behaviour=group_behaviour(GROUP_FIELDS, _GROUP_COMPUTED_KEYS),

@@ -1,11 +1,16 @@
 """The ``Behaviour`` of alert recipients and recipient groups: what the lifecycle needs of them
 beyond their field tables (``routing_fields``).
 
-Both live at an ``endpoints.Endpoint`` (``/recipients``, ``/notifier-groups``) and have no
-rule of their own around a create: a lost create answer is found again by the endpoint's
-identity (a recipient's name, method and address; a group's name), in the safe create. Their
-values are read back, compared and sent by ``routing_fields``: a recipient's password is
-write-only (kept from the inputs, never read back), a group's lists are sets, sent whole.
+Both live at an ``endpoints.Endpoint`` (``/recipients``, ``/notifier-groups``). A lost create
+answer is found again by the endpoint's identity (a recipient's name, method and address; a
+group's name), in the safe create. And one object per identity is their rule, kept around
+every create as the mailbox rule is for monitors (``IdentityRule``): a create is refused
+before its POST when an object with its identity exists (an interrupted `pulumi up` made it,
+or it is another stack's: recover it, adopt it or delete it), and after its POST the older of
+two racing creates stays while the newer is deleted again, so that two pipelines at once, or a
+`pulumi up` re-run after a kill, never duplicate one. Their values are read back, compared
+and sent by ``routing_fields``: a recipient's password is write-only (kept from the inputs,
+never read back), a group's lists are sets, sent whole.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from .client import AlertSiteClient
 from .endpoints import Endpoint
+from .errors import AdoptionError, AlertSiteError, NotFound
 from .fields import Field
-from .kind import Behaviour
+from .kind import Behaviour, Claim
+from .mailbox_guard import made_before
 from .routing_fields import (
     METHOD_INPUT,
     coerce_group,
@@ -31,10 +39,57 @@ from .routing_fields import (
     validate_group_inputs,
     validate_recipient_inputs,
 )
-from .validators import is_unknown
+from .validators import is_unknown, shown
 
 RECIPIENTS: Final = Endpoint("recipient", "/recipients", recipient_identity)
 RECIPIENT_GROUPS: Final = Endpoint("recipient group", "/notifier-groups", group_identity)
+
+
+class DuplicateError(AlertSiteError):
+    """A create refused (or undone) because an object with its identity exists."""
+
+    hint = ""  # the message itself says what to do
+
+
+class IdentityRule:
+    """One object per identity, around one create (see the module docstring)."""
+
+    def __init__(self, behaviour: TableBehaviour, client: AlertSiteClient,
+                 inputs: Mapping[str, Any]) -> None:
+        self._rules, self._endpoint = behaviour, behaviour.at()
+        self._wanted = self._endpoint.identity(inputs)
+        self._name = inputs.get("name")
+        holders = self._holders(client)
+        if holders:
+            raise DuplicateError(self._refusal(holders, made=None))
+
+    def _holders(self, client: AlertSiteClient, but: str | None = None) -> list[str]:
+        return sorted((str(found.get("id")) for found in client.list_objects(self._endpoint)
+                       if self._endpoint.identity(found) == self._wanted and str(found.get("id")) != but),
+                      key=lambda i: (not i.isdigit(), int(i) if i.isdigit() else 0, i))
+
+    def made(self, object_id: str, /) -> None:
+        return None
+
+    def confirm(self, client: AlertSiteClient, object_id: str, /) -> None:
+        # Another process may have made the same object meanwhile: the older one stays.
+        older = [other for other in self._holders(client, but=object_id) if made_before(other, object_id)]
+        if older:
+            raise DuplicateError(self._refusal(older, made=object_id))
+
+    def _refusal(self, holders: list[str], *, made: str | None) -> str:
+        noun, adopt = self._endpoint.noun, self._rules.adopt_input
+        which = f"{noun} {holders[0]}" if len(holders) == 1 else f"{noun}s {', '.join(holders)}"
+        what = (f"the {noun} {self._name!r} ({self._rules.identity_words}) already exists as {which}")
+        if made is None:
+            start = f"Refusing to create {noun} {self._name!r}: {what}. Nothing was created."
+        else:
+            start = (f"Another create made the same {noun} {self._name!r} first: {what}, so "
+                     f"{noun} {made}, made by this create, was deleted again.")
+        return (f"{start} If an interrupted `pulumi up` of this stack made it, run "
+                "`alertsite-pulumi recover --stack <stack>`, then `pulumi up` again; to take it "
+                f'over instead, set {adopt}="{holders[0]}" on this resource (or `pulumi import` it '
+                "with the native plugin); or delete it in AlertSite.")
 
 
 class TableBehaviour(Behaviour):
@@ -43,6 +98,7 @@ class TableBehaviour(Behaviour):
 
     def __init__(self, *, noun: str, endpoint: Endpoint, fields: Mapping[str, Field],
                  control_inputs: tuple[str, ...], computed: Mapping[str, str],
+                 adopt_input: str, identity_words: str,
                  normalize: Callable[[Mapping[str, Any]], dict[str, Any]],
                  validate: Callable[[Mapping[str, Any]], list[tuple[str, str]]],
                  coerce: Callable[[Mapping[str, Any]], dict[str, Any]],
@@ -53,14 +109,47 @@ class TableBehaviour(Behaviour):
         self._fields = fields
         self._control_inputs = control_inputs
         self._computed = computed
+        self.adopt_input, self.identity_words = adopt_input, identity_words
         self._normalize, self._validate = normalize, validate
         self._coerce, self._to_api, self._equal = coerce, to_api, equal
 
+    def at(self) -> Endpoint:
+        return self._at()
+
     def normalize(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        return self._normalize(inputs)
+        out = self._normalize(inputs)
+        adopt = out.get(self.adopt_input)
+        if isinstance(adopt, int) and not isinstance(adopt, bool):
+            out[self.adopt_input] = str(adopt)
+        return out
 
     def validate(self, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
-        return self._validate(inputs)
+        problems = self._validate({k: v for k, v in inputs.items() if k != self.adopt_input})
+        adopt = inputs.get(self.adopt_input)
+        if adopt is not None and not is_unknown(adopt):
+            if not isinstance(adopt, str) or not adopt.strip().isdigit() or not adopt.isascii():
+                problems.append((self.adopt_input, f"{shown(adopt)} is not a {self.noun} id (digits)"))
+        return problems
+
+    # -- the rules: one object per identity, adoption ------------------------------------------
+
+    def claim(self, state: Any, client: AlertSiteClient, inputs: Mapping[str, Any]) -> Claim:
+        return IdentityRule(self, client, inputs)
+
+    def adopt(self, client: AlertSiteClient, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        object_id = inputs.get(self.adopt_input)
+        if not object_id:
+            return None
+        try:
+            return str(object_id), self.get(client, str(object_id))
+        except NotFound:
+            raise AdoptionError(f"{self.adopt_input}: AlertSite has no {self.noun} {object_id}") from None
+
+    def adoption_body(self, live: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+        # Write only what differs (a secret always: it cannot be compared).
+        differs = [name for name, value in inputs.items() if name in self._fields
+                   and (self._fields[name].secret or not self.equal(name, live.get(name), value))]
+        return self.update_body(inputs, differs)
 
     def equal(self, name: str, stored: Any, wanted: Any) -> bool:
         return self._equal(name, stored, wanted)
@@ -130,25 +219,37 @@ class GroupBehaviour(TableBehaviour):
                 or all(group_equal(k, live.get(k), stored.get(k)) for k in ("monitors", "recipients")))
 
 
+#: The inputs that take over an existing object instead of creating one.
+ADOPT_RECIPIENT_ID: Final = "adopt_recipient_id"
+ADOPT_GROUP_ID: Final = "adopt_group_id"
+
+
 def recipient_behaviour(fields: Mapping[str, Field], computed: Mapping[str, str]) -> RecipientBehaviour:
     return RecipientBehaviour(
-        noun="recipient", endpoint=RECIPIENTS, fields=fields, control_inputs=(METHOD_INPUT,),
-        computed=computed, normalize=normalize_recipient_inputs, validate=validate_recipient_inputs,
+        noun="recipient", endpoint=RECIPIENTS, fields=fields,
+        control_inputs=(METHOD_INPUT, ADOPT_RECIPIENT_ID), computed=computed,
+        adopt_input=ADOPT_RECIPIENT_ID, identity_words="same name, method and address",
+        normalize=normalize_recipient_inputs, validate=validate_recipient_inputs,
         coerce=coerce_recipient, to_api=recipient_to_api,
         equal=lambda name, a, b: recipient_equal(name, a, b))
 
 
 def group_behaviour(fields: Mapping[str, Field], computed: Mapping[str, str]) -> GroupBehaviour:
     return GroupBehaviour(
-        noun="recipient group", endpoint=RECIPIENT_GROUPS, fields=fields, control_inputs=(),
-        computed=computed, normalize=normalize_group_inputs, validate=validate_group_inputs,
+        noun="recipient group", endpoint=RECIPIENT_GROUPS, fields=fields,
+        control_inputs=(ADOPT_GROUP_ID,), computed=computed, adopt_input=ADOPT_GROUP_ID,
+        identity_words="same name", normalize=normalize_group_inputs, validate=validate_group_inputs,
         coerce=coerce_group, to_api=group_to_api, equal=group_equal)
 
 
 __all__ = [
+    "ADOPT_GROUP_ID",
+    "ADOPT_RECIPIENT_ID",
     "RECIPIENTS",
     "RECIPIENT_GROUPS",
+    "DuplicateError",
     "GroupBehaviour",
+    "IdentityRule",
     "RecipientBehaviour",
     "TableBehaviour",
     "group_behaviour",

@@ -97,8 +97,8 @@ class SafeCreate:
                 response = self._post(body, deadline)
             except LostAnswer as lost:
                 status = lost.failure.status
-                log.warning("create of %s %r got no clear answer (%s); looking for it", self.noun,
-                            body.get("name"), status or "no answer")
+                log.warning("create of %r got no clear answer (%s); looking for the %s",
+                            body.get("name"), status or "no answer", self.noun)
                 if status in _MAY_STILL_COMMIT:
                     made_id = self._await_lost_create(body, lost.error, since=began)
                 else:
@@ -116,8 +116,8 @@ class SafeCreate:
             else:
                 answered = _created_id(response)
                 if answered is None:
-                    log.warning("create of %s %r succeeded but its answer held no id; looking "
-                                "for it", self.noun, body.get("name"))
+                    log.warning("create of %r succeeded but its answer held no id; looking for "
+                                "the %s", body.get("name"), self.noun)
                     error = AlertSiteError(f"AlertSite's answer to the create held no {self.noun} id",
                                            method="POST", path=self.path,
                                            status=response.status_code)
@@ -138,7 +138,7 @@ class SafeCreate:
                 f"The create of {self.noun} {body.get('name')!r} got no clear answer: "
                 f"{_reason(lost)}. Looking for the {self.noun} it may have made failed too: "
                 f"{failed.brief()}. Whether AlertSite made it is unknown", method="POST",
-                path=self.path) from failed
+                path=self.path, noun=self.noun) from failed
 
     def _await_lost_create(self, body: Mapping[str, Any], lost: AlertSiteError, *,
                            since: float) -> str:
@@ -157,7 +157,7 @@ class SafeCreate:
                     f"{_reason(lost)}. No {self.noun} it made appeared within "
                     f"{self.settle_window:g} s, and the create was not sent again, because "
                     f"AlertSite may still make it: whether the {self.noun} exists is unknown",
-                    method="POST", path=self.path) from None
+                    method="POST", path=self.path, noun=self.noun) from None
             self.retry.sleep(min(left, self.retry.backoff(look)))
             look += 1
 
