@@ -95,9 +95,10 @@ EMAIL_ROUND_TRIP_MONITOR: Final = ResourceType(
     dynamic_type=EMAIL_ROUND_TRIP_MONITOR_TYPE,
 )
 
-#: Where each computed output of the routing types is read from in the live object.
-_RECIPIENT_COMPUTED_KEYS: Final = {"recipient_id": "id", "method_description": "method_description",
-                                   "notifier_groups": "notifier_groups", "blackout_ids": "blackout_ids"}
+#: Where each computed output of the routing types is read from in the live object. A
+#: recipient's back-references (``notifier_groups``, ``blackout_ids``) are left out: they
+#: change whenever another resource does, and a refresh right after an `up` must find nothing.
+_RECIPIENT_COMPUTED_KEYS: Final = {"recipient_id": "id", "method_description": "method_description"}
 _GROUP_COMPUTED_KEYS: Final = {"group_id": "id"}
 
 ALERT_RECIPIENT: Final = ResourceType(
@@ -111,7 +112,8 @@ ALERT_RECIPIENT: Final = ResourceType(
         METHOD_INPUT: Extra(METHOD_FIELD.kind, METHOD_FIELD.doc),
         ADOPT_RECIPIENT_ID: Extra("str", "Take over this existing recipient instead of creating one."),
     },
-    computed={name: Extra(kind, doc) for name, (kind, doc) in RECIPIENT_COMPUTED.items()},
+    computed={name: Extra(kind, doc) for name, (kind, doc) in RECIPIENT_COMPUTED.items()
+              if name in _RECIPIENT_COMPUTED_KEYS},
     id_output="recipient_id",
     behaviour=recipient_behaviour(RECIPIENT_FIELDS, _RECIPIENT_COMPUTED_KEYS),
     identity_text="another method or address",

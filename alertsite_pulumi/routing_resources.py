@@ -79,8 +79,6 @@ class AlertRecipient(dynamic.Resource, module="alertsite", name="AlertRecipient"
     recipient_id: pulumi.Output[str]
     """The AlertSite recipient id (also the resource's id): what a RecipientGroup takes."""
     method_description: pulumi.Output[str]
-    notifier_groups: pulumi.Output[list[str]]
-    blackout_ids: pulumi.Output[list[str]]
     adopt_recipient_id: pulumi.Output[str]
 
     def __init__(self, resource_name: str, args: AlertRecipientArgs | None = None,
