@@ -24,7 +24,7 @@ from alertsite_pulumi.provider import (
 from alertsite_pulumi.resource_types import ALERT_RECIPIENT
 from alertsite_pulumi.routing_kind import DuplicateError, IdentityRule
 
-WEBHOOK_PASSWORD = "hook-pass-7"  # noqa: S105 - a test value
+WEBHOOK_PASSWORD = "hook-pass-7"
 
 
 def configured(provider: KernelProvider, emulator: EmulatorControl) -> Any:
@@ -35,7 +35,8 @@ def configured(provider: KernelProvider, emulator: EmulatorControl) -> Any:
 
 
 @pytest.fixture
-def recipients(emulator: EmulatorControl, monkeypatch: pytest.MonkeyPatch) -> Iterator[AlertRecipientProvider]:
+def recipients(emulator: EmulatorControl,
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[AlertRecipientProvider]:
     for name in ("ALERTSITE_ACCESS_TOKEN", "ALERTSITE_RETRY_BUDGET", "ALERTSITE_MAX_RETRIES",
                  "ALERTSITE_REQUEST_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
@@ -158,9 +159,11 @@ def test_a_group_is_a_set_and_its_lists_are_sent_whole(groups: RecipientGroupPro
     assert groups.read(group_id, updated).outs == updated
 
 
-def test_an_empty_group_is_refused_at_check(groups: RecipientGroupProvider, emulator: EmulatorControl) -> None:
+def test_an_empty_group_is_refused_at_check(groups: RecipientGroupProvider,
+                                           emulator: EmulatorControl) -> None:
     emulator.reset_requests()
-    reasons = [f.reason for f in groups.check({}, {"name": "Empty", "monitors": [], "recipients": ["1"]}).failures]
+    checked = groups.check({}, {"name": "Empty", "monitors": [], "recipients": ["1"]})
+    reasons = [f.reason for f in checked.failures]
     assert any(r.startswith("monitors: ") and "AlertSite refuses" in r for r in reasons), reasons
     assert emulator.requests()["total"] == 0
 
