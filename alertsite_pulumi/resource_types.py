@@ -10,6 +10,7 @@ where it lives in the API, its identity and its own rules). The one lifecycle
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -66,6 +67,9 @@ class ResourceType:
     """The dynamic resource's type token (``alertsite:index:...``); "" for none."""
     replace_on_change: tuple[str, ...] = ()
     """Fields AlertSite cannot change in place: a change is a replacement."""
+    stand_ins: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Required fields another input may stand in for (``method_id`` <- ``method``): required
+    by the check, but not by the schema."""
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -118,6 +122,7 @@ ALERT_RECIPIENT: Final = ResourceType(
     behaviour=recipient_behaviour(RECIPIENT_FIELDS, _RECIPIENT_COMPUTED_KEYS),
     identity_text="another method or address",
     dynamic_type=ALERT_RECIPIENT_TYPE,
+    stand_ins={"method_id": METHOD_INPUT},
 )
 
 RECIPIENT_GROUP: Final = ResourceType(

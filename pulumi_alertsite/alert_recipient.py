@@ -19,12 +19,13 @@ __all__ = ['AlertRecipientArgs', 'AlertRecipient']
 @pulumi.input_type
 class AlertRecipientArgs:
     def __init__(__self__, *,
-                 method_id: pulumi.Input[_builtins.int],
                  recipient: pulumi.Input[_builtins.str],
+                 adopt_recipient_id: pulumi.Input[Optional[_builtins.str]] = None,
                  attach_screen_capture: pulumi.Input[Optional[_builtins.bool]] = None,
                  attach_server_response: pulumi.Input[Optional[_builtins.bool]] = None,
                  availability_alert: pulumi.Input[Optional[_builtins.bool]] = None,
                  method: pulumi.Input[Optional[_builtins.str]] = None,
+                 method_id: pulumi.Input[Optional[_builtins.int]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  notify_on_clear: pulumi.Input[Optional[_builtins.bool]] = None,
                  password: pulumi.Input[Optional[_builtins.str]] = None,
@@ -37,12 +38,13 @@ class AlertRecipientArgs:
         """
         The set of arguments for constructing a AlertRecipient resource.
 
-        :param pulumi.Input[_builtins.int] method_id: Delivery method: 1 E-mail (text format) (email_text), 2 Alphanumeric (text) pager (alpha_pager), 3 Numeric pager (pause after dial method) (numeric_pager), 4 E-mail to wireless device (cell phone, pager, Blackberry, etc.) (email_wireless), 5 Numeric pager (wait for quiet method) (numeric_pager_quiet), 6 SMS message (sms), 8 SNMP trap (snmpv1) (snmp_v1), 9 SNMP trap (snmpv2c) (snmp_v2c), 10 POST request to web server (http_post), 11 Telephone message (voip) (voip), 12 E-mail (HTML format) (email_html), 14 PagerDuty (pagerduty), 15 Splunk (splunk), 16 POST JSON request to web server (webhook), 17 ServiceNow (servicenow). PagerDuty (14) cannot be created through the API. `method` may be given instead.
         :param pulumi.Input[_builtins.str] recipient: Where alerts go: an e-mail address (methods 1, 4, 12), an http(s) URL (10, 16), a phone number of digits with an optional leading + (6, 11), or the method's own contact.
+        :param pulumi.Input[_builtins.str] adopt_recipient_id: Take over this existing recipient instead of creating one.
         :param pulumi.Input[_builtins.bool] attach_screen_capture: Attach a screen capture to e-mail alerts (AlertSite's default: false). Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.bool] attach_server_response: Attach the server response to e-mail alerts (AlertSite's default: false). Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.bool] availability_alert: Send availability alerts (AlertSite's default: true). Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.str] method: Delivery method by name instead of `method_id`: email_text (1), alpha_pager (2), numeric_pager (3), email_wireless (4), numeric_pager_quiet (5), sms (6), snmp_v1 (8), snmp_v2c (9), http_post (10), voip (11), email_html (12), pagerduty (14), splunk (15), webhook (16), servicenow (17).
+        :param pulumi.Input[_builtins.int] method_id: Delivery method: 1 E-mail (text format) (email_text), 2 Alphanumeric (text) pager (alpha_pager), 3 Numeric pager (pause after dial method) (numeric_pager), 4 E-mail to wireless device (cell phone, pager, Blackberry, etc.) (email_wireless), 5 Numeric pager (wait for quiet method) (numeric_pager_quiet), 6 SMS message (sms), 8 SNMP trap (snmpv1) (snmp_v1), 9 SNMP trap (snmpv2c) (snmp_v2c), 10 POST request to web server (http_post), 11 Telephone message (voip) (voip), 12 E-mail (HTML format) (email_html), 14 PagerDuty (pagerduty), 15 Splunk (splunk), 16 POST JSON request to web server (webhook), 17 ServiceNow (servicenow). PagerDuty (14) cannot be created through the API. `method` may be given instead.
         :param pulumi.Input[_builtins.str] name: Display name of the recipient, at most 128 characters. Defaults to the resource name.
         :param pulumi.Input[_builtins.bool] notify_on_clear: Send a notice when an error clears (AlertSite's default: false). Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.str] password: Password going with `username`; always a Pulumi secret; write-only in AlertSite.
@@ -53,8 +55,9 @@ class AlertRecipientArgs:
         :param pulumi.Input[_builtins.int] stop_threshold: Most alerts sent while an error lasts (1 to 100). Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.str] username: User for HTTP Basic authentication (methods 10, 16) or Splunk/ServiceNow (15, 17).
         """
-        pulumi.set(__self__, "method_id", method_id)
         pulumi.set(__self__, "recipient", recipient)
+        if adopt_recipient_id is not None:
+            pulumi.set(__self__, "adopt_recipient_id", adopt_recipient_id)
         if attach_screen_capture is not None:
             pulumi.set(__self__, "attach_screen_capture", attach_screen_capture)
         if attach_server_response is not None:
@@ -63,6 +66,8 @@ class AlertRecipientArgs:
             pulumi.set(__self__, "availability_alert", availability_alert)
         if method is not None:
             pulumi.set(__self__, "method", method)
+        if method_id is not None:
+            pulumi.set(__self__, "method_id", method_id)
         if name is not None:
             pulumi.set(__self__, "name", name)
         if notify_on_clear is not None:
@@ -84,18 +89,6 @@ class AlertRecipientArgs:
 
     @_builtins.property
     @pulumi.getter
-    def method_id(self) -> pulumi.Input[_builtins.int]:
-        """
-        Delivery method: 1 E-mail (text format) (email_text), 2 Alphanumeric (text) pager (alpha_pager), 3 Numeric pager (pause after dial method) (numeric_pager), 4 E-mail to wireless device (cell phone, pager, Blackberry, etc.) (email_wireless), 5 Numeric pager (wait for quiet method) (numeric_pager_quiet), 6 SMS message (sms), 8 SNMP trap (snmpv1) (snmp_v1), 9 SNMP trap (snmpv2c) (snmp_v2c), 10 POST request to web server (http_post), 11 Telephone message (voip) (voip), 12 E-mail (HTML format) (email_html), 14 PagerDuty (pagerduty), 15 Splunk (splunk), 16 POST JSON request to web server (webhook), 17 ServiceNow (servicenow). PagerDuty (14) cannot be created through the API. `method` may be given instead.
-        """
-        return pulumi.get(self, "method_id")
-
-    @method_id.setter
-    def method_id(self, value: pulumi.Input[_builtins.int]):
-        pulumi.set(self, "method_id", value)
-
-    @_builtins.property
-    @pulumi.getter
     def recipient(self) -> pulumi.Input[_builtins.str]:
         """
         Where alerts go: an e-mail address (methods 1, 4, 12), an http(s) URL (10, 16), a phone number of digits with an optional leading + (6, 11), or the method's own contact.
@@ -105,6 +98,18 @@ class AlertRecipientArgs:
     @recipient.setter
     def recipient(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "recipient", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def adopt_recipient_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Take over this existing recipient instead of creating one.
+        """
+        return pulumi.get(self, "adopt_recipient_id")
+
+    @adopt_recipient_id.setter
+    def adopt_recipient_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "adopt_recipient_id", value)
 
     @_builtins.property
     @pulumi.getter
@@ -153,6 +158,18 @@ class AlertRecipientArgs:
     @method.setter
     def method(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "method", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def method_id(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Delivery method: 1 E-mail (text format) (email_text), 2 Alphanumeric (text) pager (alpha_pager), 3 Numeric pager (pause after dial method) (numeric_pager), 4 E-mail to wireless device (cell phone, pager, Blackberry, etc.) (email_wireless), 5 Numeric pager (wait for quiet method) (numeric_pager_quiet), 6 SMS message (sms), 8 SNMP trap (snmpv1) (snmp_v1), 9 SNMP trap (snmpv2c) (snmp_v2c), 10 POST request to web server (http_post), 11 Telephone message (voip) (voip), 12 E-mail (HTML format) (email_html), 14 PagerDuty (pagerduty), 15 Splunk (splunk), 16 POST JSON request to web server (webhook), 17 ServiceNow (servicenow). PagerDuty (14) cannot be created through the API. `method` may be given instead.
+        """
+        return pulumi.get(self, "method_id")
+
+    @method_id.setter
+    def method_id(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "method_id", value)
 
     @_builtins.property
     @pulumi.getter
@@ -269,6 +286,7 @@ class AlertRecipient(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt_recipient_id: pulumi.Input[Optional[_builtins.str]] = None,
                  attach_screen_capture: pulumi.Input[Optional[_builtins.bool]] = None,
                  attach_server_response: pulumi.Input[Optional[_builtins.bool]] = None,
                  availability_alert: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -290,6 +308,7 @@ class AlertRecipient(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[_builtins.str] adopt_recipient_id: Take over this existing recipient instead of creating one.
         :param pulumi.Input[_builtins.bool] attach_screen_capture: Attach a screen capture to e-mail alerts (AlertSite's default: false). Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.bool] attach_server_response: Attach the server response to e-mail alerts (AlertSite's default: false). Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.bool] availability_alert: Send availability alerts (AlertSite's default: true). Left out: the account's default, reported as an output.
@@ -330,6 +349,7 @@ class AlertRecipient(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt_recipient_id: pulumi.Input[Optional[_builtins.str]] = None,
                  attach_screen_capture: pulumi.Input[Optional[_builtins.bool]] = None,
                  attach_server_response: pulumi.Input[Optional[_builtins.bool]] = None,
                  availability_alert: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -354,12 +374,11 @@ class AlertRecipient(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = AlertRecipientArgs.__new__(AlertRecipientArgs)
 
+            __props__.__dict__["adopt_recipient_id"] = adopt_recipient_id
             __props__.__dict__["attach_screen_capture"] = attach_screen_capture
             __props__.__dict__["attach_server_response"] = attach_server_response
             __props__.__dict__["availability_alert"] = availability_alert
             __props__.__dict__["method"] = method
-            if method_id is None and not opts.urn:
-                raise TypeError("Missing required property 'method_id'")
             __props__.__dict__["method_id"] = method_id
             __props__.__dict__["name"] = name
             __props__.__dict__["notify_on_clear"] = notify_on_clear
@@ -373,9 +392,7 @@ class AlertRecipient(pulumi.CustomResource):
             __props__.__dict__["start_threshold"] = start_threshold
             __props__.__dict__["stop_threshold"] = stop_threshold
             __props__.__dict__["username"] = username
-            __props__.__dict__["blackout_ids"] = None
             __props__.__dict__["method_description"] = None
-            __props__.__dict__["notifier_groups"] = None
             __props__.__dict__["recipient_id"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["password"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
@@ -401,15 +418,14 @@ class AlertRecipient(pulumi.CustomResource):
 
         __props__ = AlertRecipientArgs.__new__(AlertRecipientArgs)
 
+        __props__.__dict__["adopt_recipient_id"] = None
         __props__.__dict__["attach_screen_capture"] = None
         __props__.__dict__["attach_server_response"] = None
         __props__.__dict__["availability_alert"] = None
-        __props__.__dict__["blackout_ids"] = None
         __props__.__dict__["method"] = None
         __props__.__dict__["method_description"] = None
         __props__.__dict__["method_id"] = None
         __props__.__dict__["name"] = None
-        __props__.__dict__["notifier_groups"] = None
         __props__.__dict__["notify_on_clear"] = None
         __props__.__dict__["password"] = None
         __props__.__dict__["performance_alert"] = None
@@ -421,6 +437,14 @@ class AlertRecipient(pulumi.CustomResource):
         __props__.__dict__["stop_threshold"] = None
         __props__.__dict__["username"] = None
         return AlertRecipient(resource_name, opts=opts, __props__=__props__)
+
+    @_builtins.property
+    @pulumi.getter
+    def adopt_recipient_id(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Take over this existing recipient instead of creating one.
+        """
+        return pulumi.get(self, "adopt_recipient_id")
 
     @_builtins.property
     @pulumi.getter
@@ -445,14 +469,6 @@ class AlertRecipient(pulumi.CustomResource):
         Send availability alerts (AlertSite's default: true). Left out: the account's default, reported as an output.
         """
         return pulumi.get(self, "availability_alert")
-
-    @_builtins.property
-    @pulumi.getter
-    def blackout_ids(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
-        """
-        Ids of the blackouts of this recipient.
-        """
-        return pulumi.get(self, "blackout_ids")
 
     @_builtins.property
     @pulumi.getter
@@ -485,14 +501,6 @@ class AlertRecipient(pulumi.CustomResource):
         Display name of the recipient, at most 128 characters. Defaults to the resource name.
         """
         return pulumi.get(self, "name")
-
-    @_builtins.property
-    @pulumi.getter
-    def notifier_groups(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
-        """
-        Ids of the recipient groups holding this recipient.
-        """
-        return pulumi.get(self, "notifier_groups")
 
     @_builtins.property
     @pulumi.getter

@@ -90,7 +90,7 @@ def _resource(kind: ResourceType) -> dict[str, Any]:
     return {
         "description": kind.doc,
         "inputProperties": inputs,
-        "requiredInputs": [name for name in kind.required if name != "name"],
+        "requiredInputs": [name for name in kind.required if name != "name" and name not in kind.stand_ins],
         "properties": outputs,
         "required": [*kind.required, kind.id_output],
     }
