@@ -195,3 +195,53 @@ def test_a_group_left_without_monitors_is_refused_at_preview(routing: RoutingPro
     assert "delete the group instead" in refused.output
     assert writes(emulator) == {}
     assert "Traceback" not in refused.output
+
+
+def test_a_replaced_monitor_is_put_back_in_its_group(routing: RoutingProject,
+                                                     emulator: EmulatorControl) -> None:
+    routing.up()
+    old = ids(routing)["mon-0"]
+    (monitor,) = [r for r in routing.resources() if r["urn"].endswith("::mon-0")]
+    routing.up("--replace", monitor["urn"])
+    new = ids(routing)["mon-0"]
+    assert new != old
+    (grouped,) = emulator.recipient_groups()
+    assert grouped["monitors"] == [int(new)]
+    routing.preview("--expect-no-changes")
+
+
+SHARED_PROGRAM = '''
+import pulumi
+from alertsite_pulumi import EmailRoundTripMonitor, RecipientGroup, get_recipient
+
+shared = get_recipient("Shared on-call")
+monitor = EmailRoundTripMonitor("mon", billing_plancode="UBM - A/A", smtp_hostname="smtps://smtp.example.com",
+                                pop3_hostname="pop3s://pop.example.com", email="shared-rt@example.com")
+RecipientGroup("routed", monitors=[monitor.id], recipients=[shared["id"]])
+pulumi.export("shared", shared["id"])
+'''
+
+
+def test_a_recipient_another_stack_owns_is_looked_up_at_preview(tmp_path: Path, engine_bin: Path,
+                                                                emulator: EmulatorControl) -> None:
+    shared = emulator.seed_recipient({"name": "Shared on-call", "method_id": 12,
+                                      "recipient": "oncall@example.com"})
+    project = SpecProject(root=tmp_path / "shared", bin_dir=engine_bin, name="shared-lookup")
+    project.write(SHARED_PROGRAM)
+    project.init(config={"alertsite:baseUrl": emulator.api_url, "alertsite:username": ADMIN_USER},
+                 secrets={"alertsite:password": ADMIN_PASSWORD})
+    preview = project.preview()
+    # The look-up answered at preview: its id is an output, and the stack, the monitor and
+    # the group are to be created.
+    assert f'shared: "{shared}"' in preview.output and "+ 3 to create" in preview.output
+    project.up()
+    (grouped,) = emulator.recipient_groups()
+    assert grouped["recipients"] == [int(shared)]
+    project.destroy()
+    # The shared recipient is another stack's: it stays.
+    assert [str(r["id"]) for r in emulator.recipients()] == [str(shared)]
+    emulator.delete_recipient(shared)
+    missing = project.preview(check=False)
+    assert missing.returncode != 0
+    assert "alertsite_pulumi.get_recipient('Shared on-call') failed: no recipient is named" in missing.output
+    assert "Traceback" not in missing.output
