@@ -103,7 +103,8 @@ def stable_then_destroyed(project: PulumiProject) -> None:
 
 def test_every_example_is_a_runnable_project_with_a_readme() -> None:
     examples = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
-    assert examples == ["adopt", "fleet", "multi-account", "policy-gated", "quickstart", "yaml"]
+    assert examples == ["adopt", "alert-routing", "fleet", "multi-account", "policy-gated", "quickstart",
+                        "yaml"]
     # examples/yaml is a Pulumi YAML program (tests/engine/test_native_examples.py runs it).
     assert yaml.safe_load((EXAMPLES / "yaml" / "Pulumi.yaml").read_text())["runtime"] == "yaml"
     assert "pulumi destroy" in (EXAMPLES / "yaml" / "README.md").read_text()
@@ -137,6 +138,34 @@ def test_quickstart(tmp_path: Path, engine_bin: Path, emulator: EmulatorControl)
     assert MAILBOX_PASSWORD not in project.state_text()
     stable_then_destroyed(project)
     assert emulator.monitors() == []
+
+
+# --- alert-routing ---------------------------------------------------------------------------
+
+
+def test_alert_routing_routes_both_monitors_and_a_shared_recipient(tmp_path: Path, engine_bin: Path,
+                                                                  emulator: EmulatorControl) -> None:
+    project = example_project("alert-routing", tmp_path, engine_bin, emulator,
+                              secrets={"mailboxPassword": MAILBOX_PASSWORD, "hookPassword": "hook-pw-61"})
+    project.up()
+    (group,) = emulator.recipient_groups()
+    monitor_ids = sorted(int(m["id"]) for m in emulator.monitors())
+    assert group["name"] == "Mail team" and sorted(group["monitors"]) == monitor_ids
+    recipient_ids = project.stack_outputs()["recipient_ids"]
+    assert sorted(group["recipients"]) == sorted(int(i) for i in recipient_ids.values())
+    assert emulator.recipient_password_matches(recipient_ids["chat"], "hook-pw-61")
+    assert "hook-pw-61" not in project.state_text()
+    project.preview("--expect-no-changes")
+    # A recipient another stack owns joins the group, looked up by name.
+    shared = emulator.seed_recipient({"name": "Night desk", "method_id": 12,
+                                      "recipient": "night@example.com"})
+    project.run("config", "set", "sharedRecipient", "Night desk")
+    project.up()
+    (group,) = emulator.recipient_groups()
+    assert int(shared) in group["recipients"] and len(group["recipients"]) == 3
+    stable_then_destroyed(project)
+    assert emulator.recipient_groups() == [] and emulator.monitors() == []
+    assert [str(r["id"]) for r in emulator.recipients()] == [str(shared)]
 
 
 # --- fleet -----------------------------------------------------------------------------------
