@@ -21,6 +21,7 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 from alertsite_pulumi.native.preview import preview_create
 from alertsite_pulumi.native.server import serve
 from alertsite_pulumi.native.values import from_struct, to_struct
+from alertsite_pulumi.resource_types import EMAIL_ROUND_TRIP_MONITOR
 
 _DIFF = provider_pb2.DiffResponse
 
@@ -57,7 +58,7 @@ class FloorServicer(provider_pb2_grpc.ResourceProviderServicer):
                context: grpc.ServicerContext) -> provider_pb2.CreateResponse:
         props = from_struct(request.properties)
         if request.preview:
-            planned = preview_create(props.values)
+            planned = preview_create(EMAIL_ROUND_TRIP_MONITOR, props.values)
             return provider_pb2.CreateResponse(properties=to_struct(planned, props.secrets))
         resource_id = uuid.uuid4().hex
         outs = same_payload_outputs(props.values, resource_id)
