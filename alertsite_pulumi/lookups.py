@@ -122,7 +122,14 @@ class LookUp:
             value = str(value)
         if not isinstance(value, str):
             raise InvalidLookUp(f"{self.function_name}: {key} must be text, not {type(value).__name__}")
-        return (value, None) if key == NAME_INPUT else (None, value)
+        if key == NAME_INPUT:
+            return value, None
+        if not (value.isascii() and value.isdigit()):
+            # The generated SDK takes `id` first (its arguments are in alphabetical order):
+            # get_recipient("Ops") means id="Ops".
+            raise InvalidLookUp(f"{self.function_name}: id {value[:60]!r} is not a {self.noun} id "
+                                "(digits); to look up by name, pass it as name=")
+        return None, value
 
     def find(self, client: AlertSiteClient, *, name: str | None, object_id: str | None) -> dict[str, Any]:
         """The one object with this name (or this id), as the function answers it."""

@@ -21,6 +21,7 @@ class AlertRecipientArgs:
     def __init__(__self__, *,
                  method_id: pulumi.Input[_builtins.int],
                  recipient: pulumi.Input[_builtins.str],
+                 adopt_recipient_id: pulumi.Input[Optional[_builtins.str]] = None,
                  attach_screen_capture: pulumi.Input[Optional[_builtins.bool]] = None,
                  attach_server_response: pulumi.Input[Optional[_builtins.bool]] = None,
                  availability_alert: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -39,6 +40,7 @@ class AlertRecipientArgs:
 
         :param pulumi.Input[_builtins.int] method_id: Delivery method: 1 E-mail (text format) (email_text), 2 Alphanumeric (text) pager (alpha_pager), 3 Numeric pager (pause after dial method) (numeric_pager), 4 E-mail to wireless device (cell phone, pager, Blackberry, etc.) (email_wireless), 5 Numeric pager (wait for quiet method) (numeric_pager_quiet), 6 SMS message (sms), 8 SNMP trap (snmpv1) (snmp_v1), 9 SNMP trap (snmpv2c) (snmp_v2c), 10 POST request to web server (http_post), 11 Telephone message (voip) (voip), 12 E-mail (HTML format) (email_html), 14 PagerDuty (pagerduty), 15 Splunk (splunk), 16 POST JSON request to web server (webhook), 17 ServiceNow (servicenow). PagerDuty (14) cannot be created through the API. `method` may be given instead.
         :param pulumi.Input[_builtins.str] recipient: Where alerts go: an e-mail address (methods 1, 4, 12), an http(s) URL (10, 16), a phone number of digits with an optional leading + (6, 11), or the method's own contact.
+        :param pulumi.Input[_builtins.str] adopt_recipient_id: Take over this existing recipient instead of creating one.
         :param pulumi.Input[_builtins.bool] attach_screen_capture: Attach a screen capture to e-mail alerts (AlertSite's default: false). Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.bool] attach_server_response: Attach the server response to e-mail alerts (AlertSite's default: false). Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.bool] availability_alert: Send availability alerts (AlertSite's default: true). Left out: the account's default, reported as an output.
@@ -55,6 +57,8 @@ class AlertRecipientArgs:
         """
         pulumi.set(__self__, "method_id", method_id)
         pulumi.set(__self__, "recipient", recipient)
+        if adopt_recipient_id is not None:
+            pulumi.set(__self__, "adopt_recipient_id", adopt_recipient_id)
         if attach_screen_capture is not None:
             pulumi.set(__self__, "attach_screen_capture", attach_screen_capture)
         if attach_server_response is not None:
@@ -105,6 +109,18 @@ class AlertRecipientArgs:
     @recipient.setter
     def recipient(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "recipient", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def adopt_recipient_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Take over this existing recipient instead of creating one.
+        """
+        return pulumi.get(self, "adopt_recipient_id")
+
+    @adopt_recipient_id.setter
+    def adopt_recipient_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "adopt_recipient_id", value)
 
     @_builtins.property
     @pulumi.getter
@@ -269,6 +285,7 @@ class AlertRecipient(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt_recipient_id: pulumi.Input[Optional[_builtins.str]] = None,
                  attach_screen_capture: pulumi.Input[Optional[_builtins.bool]] = None,
                  attach_server_response: pulumi.Input[Optional[_builtins.bool]] = None,
                  availability_alert: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -290,6 +307,7 @@ class AlertRecipient(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[_builtins.str] adopt_recipient_id: Take over this existing recipient instead of creating one.
         :param pulumi.Input[_builtins.bool] attach_screen_capture: Attach a screen capture to e-mail alerts (AlertSite's default: false). Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.bool] attach_server_response: Attach the server response to e-mail alerts (AlertSite's default: false). Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.bool] availability_alert: Send availability alerts (AlertSite's default: true). Left out: the account's default, reported as an output.
@@ -330,6 +348,7 @@ class AlertRecipient(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt_recipient_id: pulumi.Input[Optional[_builtins.str]] = None,
                  attach_screen_capture: pulumi.Input[Optional[_builtins.bool]] = None,
                  attach_server_response: pulumi.Input[Optional[_builtins.bool]] = None,
                  availability_alert: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -354,6 +373,7 @@ class AlertRecipient(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = AlertRecipientArgs.__new__(AlertRecipientArgs)
 
+            __props__.__dict__["adopt_recipient_id"] = adopt_recipient_id
             __props__.__dict__["attach_screen_capture"] = attach_screen_capture
             __props__.__dict__["attach_server_response"] = attach_server_response
             __props__.__dict__["availability_alert"] = availability_alert
@@ -401,6 +421,7 @@ class AlertRecipient(pulumi.CustomResource):
 
         __props__ = AlertRecipientArgs.__new__(AlertRecipientArgs)
 
+        __props__.__dict__["adopt_recipient_id"] = None
         __props__.__dict__["attach_screen_capture"] = None
         __props__.__dict__["attach_server_response"] = None
         __props__.__dict__["availability_alert"] = None
@@ -421,6 +442,14 @@ class AlertRecipient(pulumi.CustomResource):
         __props__.__dict__["stop_threshold"] = None
         __props__.__dict__["username"] = None
         return AlertRecipient(resource_name, opts=opts, __props__=__props__)
+
+    @_builtins.property
+    @pulumi.getter
+    def adopt_recipient_id(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Take over this existing recipient instead of creating one.
+        """
+        return pulumi.get(self, "adopt_recipient_id")
 
     @_builtins.property
     @pulumi.getter

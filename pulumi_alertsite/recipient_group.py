@@ -21,6 +21,7 @@ class RecipientGroupArgs:
     def __init__(__self__, *,
                  monitors: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]],
                  recipients: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]],
+                 adopt_group_id: pulumi.Input[Optional[_builtins.str]] = None,
                  errortypes: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]] = None,
                  is_default: pulumi.Input[Optional[_builtins.bool]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -30,6 +31,7 @@ class RecipientGroupArgs:
 
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] monitors: Ids of the monitors whose alerts the group routes (at least one), e.g. the `monitor_id` outputs of EmailRoundTripMonitor resources; a set (order is ignored, repeats count once).
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] recipients: Ids of the recipients the alerts go to (at least one); a set.
+        :param pulumi.Input[_builtins.str] adopt_group_id: Take over this existing group instead of creating one.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] errortypes: Error type codes (1 to 999) the group covers; empty or left out: all errors. A set. Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.bool] is_default: Whether this is the account's default recipient group (AlertSite's default: false). Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.str] name: Display name of the group, at most 128 characters. Defaults to the resource name.
@@ -37,6 +39,8 @@ class RecipientGroupArgs:
         """
         pulumi.set(__self__, "monitors", monitors)
         pulumi.set(__self__, "recipients", recipients)
+        if adopt_group_id is not None:
+            pulumi.set(__self__, "adopt_group_id", adopt_group_id)
         if errortypes is not None:
             pulumi.set(__self__, "errortypes", errortypes)
         if is_default is not None:
@@ -69,6 +73,18 @@ class RecipientGroupArgs:
     @recipients.setter
     def recipients(self, value: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]):
         pulumi.set(self, "recipients", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def adopt_group_id(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Take over this existing group instead of creating one.
+        """
+        return pulumi.get(self, "adopt_group_id")
+
+    @adopt_group_id.setter
+    def adopt_group_id(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "adopt_group_id", value)
 
     @_builtins.property
     @pulumi.getter
@@ -125,6 +141,7 @@ class RecipientGroup(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt_group_id: pulumi.Input[Optional[_builtins.str]] = None,
                  errortypes: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]] = None,
                  is_default: pulumi.Input[Optional[_builtins.bool]] = None,
                  monitors: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -137,6 +154,7 @@ class RecipientGroup(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[_builtins.str] adopt_group_id: Take over this existing group instead of creating one.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] errortypes: Error type codes (1 to 999) the group covers; empty or left out: all errors. A set. Left out: the account's default, reported as an output.
         :param pulumi.Input[_builtins.bool] is_default: Whether this is the account's default recipient group (AlertSite's default: false). Left out: the account's default, reported as an output.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] monitors: Ids of the monitors whose alerts the group routes (at least one), e.g. the `monitor_id` outputs of EmailRoundTripMonitor resources; a set (order is ignored, repeats count once).
@@ -168,6 +186,7 @@ class RecipientGroup(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt_group_id: pulumi.Input[Optional[_builtins.str]] = None,
                  errortypes: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]] = None,
                  is_default: pulumi.Input[Optional[_builtins.bool]] = None,
                  monitors: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -183,6 +202,7 @@ class RecipientGroup(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = RecipientGroupArgs.__new__(RecipientGroupArgs)
 
+            __props__.__dict__["adopt_group_id"] = adopt_group_id
             __props__.__dict__["errortypes"] = errortypes
             __props__.__dict__["is_default"] = is_default
             if monitors is None and not opts.urn:
@@ -216,6 +236,7 @@ class RecipientGroup(pulumi.CustomResource):
 
         __props__ = RecipientGroupArgs.__new__(RecipientGroupArgs)
 
+        __props__.__dict__["adopt_group_id"] = None
         __props__.__dict__["errortypes"] = None
         __props__.__dict__["group_id"] = None
         __props__.__dict__["is_default"] = None
@@ -224,6 +245,14 @@ class RecipientGroup(pulumi.CustomResource):
         __props__.__dict__["recipients"] = None
         __props__.__dict__["templates"] = None
         return RecipientGroup(resource_name, opts=opts, __props__=__props__)
+
+    @_builtins.property
+    @pulumi.getter
+    def adopt_group_id(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Take over this existing group instead of creating one.
+        """
+        return pulumi.get(self, "adopt_group_id")
 
     @_builtins.property
     @pulumi.getter

@@ -195,6 +195,7 @@ def test_a_secret_argument_makes_the_answer_secret(plugin: Plugin, emulator: Emu
     ({"email": "x"}, "getRecipient takes name or id, not email"),
     ({"name": UNKNOWN_SENTINEL}, "getRecipient: name is not known yet"),
     ({"name": 5}, "getRecipient: name must be text, not int"),
+    ({"id": "Ops"}, "getRecipient: id 'Ops' is not a recipient id (digits); to look up by name"),
 ])
 def test_arguments_other_than_one_name_or_id_are_refused_before_any_call(
         plugin: Plugin, emulator: EmulatorControl, args: dict[str, Any], expected: str) -> None:
