@@ -1,6 +1,7 @@
 """`pulumi_alertsite.get_recipient()`, `get_recipient_group_output()` and `get_monitor()`, the
 plugin's functions, through the real CLI: a program routes a monitor another stack owns to a
-recipient it does not manage, at preview as at update, and never sees a password."""
+recipient it does not manage, at preview as at update, and never sees a password; a YAML
+program calls them with `fn::invoke`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import pytest
 from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.tokens import NATIVE_RECIPIENT_GROUP_TYPE
 
+from .harness import PulumiProject
 from .native_support import native_project
+from .support import ADMIN_PASSWORD, ADMIN_USER
 
 pytestmark = pytest.mark.engine
 
@@ -78,3 +81,47 @@ def test_a_program_looks_up_what_another_stack_owns_and_routes_it(
     project.destroy()
     assert [str(g["id"]) for g in emulator.recipient_groups()] == [group_id]
     assert emulator.recipient(recipient_id)["name"] == "Ops hook"
+
+
+YAML_PROGRAM = '''
+name: native-functions-yaml
+runtime: yaml
+variables:
+  ops:
+    fn::invoke:
+      function: alertsite:index:getRecipient
+      arguments:
+        name: Ops hook
+  support:
+    fn::invoke:
+      function: alertsite:index:getMonitor
+      arguments:
+        id: "{monitor_id}"
+      return: email
+outputs:
+  recipientMethod: ${{ops.method}}
+  recipientId: ${{ops.recipient_id}}
+  monitorEmail: ${{support}}
+'''
+
+
+def test_a_yaml_program_calls_the_functions(tmp_path: Path, engine_bin: Path,
+                                            emulator: EmulatorControl) -> None:
+    recipient_id = emulator.seed_recipient({"name": "Ops hook", "method_id": 1,
+                                            "recipient": "ops@example.com"})
+    monitor_id = emulator.seed_monitor({"name": "Support mail", "billing_plancode": "UBM - A/A",
+                                        "smtp_hostname": "smtps://smtp.example.com:465",
+                                        "pop3_hostname": "pop3s://pop.example.com:995",
+                                        "email": "support@example.com",
+                                        "email_password": SEEDED_MAILBOX_PASSWORD})
+    root = tmp_path / "yaml-functions"
+    root.mkdir()
+    (root / "Pulumi.yaml").write_text(YAML_PROGRAM.format(monitor_id=monitor_id))
+    project = PulumiProject(root=root, bin_dir=engine_bin, name="native-functions-yaml")
+    project.init(config={"alertsite:baseUrl": emulator.api_url, "alertsite:username": ADMIN_USER},
+                 secrets={"alertsite:password": ADMIN_PASSWORD})
+    up = project.up()
+    assert SEEDED_MAILBOX_PASSWORD not in up.output
+    assert project.stack_outputs() == {"recipientMethod": "email_text", "recipientId": recipient_id,
+                                       "monitorEmail": "support@example.com"}
+    project.preview("--expect-no-changes")

@@ -215,3 +215,27 @@ def test_a_wrong_login_is_the_error_text_without_the_password(
     text = refused(plugin, NATIVE_GET_MONITOR_FUNCTION, {"name": "x"})
     assert "POST /access-tokens" in text and "alertsite:password" in text
     assert "wrong-pw-invoke" not in text
+
+
+def test_each_provider_answers_through_its_own_configuration(
+        plugin_factory: Callable[..., Plugin], emulator: EmulatorControl) -> None:
+    recipient_id = seed_recipient(emulator, "Ops hook")
+    # The default provider: the current stack config the engine passes (PULUMI_CONFIG), no args.
+    stack_config = {"baseUrl": emulator.api_url, "username": VIEWER[0], "password": VIEWER[1]}
+    default = plugin_factory({"PULUMI_CONFIG": json.dumps(stack_config)})
+    default.configure({})
+    assert props(invoke(default, NATIVE_GET_RECIPIENT_FUNCTION, {"id": recipient_id})).values["name"] == \
+        "Ops hook"
+    # An explicit provider: its own arguments, over a wrong login in the environment.
+    wrong = {"ALERTSITE_USERNAME": VIEWER[0], "ALERTSITE_PASSWORD": "wrong-env-pw-2",
+             "PULUMI_CONFIG": json.dumps({**stack_config, "password": "wrong-config-pw-3"})}
+    explicit = plugin_factory(wrong)
+    explicit.configure({"baseUrl": emulator.api_url, "username": VIEWER[0], "password": VIEWER[1]},
+                       urn="urn:pulumi:dev::proj::pulumi:providers:alertsite::partner")
+    assert props(invoke(explicit, NATIVE_GET_RECIPIENT_FUNCTION, {"name": "Ops hook"})).values["id"] == \
+        recipient_id
+    # The same environment under the default provider: its wrong password wins over the args.
+    misled = plugin_factory(wrong)
+    misled.configure({"baseUrl": emulator.api_url, "username": VIEWER[0], "password": VIEWER[1]})
+    text = refused(misled, NATIVE_GET_RECIPIENT_FUNCTION, {"name": "Ops hook"})
+    assert "POST /access-tokens" in text and "wrong-" not in text
