@@ -139,7 +139,7 @@ class LookUp:
                 live = self.resource_type.behaviour.get(client, object_id)
             except NotFound:
                 raise NoSingleMatch(f"{call} failed: AlertSite has no {self.noun} {object_id}; "
-                                    f"look it up by name, or check the id") from None
+                                    "look it up by name, or check the id") from None
             return self.answer(live)
         assert name is not None
         call = f"{self.function_name}(name={name!r:.60})"
