@@ -3,7 +3,8 @@
 Each is its declaration (``resource_types``) served by the one dynamic front-end
 (``provider.KernelProvider``), as EmailRoundTripMonitor is: the same check at preview, the
 same safe create, account check and clean-up. ``get_recipient``, ``get_recipient_group`` and
-``get_monitor_named`` find shared objects by name (or id) for a program, at preview too.
+``get_monitor_named`` find shared objects by name (or id) for a program, at preview too, by
+the same rule as the native plugin's functions (``lookups.one_named``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pulumi import dynamic
 
 from .config import Settings
 from .errors import AlertSiteError, NotFound
+from .lookups import one_named
 from .provider import AlertRecipientProvider, RecipientGroupProvider
 from .resource import InvalidArgumentError, _failed_look_up, _program_client, _refuse_unknown, declared_props
 from .resource_types import ALERT_RECIPIENT, RECIPIENT_GROUP, ResourceType
@@ -141,23 +143,6 @@ class LookUpError(InvalidArgumentError):
     """A look-up that found no match or several: the message names the candidates."""
 
 
-def _one_named(what: str, call: str, candidates: list[dict[str, Any]], name: str) -> dict[str, Any]:
-    matches = [c for c in candidates if c.get("name") == name]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        ids = ", ".join(str(m.get("id")) for m in matches)
-        raise LookUpError(f"{call} failed: {len(matches)} {what}s are named {name!r} (ids {ids}); "
-                          "look it up by id instead")
-    folded = [c for c in candidates if str(c.get("name") or "").casefold() == name.casefold()]
-    others = folded or candidates
-    shown = ", ".join(repr(str(c.get("name"))) for c in others[:10])
-    more = f" and {len(others) - 10} more" if len(others) > 10 else ""
-    near = "names differing only in case: " if folded else "existing names: "
-    raise LookUpError(f"{call} failed: no {what} is named {name!r}"
-                      + (f" ({near}{shown}{more})" if others else f" (the account has no {what}s)"))
-
-
 def _look_up(kind: ResourceType, call: str, *, name: str | None, object_id: str | None,
              settings: Settings | None) -> dict[str, Any]:
     if (name is None) == (object_id is None):
@@ -173,7 +158,7 @@ def _look_up(kind: ResourceType, call: str, *, name: str | None, object_id: str 
     except AlertSiteError as failure:
         raise _failed_look_up(call, failure) from None
     assert name is not None
-    return _one_named(what, call, found, name)
+    return one_named(what, call, found, name, error=LookUpError)
 
 
 def get_recipient(name: str | None = None, *, id: str | None = None,
@@ -198,7 +183,7 @@ def get_monitor_named(name: str, *, settings: Settings | None = None) -> dict[st
         monitors = _program_client(settings).list_monitors()
     except AlertSiteError as failure:
         raise _failed_look_up(call, failure) from None
-    found = _one_named("monitor", call, monitors, name)
+    found = one_named("monitor", call, monitors, name, error=LookUpError)
     found.pop("email_password", None)
     return found
 

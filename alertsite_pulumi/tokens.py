@@ -23,6 +23,10 @@ ALERT_RECIPIENT_TYPES: Final = (ALERT_RECIPIENT_TYPE, NATIVE_ALERT_RECIPIENT_TYP
 RECIPIENT_GROUP_TYPE: Final = "pulumi-python:dynamic/alertsite:RecipientGroup"
 NATIVE_RECIPIENT_GROUP_TYPE: Final = "alertsite:index:RecipientGroup"
 RECIPIENT_GROUP_TYPES: Final = (RECIPIENT_GROUP_TYPE, NATIVE_RECIPIENT_GROUP_TYPE)
+#: The native plugin's functions (invokes): look-ups of shared objects by name or id.
+NATIVE_GET_RECIPIENT_FUNCTION: Final = "alertsite:index:getRecipient"
+NATIVE_GET_RECIPIENT_GROUP_FUNCTION: Final = "alertsite:index:getRecipientGroup"
+NATIVE_GET_MONITOR_FUNCTION: Final = "alertsite:index:getMonitor"
 
 #: Stack config keys (in the project's namespace) of monitors declared from configuration.
 DEFAULTS_KEY: Final = "defaults"

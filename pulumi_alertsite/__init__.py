@@ -8,6 +8,9 @@ import typing
 # Export this package's modules as members:
 from .alert_recipient import *
 from .email_round_trip_monitor import *
+from .get_monitor import *
+from .get_recipient import *
+from .get_recipient_group import *
 from .provider import *
 from .recipient_group import *
 

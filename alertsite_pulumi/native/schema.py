@@ -1,5 +1,5 @@
 """The Pulumi package schema of the native plugin, built from every declared resource type
-(``resource_types``) and the settings table.
+(``resource_types``), every declared function (``lookups.LOOK_UPS``) and the settings table.
 
 Property names are the field table's own (``billing_plancode``), the same keys the dynamic
 resource keeps in state: the policy pack, ``recover`` and a move from the dynamic resource
@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from ..config import SETTINGS, Settings
 from ..fields import Field
+from ..lookups import ID_INPUT, LOOK_UPS, NAME_INPUT, LookUp
 from ..resource_types import RESOURCE_TYPES, Extra, ResourceType
 from ..routing_fields import SCHEMA_TYPES as ROUTING_SCHEMA_TYPES
 from ..tokens import NATIVE_PACKAGE
@@ -96,6 +97,28 @@ def _resource(kind: ResourceType) -> dict[str, Any]:
     }
 
 
+def _function(look_up: LookUp) -> dict[str, Any]:
+    """A declared function's schema entry: looked up by name or id; answered with the object's
+    non-secret fields, named as its resource names them, and ``id``."""
+    kind = look_up.resource_type
+    noun = look_up.noun
+    inputs = {
+        NAME_INPUT: {"type": "string", "description": f"The {noun}'s name: exactly one {noun} "
+                                                      "must have it (give this or `id`)."},
+        ID_INPUT: {"type": "string", "description": f"The {noun}'s AlertSite id (give this or `name`)."},
+    }
+    described = {**{name: Extra(field.kind, field.doc) for name, field in kind.fields.items()},
+                 **kind.control_inputs, **kind.computed,
+                 ID_INPUT: Extra("str", f"The AlertSite {noun} id.")}
+    outputs = {name: _extra_property(described[name]) for name in look_up.output_names()}
+    return {
+        "description": look_up.doc,
+        "inputs": {"type": "object", "properties": inputs},
+        "outputs": {"type": "object", "properties": outputs,
+                    "required": [ID_INPUT, kind.id_output, NAME_INPUT]},
+    }
+
+
 def _settings_properties() -> dict[str, dict[str, Any]]:
     props: dict[str, dict[str, Any]] = {}
     for setting in SETTINGS:
@@ -131,6 +154,7 @@ def build_schema() -> dict[str, Any]:
             "properties": {k: v for k, v in settings.items() if not v.get("secret")},
         },
         "resources": {kind.native_token: _resource(kind) for kind in RESOURCE_TYPES},
+        "functions": {look_up.native_token: _function(look_up) for look_up in LOOK_UPS},
         "language": {
             "python": {
                 "packageName": PYTHON_PACKAGE,

@@ -21,9 +21,11 @@ import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
+from ..client import AlertSiteClient
 from ..config import DEFAULT_MAX_CONCURRENCY, Settings, resolve_settings
 from ..errors import AlertSiteError, ConfigurationError
 from ..lifecycle import Lifecycle
+from ..lookups import LOOK_UPS, LookUp
 from ..resource_types import EMAIL_ROUND_TRIP_MONITOR, RESOURCE_TYPES, ResourceType
 from ..validators import is_unknown
 from .operations import OperationControl, client_registry
@@ -39,6 +41,8 @@ Handler = Callable[["AlertSiteProviderServicer", Any, grpc.ServicerContext], R]
 
 #: The declared types by their native token.
 _TYPES: Final = {kind.native_token: kind for kind in RESOURCE_TYPES}
+#: The declared functions by their token.
+_FUNCTIONS: Final = {look_up.native_token: look_up for look_up in LOOK_UPS}
 _DIFF = provider_pb2.DiffResponse
 _UPDATE: Final = provider_pb2.PropertyDiff.UPDATE
 _ADD: Final = provider_pb2.PropertyDiff.ADD
@@ -293,6 +297,37 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         with self._serving(request.timeout, request) as lifecycle:
             lifecycle.delete(request.id, props.values)
         return empty_pb2.Empty()
+
+    # -- functions ----------------------------------------------------------------------------
+
+    @_rpc
+    def Invoke(self, request: provider_pb2.InvokeRequest,
+               context: grpc.ServicerContext) -> provider_pb2.InvokeResponse:
+        """A look-up (``alertsite:index:getRecipient``...), at preview as at update: it only reads."""
+        look_up = _FUNCTIONS.get(request.tok)
+        if look_up is None:
+            raise ConfigurationError(f"unknown function {request.tok!r}: this plugin serves "
+                                     f"{', '.join(sorted(_FUNCTIONS))}")
+        args = from_struct(request.args)
+        name, object_id = look_up.arguments(args.values)
+        with self._invoking(look_up) as client:
+            found = look_up.find(client, name=name, object_id=object_id)
+        # An answer found through a secret argument is secret as a whole: what it holds tells
+        # the argument. The answer itself never holds a password (``LookUp.answer``).
+        secrets = set(found) if args.secrets else set()
+        answer = provider_pb2.InvokeResponse()
+        getattr(answer, "return").CopyFrom(to_struct(found, secrets))  # a keyword: no attribute syntax
+        return answer
+
+    @contextmanager
+    def _invoking(self, look_up: LookUp) -> Iterator[AlertSiteClient]:
+        """The configured provider's client for a function's reads, in one of the call slots
+        (under the settings' retry budget: an invoke has no custom timeout)."""
+        with self._lock:
+            lifecycle = self._lifecycles[look_up.resource_type.native_token]
+            slots = self._slots
+        with slots, self.control.deadline(0):
+            yield lifecycle.client()
 
 
 __all__ = ["AlertSiteProviderServicer", "import_inputs"]

@@ -57,6 +57,18 @@ def test_sdk_version_and_plugin_file_match_the_package() -> None:
     assert plugin == {"resource": True, "name": "alertsite", "version": package_version()}
 
 
+def test_every_function_has_a_look_up_taking_name_or_id_and_a_result_property_per_output() -> None:
+    for token, function in SCHEMA["functions"].items():
+        module = snake(token.rsplit(":", 1)[-1])  # getRecipientGroup -> get_recipient_group
+        for call in (getattr(pulumi_alertsite, module), getattr(pulumi_alertsite, f"{module}_output")):
+            assert set(inspect.signature(call).parameters) == {"name", "id", "opts"}, token
+        function_name = token.rsplit(":", 1)[-1]
+        result = getattr(pulumi_alertsite, function_name[:1].upper() + function_name[1:] + "Result")
+        getters = {name for name, value in vars(result).items() if isinstance(value, property)}
+        assert getters == set(function["outputs"]["properties"]), token
+    assert {"get_recipient", "get_recipient_group", "get_monitor"} <= set(dir(pulumi_alertsite))
+
+
 def test_sdk_conventions() -> None:
     params = list(inspect.signature(EmailRoundTripMonitor.__init__).parameters)
     assert params[:2] == ["__self__", "resource_name"]
