@@ -33,6 +33,10 @@ PACK = ("--policy-pack", str(LAUNCHER))
 CHECKOUT_PACK = REPO / "policy"
 CHECKOUT_LAUNCHER = CHECKOUT_PACK / "run-policy-pack"
 WRITES = ("create", "update", "delete")
+#: The stacks here declare no recipient group (SPEC_PROGRAM makes monitors only): they say that
+#: the account's default group takes their alerts, so that only the rule a test is about judges
+#: them (test_policy_routing_engine.py tests alertsite-monitor-alerts-someone).
+RELIES_ON_DEFAULT_GROUP: dict[str, Any] = {"alertsite-monitor-alerts-someone": {"reliesOnDefaultGroup": True}}
 
 
 def writes(emulator: EmulatorControl) -> dict[str, int]:
@@ -45,11 +49,12 @@ def no_writes(emulator: EmulatorControl) -> bool:
 
 
 def pack_config(tmp_path: Path, config: dict[str, Any], name: str = "policy-config.json") -> tuple[str, ...]:
-    """``--policy-pack-config`` arguments for ``config``, written to a file outside the project."""
+    """``--policy-pack-config`` arguments for ``config`` (over :data:`RELIES_ON_DEFAULT_GROUP`),
+    written to a file outside the project."""
     directory = tmp_path / "policy-config"
     directory.mkdir(exist_ok=True)
     path = directory / name
-    path.write_text(json.dumps(config))
+    path.write_text(json.dumps({**RELIES_ON_DEFAULT_GROUP, **config}))
     return ("--policy-pack-config", str(path))
 
 
@@ -125,15 +130,16 @@ def test_stack_rules_run_after_the_changes_with_skip_preview(
 
 
 def test_advisory_violations_warn_and_pass(spec_project: Callable[..., SpecProject],
-                                           emulator: EmulatorControl) -> None:
+                                           emulator: EmulatorControl, tmp_path: Path) -> None:
     project = spec_project([monitor_args(0, enabled=False, name="!paused round trip")])
-    preview = project.preview(*PACK)
+    config = pack_config(tmp_path, {})
+    preview = project.preview(*PACK, *config)
     assert "[advisory]  alertsite-monitoring-enabled" in preview.output, preview.output
     assert "enabled is False, so AlertSite never runs this round trip" in preview.output
     assert "[advisory]  alertsite-name-pattern" in preview.output
     assert "name '!paused round trip' does not match" in preview.output
     assert "[mandatory]" not in preview.output
-    up = project.up(*PACK)
+    up = project.up(*PACK, *config)
     assert "[advisory]  alertsite-monitoring-enabled" in up.output
     (monitor,) = emulator.monitors()
     assert monitor["name"] == "!paused round trip"
@@ -152,7 +158,7 @@ def test_pack_config_changes_a_threshold(spec_project: Callable[..., SpecProject
                                          emulator: EmulatorControl, tmp_path: Path) -> None:
     project = spec_project([monitor_args(0, interval=15)])
     # The defaults (5..1440 min) allow 15.
-    passing = project.preview(*PACK)
+    passing = project.preview(*PACK, *pack_config(tmp_path, {}, name="defaults.json"))
     assert "alertsite-interval-bounds" not in passing.output
     config = pack_config(tmp_path, {"alertsite-interval-bounds": {"minIntervalMinutes": 30}})
     emulator.reset_requests()
@@ -237,15 +243,17 @@ def test_remediation_creates_the_monitor_with_tls(spec_project: Callable[..., Sp
 
 
 def test_compliant_stack_passes(spec_project: Callable[..., SpecProject],
-                                emulator: EmulatorControl) -> None:
+                                emulator: EmulatorControl, tmp_path: Path) -> None:
     project = spec_project([monitor_args(0), monitor_args(1, interval=30, timeout=120)])
-    up = project.up(*PACK)
+    config = pack_config(tmp_path, {})
+    up = project.up(*PACK, *config)
     assert "alertsite-round-trip@v0.1.0" in up.output, up.output
     assert "[mandatory]" not in up.output and "[advisory]" not in up.output
     assert len(emulator.monitors()) == 2
     emulator.reset_requests()
-    preview = project.preview(*PACK, "--expect-no-changes")
+    preview = project.preview(*PACK, *config, "--expect-no-changes")
     assert "alertsite-round-trip@v0.1.0" in preview.output
+    assert "[mandatory]" not in preview.output and "[advisory]" not in preview.output
     assert no_writes(emulator), writes(emulator)
 
 
@@ -351,7 +359,7 @@ def test_checkout_pack_directory_refuses_a_mandatory_violation(tmp_path: Path, e
     assert emulator.monitors() == []
     # The rule, not the stack, refused it: with TLS the same program passes the pack.
     (project.root / "Pulumi.yaml").write_text(YAML_PROGRAM.format(smtp="smtps://smtp.example.com:465"))
-    passing = project.preview("--policy-pack", str(CHECKOUT_PACK))
+    passing = project.preview("--policy-pack", str(CHECKOUT_PACK), *pack_config(tmp_path, {}))
     assert "[mandatory]" not in passing.output, passing.output
 
 

@@ -287,7 +287,11 @@ def test_the_quickstart_and_the_policy_pack_run_from_the_installed_wheel(
     launcher = installed.run("alertsite-pulumi", "policy-pack", "path", "--launcher").stdout.strip()
     assert pack_dir.is_relative_to(installed.venv) and (pack_dir / "PulumiPolicy.yaml").is_file()
     assert Path(launcher) == pack_dir / "run-policy-pack"
-    passed = project.preview("--expect-no-changes", "--policy-pack", launcher)
+    # The quickstart declares no recipient group: it leaves its alerts to the default group.
+    relies = installed.home / "policy-config.json"
+    relies.write_text(json.dumps({"alertsite-monitor-alerts-someone": {"reliesOnDefaultGroup": True}}))
+    passed = project.preview("--expect-no-changes", "--policy-pack", launcher,
+                             "--policy-pack-config", str(relies))
     assert f"alertsite-round-trip@v{__version__}" in passed.output, passed.output[-3000:]
     project.run("config", "set", "smtpHostname", "smtp://smtp.example.com:25")
     blocked = project.preview("--policy-pack", launcher, check=False)

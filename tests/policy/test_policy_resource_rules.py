@@ -88,6 +88,9 @@ def test_rule_names_and_enforcement_levels() -> None:
         "alertsite-dedicated-mailbox": EnforcementLevel.MANDATORY,
         "alertsite-unique-names": EnforcementLevel.ADVISORY,
         "alertsite-max-monitors": EnforcementLevel.MANDATORY,
+        "alertsite-monitor-alerts-someone": EnforcementLevel.MANDATORY,
+        "alertsite-recipient-receives-something": EnforcementLevel.ADVISORY,
+        "alertsite-webhook-https": EnforcementLevel.ADVISORY,
     }
 
 

@@ -16,7 +16,7 @@ from pulumi_policy import EnforcementLevel
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from alertsite_pulumi.tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE
+from alertsite_pulumi.tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE, RECIPIENT_GROUP_TYPE
 
 from .policy_testing import UNKNOWN_STRING_VALUE, monitor_props, policies
 
@@ -151,3 +151,29 @@ def test_analyze_stack_reports_duplicates_against_the_second_monitor(policy: str
     assert matching[0].enforcementLevel == expected
     assert matching[0].urn == resources[1].urn
     assert "'a' and 'b'" in matching[0].message
+
+
+def test_analyze_stack_routes_a_new_monitor_by_the_groups_property_dependencies() -> None:
+    """At preview a new monitor's id is unknown; the SDK turns the engine's per-property
+    dependencies (URNs) into resources, and a group whose ``monitors`` depends on a monitor
+    holds it."""
+    resources = []
+    for name in ("a", "b"):
+        resource = proto.AnalyzerResource(
+            type=EMAIL_ROUND_TRIP_MONITOR_TYPE,
+            urn=f"urn:pulumi:dev::proj::{EMAIL_ROUND_TRIP_MONITOR_TYPE}::{name}",
+            name=name,
+        )
+        props = monitor_props(email=f"{name}@example.com", monitor_id=UNKNOWN_STRING_VALUE)
+        resource.properties.update(props)
+        resources.append(resource)
+    group = proto.AnalyzerResource(type=RECIPIENT_GROUP_TYPE, name="g",
+                                   urn=f"urn:pulumi:dev::proj::{RECIPIENT_GROUP_TYPE}::g",
+                                   dependencies=[resources[0].urn])
+    group.properties.update({"name": "g", "monitors": [UNKNOWN_STRING_VALUE], "recipients": ["7"]})
+    group.propertyDependencies["monitors"].urns.append(resources[0].urn)
+    request = proto.AnalyzeStackRequest(resources=[*resources, group])
+    response = servicer().AnalyzeStack(request, None)
+    matching = [d for d in response.diagnostics if d.policyName == "alertsite-monitor-alerts-someone"]
+    assert [d.enforcementLevel for d in matching] == [proto.MANDATORY]
+    assert "monitor 'b' is in no RecipientGroup of this stack" in matching[0].message

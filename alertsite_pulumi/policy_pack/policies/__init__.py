@@ -1,7 +1,8 @@
 """The rules of the ``alertsite-round-trip`` policy pack, and :data:`ALL_POLICIES`.
 
 One module a topic; each resource rule is one function, guarded by
-:func:`~.monitors.monitors_only` so that it sees AlertSite round-trip monitors only.
+:func:`~.monitors.monitors_only` so that it sees AlertSite round-trip monitors only (the
+recipient rules by :func:`~.routing.recipients_only`, recipients only).
 ``__main__.py`` only builds the ``PolicyPack`` from :data:`ALL_POLICIES`, so this package can
 be imported (and every rule called in-process) without starting the analyzer.
 """
@@ -21,6 +22,7 @@ from .mailbox_providers import POP3_GOOGLE, POP3_MICROSOFT365
 from .multi_location import MULTI_LOCATION_MODES
 from .naming import NAME_PATTERN
 from .plans import ALLOWED_PLANS
+from .routing import MONITOR_ALERTS_SOMEONE, RECIPIENT_RECEIVES_SOMETHING, WEBHOOK_HTTPS
 from .stack import DEDICATED_MAILBOX, MAX_MONITORS, UNIQUE_NAMES
 from .values import UNKNOWN, read_prop
 
@@ -36,12 +38,15 @@ __all__ = [
     "MAIL_TLS",
     "MAX_MONITORS",
     "MONITORING_ENABLED",
+    "MONITOR_ALERTS_SOMEONE",
     "MULTI_LOCATION_MODES",
     "NAME_PATTERN",
     "POP3_GOOGLE",
     "POP3_MICROSOFT365",
+    "RECIPIENT_RECEIVES_SOMETHING",
     "UNIQUE_NAMES",
     "UNKNOWN",
+    "WEBHOOK_HTTPS",
     "read_prop",
     "schema_defaults",
 ]
@@ -60,6 +65,9 @@ ALL_POLICIES: Final[list[Policy]] = [
     DEDICATED_MAILBOX,
     UNIQUE_NAMES,
     MAX_MONITORS,
+    MONITOR_ALERTS_SOMEONE,
+    RECIPIENT_RECEIVES_SOMETHING,
+    WEBHOOK_HTTPS,
 ]
 
 #: The pack's own arguments, one copy for both entry points (the packaged pack's __main__.py and

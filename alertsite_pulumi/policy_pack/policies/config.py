@@ -7,9 +7,16 @@ from typing import Any
 
 from pulumi_policy import Policy, PolicyConfigSchema
 
-from alertsite_pulumi.coercion import as_int
+from alertsite_pulumi.coercion import as_bool, as_int
 
-__all__ = ["PolicyConfigError", "int_setting", "schema_defaults", "setting", "str_list_setting"]
+__all__ = [
+    "PolicyConfigError",
+    "bool_setting",
+    "int_setting",
+    "schema_defaults",
+    "setting",
+    "str_list_setting",
+]
 
 
 class PolicyConfigError(ValueError):
@@ -61,6 +68,15 @@ def int_setting(config: Mapping[str, Any], schema: PolicyConfigSchema, key: str)
     value = as_int(raw)
     if value is None:
         raise PolicyConfigError(f"policy config {key}: expected a whole number, got {raw!r}")
+    return value
+
+
+def bool_setting(config: Mapping[str, Any], schema: PolicyConfigSchema, key: str) -> bool:
+    """A true/false setting; raises PolicyConfigError, naming the key, for anything else."""
+    raw = setting(config, schema, key)
+    value = as_bool(raw) if isinstance(raw, bool | str) else None
+    if value is None:
+        raise PolicyConfigError(f"policy config {key}: expected true or false, got {raw!r}")
     return value
 
 
