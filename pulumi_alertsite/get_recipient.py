@@ -23,7 +23,7 @@ __all__ = [
 
 @pulumi.output_type
 class GetRecipientResult:
-    def __init__(__self__, attach_screen_capture=None, attach_server_response=None, availability_alert=None, blackout_ids=None, id=None, method=None, method_description=None, method_id=None, name=None, notifier_groups=None, notify_on_clear=None, performance_alert=None, performance_alert_type=None, recipient=None, recipient_id=None, repeat_performance_alerts=None, start_threshold=None, stop_threshold=None, username=None):
+    def __init__(__self__, attach_screen_capture=None, attach_server_response=None, availability_alert=None, id=None, method=None, method_description=None, method_id=None, name=None, notify_on_clear=None, performance_alert=None, performance_alert_type=None, recipient=None, recipient_id=None, repeat_performance_alerts=None, start_threshold=None, stop_threshold=None, username=None):
         if attach_screen_capture and not isinstance(attach_screen_capture, bool):
             raise TypeError("Expected argument 'attach_screen_capture' to be a bool")
         pulumi.set(__self__, "attach_screen_capture", attach_screen_capture)
@@ -33,9 +33,6 @@ class GetRecipientResult:
         if availability_alert and not isinstance(availability_alert, bool):
             raise TypeError("Expected argument 'availability_alert' to be a bool")
         pulumi.set(__self__, "availability_alert", availability_alert)
-        if blackout_ids and not isinstance(blackout_ids, list):
-            raise TypeError("Expected argument 'blackout_ids' to be a list")
-        pulumi.set(__self__, "blackout_ids", blackout_ids)
         if id and not isinstance(id, str):
             raise TypeError("Expected argument 'id' to be a str")
         pulumi.set(__self__, "id", id)
@@ -51,9 +48,6 @@ class GetRecipientResult:
         if name and not isinstance(name, str):
             raise TypeError("Expected argument 'name' to be a str")
         pulumi.set(__self__, "name", name)
-        if notifier_groups and not isinstance(notifier_groups, list):
-            raise TypeError("Expected argument 'notifier_groups' to be a list")
-        pulumi.set(__self__, "notifier_groups", notifier_groups)
         if notify_on_clear and not isinstance(notify_on_clear, bool):
             raise TypeError("Expected argument 'notify_on_clear' to be a bool")
         pulumi.set(__self__, "notify_on_clear", notify_on_clear)
@@ -108,14 +102,6 @@ class GetRecipientResult:
 
     @_builtins.property
     @pulumi.getter
-    def blackout_ids(self) -> Optional[Sequence[_builtins.str]]:
-        """
-        Ids of the blackouts of this recipient.
-        """
-        return pulumi.get(self, "blackout_ids")
-
-    @_builtins.property
-    @pulumi.getter
     def id(self) -> _builtins.str:
         """
         The AlertSite recipient id.
@@ -153,14 +139,6 @@ class GetRecipientResult:
         Display name of the recipient, at most 128 characters.
         """
         return pulumi.get(self, "name")
-
-    @_builtins.property
-    @pulumi.getter
-    def notifier_groups(self) -> Optional[Sequence[_builtins.str]]:
-        """
-        Ids of the recipient groups holding this recipient.
-        """
-        return pulumi.get(self, "notifier_groups")
 
     @_builtins.property
     @pulumi.getter
@@ -244,13 +222,11 @@ class AwaitableGetRecipientResult(GetRecipientResult):
             attach_screen_capture=self.attach_screen_capture,
             attach_server_response=self.attach_server_response,
             availability_alert=self.availability_alert,
-            blackout_ids=self.blackout_ids,
             id=self.id,
             method=self.method,
             method_description=self.method_description,
             method_id=self.method_id,
             name=self.name,
-            notifier_groups=self.notifier_groups,
             notify_on_clear=self.notify_on_clear,
             performance_alert=self.performance_alert,
             performance_alert_type=self.performance_alert_type,
@@ -281,13 +257,11 @@ def get_recipient(id: Optional[_builtins.str] = None,
         attach_screen_capture=pulumi.get(__ret__, 'attach_screen_capture'),
         attach_server_response=pulumi.get(__ret__, 'attach_server_response'),
         availability_alert=pulumi.get(__ret__, 'availability_alert'),
-        blackout_ids=pulumi.get(__ret__, 'blackout_ids'),
         id=pulumi.get(__ret__, 'id'),
         method=pulumi.get(__ret__, 'method'),
         method_description=pulumi.get(__ret__, 'method_description'),
         method_id=pulumi.get(__ret__, 'method_id'),
         name=pulumi.get(__ret__, 'name'),
-        notifier_groups=pulumi.get(__ret__, 'notifier_groups'),
         notify_on_clear=pulumi.get(__ret__, 'notify_on_clear'),
         performance_alert=pulumi.get(__ret__, 'performance_alert'),
         performance_alert_type=pulumi.get(__ret__, 'performance_alert_type'),
@@ -315,13 +289,11 @@ def get_recipient_output(id: pulumi.Input[Optional[Optional[_builtins.str]]] = N
         attach_screen_capture=pulumi.get(__response__, 'attach_screen_capture'),
         attach_server_response=pulumi.get(__response__, 'attach_server_response'),
         availability_alert=pulumi.get(__response__, 'availability_alert'),
-        blackout_ids=pulumi.get(__response__, 'blackout_ids'),
         id=pulumi.get(__response__, 'id'),
         method=pulumi.get(__response__, 'method'),
         method_description=pulumi.get(__response__, 'method_description'),
         method_id=pulumi.get(__response__, 'method_id'),
         name=pulumi.get(__response__, 'name'),
-        notifier_groups=pulumi.get(__response__, 'notifier_groups'),
         notify_on_clear=pulumi.get(__response__, 'notify_on_clear'),
         performance_alert=pulumi.get(__response__, 'performance_alert'),
         performance_alert_type=pulumi.get(__response__, 'performance_alert_type'),
