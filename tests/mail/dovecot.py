@@ -107,10 +107,15 @@ class Dovecot:
             path = folder / name
             if path.exists() and path.read_text() == line:
                 continue
+            before = path.stat().st_mtime if path.exists() else None
             temp = folder / f".{name}.tmp"
             temp.write_text(line)
             self._chown(temp)
             os.replace(temp, path)
+            # Dovecot sees a change by the file's mtime (whole seconds) and size: a password of
+            # the same length written within the second would go unseen, so the mtime moves on.
+            if before is not None and int(path.stat().st_mtime) <= int(before):
+                os.utime(path, (before + 1, before + 1))
 
     # the server ------------------------------------------------------------------------------
 
