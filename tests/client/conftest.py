@@ -8,14 +8,13 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 import pytest
+from factories import ADMIN, VIEWER
 
 from alertsite_pulumi.client import AlertSiteClient
 from alertsite_pulumi.config import Settings
 from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.transport import RetryPolicy
 
-ADMIN = ("admin@example.com", "emulator-admin-password")
-VIEWER = ("viewer@example.com", "emulator-viewer-password")
 MAILBOX_PASSWORD = "mailbox-secret-55"
 
 

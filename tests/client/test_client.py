@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from factories import ADMIN, VIEWER
 
 from alertsite_pulumi.client import AlertSiteClient
 from alertsite_pulumi.config import Settings
@@ -25,7 +26,7 @@ from alertsite_pulumi.errors import (
     UnfinishedCreateError,
 )
 
-from .conftest import ADMIN, VIEWER, FakeClock, body, calls
+from .conftest import FakeClock, body, calls
 
 
 def test_create_get_list_update_delete(make_client: Any, emulator: EmulatorControl) -> None:

@@ -8,10 +8,11 @@ import logging
 from typing import Any
 
 import pytest
+from factories import ADMIN
 
 from alertsite_pulumi.emulator import EmulatorControl
 
-from .conftest import ADMIN, MAILBOX_PASSWORD, body
+from .conftest import MAILBOX_PASSWORD, body
 
 
 def test_log_lines_name_calls_and_hold_no_secret_body_or_query(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pytest
+from factories import ADMIN
 
 from alertsite_pulumi import (
     AuthenticationError,
@@ -17,8 +18,7 @@ from alertsite_pulumi.emulator import EmulatorControl
 
 
 def test_lookups_return_coerced_monitors_without_password(emulator: EmulatorControl) -> None:
-    settings = Settings(base_url=emulator.api_url, username="admin@example.com",
-                        password="emulator-admin-password")
+    settings = Settings(base_url=emulator.api_url, username=ADMIN[0], password=ADMIN[1])
     first = emulator.seed_monitor({
         "billing_plancode": "UBM - A/A", "name": "Looked up", "smtp_hostname": "smtps://s.example.com",
         "pop3_hostname": "pop3s://p.example.com", "email": "lookup@example.com",
@@ -35,8 +35,7 @@ def test_lookups_return_coerced_monitors_without_password(emulator: EmulatorCont
 
 def test_a_failed_look_up_names_itself_and_is_still_the_alertsite_error(emulator: EmulatorControl) -> None:
     """A pulumi.RunError (the program prints its line, no traceback) of the AlertSiteError's class."""
-    settings = Settings(base_url=emulator.api_url, username="admin@example.com",
-                        password="emulator-admin-password")
+    settings = Settings(base_url=emulator.api_url, username=ADMIN[0], password=ADMIN[1])
     with pytest.raises(NotFound) as missing:
         get_monitor("424242", settings=settings)
     assert isinstance(missing.value, LookUpFailedError) and isinstance(missing.value, pulumi.RunError)

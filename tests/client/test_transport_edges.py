@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 import trustme
+from factories import ADMIN
 from pulumi.dynamic import Config, ConfigureRequest
 
 from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.errors import ConfigurationError, NotFound, RateLimited, TransportError
 from alertsite_pulumi.provider import EmailRoundTripMonitorProvider
 
-from .conftest import ADMIN, FakeClock, MakeClient, body, calls
+from .conftest import FakeClock, MakeClient, body, calls
 from .servers import RedirectServer, TinyApiHandler, serving
 
 

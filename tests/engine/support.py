@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from factories import ADMIN
+
 from .harness import PulumiProject
 
-ADMIN_USER = "admin@example.com"
-ADMIN_PASSWORD = "emulator-admin-password"
+#: The emulator's admin login (from its default users, through tests/factories).
+ADMIN_USER, ADMIN_PASSWORD = ADMIN
 MAILBOX_PASSWORD = "mailbox-pw-7f3a9c"
 
 #: A program that declares the monitors listed in spec.json (rewritten by tests between runs).

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
+from factories import ADMIN
 
-ADMIN = ("admin@example.com", "emulator-admin-password")
 T = TypeVar("T")
 
 

@@ -20,13 +20,15 @@ from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 
+from factories import ADMIN
+
 from alertsite_pulumi.client import AlertSiteClient
 from alertsite_pulumi.config import Settings
 from alertsite_pulumi.emulator import EmulatorControl
 from alertsite_pulumi.routing_kind import RECIPIENT_GROUPS, RECIPIENTS
 
 from .conftest import MailServers, MailUser, new_mail_user
-from .emulator_process import ADMIN, emulator_process, wait_for
+from .emulator_process import emulator_process, wait_for
 from .postfix import Postfix
 
 SUBJECT = "[AlertSite] Site/Device Alert"

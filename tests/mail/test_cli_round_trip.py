@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from factories import ADMIN
 
 from alertsite_pulumi.cli import cli
 from alertsite_pulumi.emulator import EmulatorControl
 
 from .conftest import MailServers, MailUser
 
-ADMIN = ("admin@example.com", "emulator-admin-password")
 VIEW_NOTE = "this machine's view, not AlertSite's"
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from click.testing import CliRunner
+from factories import ADMIN
 
 from alertsite_pulumi.cli import cli
 
 from .conftest import MailServers, MailUser
-from .emulator_process import ADMIN, Emulator, emulator_process, wait_for
+from .emulator_process import Emulator, emulator_process, wait_for
 
 
 def _ran(emulator: Emulator, monitor_id: str, code: str) -> dict[str, Any] | None:

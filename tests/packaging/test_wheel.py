@@ -33,8 +33,9 @@ from pathlib import Path
 import grpc
 import pytest
 from engine.harness import PulumiProject
+from factories import ADMIN
 from google.protobuf import empty_pb2
-from mail.emulator_process import ADMIN, Emulator, emulator_process
+from mail.emulator_process import Emulator, emulator_process
 from packaging.version import Version
 from pulumi.runtime.proto import provider_pb2_grpc
 
