@@ -19,7 +19,7 @@ from alertsite_pulumi.resource_types import ALERT_RECIPIENT, RECIPIENT_GROUP
 
 from .cli_helpers import Run, monitor_body, seed
 
-WEBHOOK_PASSWORD = "hook-secret-5c1d"  # noqa: S105 - a test value, never to be printed
+WEBHOOK_PASSWORD = "hook-secret-5c1d"
 
 
 @pytest.fixture
@@ -92,7 +92,8 @@ def test_python_declares_recipients_and_groups_referring_to_the_exported_resourc
     # The PagerDuty recipient cannot be declared (the API cannot create one): left out, named.
     assert [ast.literal_eval(k["adopt_recipient_id"]) for _, k in recipients] == account["recipients"][:2]
     pagerduty = account["recipients"][2]
-    assert f"warning: recipient {pagerduty} (on-call) is not exported: method_id 14 (pagerduty)" in result.stderr
+    assert (f"warning: recipient {pagerduty} (on-call) is not exported: method_id 14 (pagerduty)"
+            in result.stderr)
     for resource_name, keywords in recipients:
         # Never a password: looked up by resource name in the secret config, with a comment why.
         assert ast.unparse(keywords["password"]) == f"recipient_passwords.get({resource_name!r})"
@@ -131,7 +132,8 @@ def test_stack_config_names_the_exported_resources_and_keeps_other_ids_apart(
     assert MONITOR_IDS not in groups["mail-ops"] and RECIPIENT_IDS not in groups["mail-ops"]
     assert groups["paging"]["monitors"] == [monitor_names[m[1]]]
     assert groups["paging"][MONITOR_IDS] == ["424242"]
-    assert groups["paging"]["recipients"] == [] and groups["paging"][RECIPIENT_IDS] == [account["recipients"][2]]
+    assert groups["paging"]["recipients"] == []
+    assert groups["paging"][RECIPIENT_IDS] == [account["recipients"][2]]
     assert "recipientPasswords.<resource_name>" in result.stdout
     # The root project's program takes every entry as it is.
     specs = group_specs(config["alertsite-monitors:recipientGroups"], set(monitor_names.values()),
