@@ -86,7 +86,8 @@ def test_pending_recipients_and_groups_are_matched_by_their_identity_among_their
     recipients = [p for p in pending if p.kind is RECIPIENTS]
     # r0's own recipient (50) is referenced; a same-named one with another address is not r1's;
     # the address matches without regard to case, as AlertSite's e-mail addresses do.
-    listed = [live_recipient(0, 50), live_recipient(1, 60, recipient="other@example.com"), live_recipient(1, 61)]
+    listed = [live_recipient(0, 50), live_recipient(1, 60, recipient="other@example.com"),
+              live_recipient(1, 61)]
     left = match_orphans(recipients, listed, referenced_ids(dep, RECIPIENTS))
     assert [c["id"] for c in recipients[0].candidates] == [61]
     assert [m["id"] for m in left] == [60]
