@@ -78,9 +78,10 @@ class RecoveryError(AlertSiteError):
     """Recovery cannot proceed safely; the message says why and what to do."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Recoverable:
-    """A type recover settles: its type tokens, and how its objects are listed and matched."""
+    """A type recover settles: its type tokens, and how its objects are listed and matched.
+    One instance per type (compared and hashed by identity: the CLI keys its listings by it)."""
 
     kind: ResourceType
     types: tuple[str, ...]

@@ -12,6 +12,7 @@ from alertsite_pulumi.recover import (
     GROUPS,
     MONITORS,
     RECIPIENTS,
+    RECOVERABLE,
     RecoveryError,
     apply,
     check_unambiguous,
@@ -83,6 +84,8 @@ def test_pending_recipients_and_groups_are_matched_by_their_identity_among_their
     # Settled in the order monitors, recipients, groups, whatever order the state lists them in.
     assert [(p.name, p.kind) for p in pending] == [("r1", RECIPIENTS), ("g1", GROUPS)]
     assert referenced_ids(dep, RECIPIENTS) == {"50"} and referenced_ids(dep) == {"1"}
+    # The CLI keys each kind's listing by the kind itself.
+    assert len({kind: kind.noun for kind in RECOVERABLE}) == 3
     recipients = [p for p in pending if p.kind is RECIPIENTS]
     # r0's own recipient (50) is referenced; a same-named one with another address is not r1's;
     # the address matches without regard to case, as AlertSite's e-mail addresses do.
