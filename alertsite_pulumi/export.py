@@ -342,7 +342,7 @@ def render_stack_config(monitors: Sequence[ExportedMonitor], *, project: str = D
     if routing:
         header += ["#", *(f"# {line}" for line in routing.header())]
     warned = [line for m in monitors for line in _warning_comments(m, "#   ")]
-    if routing:
+    if routing is not None:
         warned += _warning_comments(routing, "#   ")
     if warned:
         header += ["#", "# Values the resource would refuse as AlertSite holds them: left out (AlertSite",
@@ -427,7 +427,7 @@ def render_python(monitors: Sequence[ExportedMonitor], *, project: str = DEFAULT
               for secret in SECRET_FIELDS),
             ")",
         ]
-    if routing:
+    if routing is not None:
         lines += [line.translate(_LINE_BREAKS) if line.lstrip().startswith("#") else line
                   for line in routing.python_lines(variables)]
     source = "\n".join(lines) + "\n"

@@ -138,7 +138,7 @@ class Routing:
     def python_lines(self, monitor_variables: Mapping[str, str]) -> list[str]:
         """The program's recipients and groups; ``monitor_variables`` maps an exported
         monitor's id to the variable holding its resource."""
-        lines: list[str] = []
+        lines: list[str] = ["", *(f"# warning: {line}" for line in self.skipped)] if self.skipped else []
         variables = {r.object_id: f"recipient_{index}" for index, r in enumerate(self.recipients)}
         for recipient in self.recipients:
             lines += ["", f"# AlertSite recipient {recipient.object_id}",

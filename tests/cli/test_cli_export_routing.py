@@ -185,3 +185,21 @@ def test_a_group_naming_an_undeclared_resource_is_refused_with_where_ids_go() ->
     with pytest.raises(ValueError, match=r"recipients\[0\]: unknown keys \['password'\] \(passwords go "
                                          r"in the secret recipientPasswords map\)"):
         recipient_specs([{"name": "r", "method_id": 12, "recipient": "a@example.com", "password": "x"}])
+
+
+def test_a_group_alertsite_would_refuse_as_it_stands_is_named_and_not_exported(
+        admin_env: EmulatorControl, run: Run) -> None:
+    """Deleting a group's last recipient leaves it empty (AlertSite does not cascade); the
+    resource refuses an empty list, so the group is left to AlertSite, with a warning."""
+    (monitor,) = seed(admin_env, [monitor_body(1)])
+    empty = admin_env.seed_recipient_group({"name": "Orphaned", "monitors": [int(monitor)], "recipients": []})
+
+    result = run("export", "--format", "python")
+
+    assert result.exit_code == 0, result.output
+    assert calls_of(result.stdout, "RecipientGroup") == []
+    assert (f"warning: recipient group {empty} (orphaned) is not exported: recipients must hold at "
+            "least one recipient id") in result.stderr
+    # The program says so too, where a reviewer reads it.
+    assert f"# warning: recipient group {empty} (orphaned) is not exported" in result.stdout
+    compile(result.stdout, "__main__.py", "exec")
