@@ -6,7 +6,9 @@ nothing and the next preview finds no change. A value the resource would refuse 
 (AlertSite keeps it), except a name or a server URL with a login, which cannot be kept and
 is replaced; ``ExportedMonitor.warnings`` says which, and what the first ``up`` will write.
 A URL's login is never shown (``validators.redact_url_userinfo``). ``email_password`` is write-only in
-AlertSite: it is never exported, and both formats say how to add it as a secret.
+AlertSite: it is never exported, and both formats say how to add it as a secret. The
+account's recipients and recipient groups are written beside the monitors
+(``export_routing``), their groups referring to the exported resources.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
@@ -26,8 +28,11 @@ from .coercion import coerce
 from .errors import NotFound
 from .fields import ADOPT_MONITOR_ID, FIELDS, SECRET_FIELDS, URL_FIELDS, validate_inputs
 from .rules import NAME_MAX
-from .tokens import MONITORS_KEY, PASSWORDS_KEY
+from .tokens import MONITORS_KEY, PASSWORDS_KEY, RECIPIENT_PASSWORDS_KEY
 from .validators import control_character, redact_url_userinfo, shown, strip_url_userinfo
+
+if TYPE_CHECKING:
+    from .export_routing import Routing
 
 DEFAULT_PROJECT: Final = "alertsite-monitors"
 FORMATS: Final = ("stack-config", "python")
@@ -68,11 +73,11 @@ def check_project_name(project: str) -> str:
     return project
 
 
-def slugify(name: str) -> str:
-    """A resource name from a monitor name: lowercase ASCII words joined by '-'."""
+def slugify(name: str, fallback: str = "monitor") -> str:
+    """A resource name from an object's name: lowercase ASCII words joined by '-'."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:_SLUG_MAX].rstrip("-") or "monitor"
+    return slug[:_SLUG_MAX].rstrip("-") or fallback
 
 
 def id_order(monitor_id: str) -> tuple[int, int, str]:
@@ -80,8 +85,9 @@ def id_order(monitor_id: str) -> tuple[int, int, str]:
     return (0, int(monitor_id), "") if monitor_id.isdigit() else (1, 0, monitor_id)
 
 
-def resource_names(monitors: Sequence[Mapping[str, Any]]) -> list[str]:
-    """A unique resource name per monitor (in the given order, which should be by id).
+def resource_names(monitors: Sequence[Mapping[str, Any]], *, fallback: str = "monitor") -> list[str]:
+    """A unique resource name per monitor (or other object; in the given order, which should be
+    by id; ``fallback`` names one whose name has no letter or digit).
 
     The first monitor with a slug keeps it; later ones get ``-<id>`` appended, so the
     oldest monitor's name does not change when a namesake is added in AlertSite.
@@ -89,7 +95,7 @@ def resource_names(monitors: Sequence[Mapping[str, Any]]) -> list[str]:
     taken: set[str] = set()
     out = []
     for monitor in monitors:
-        base = slugify(str(monitor.get("name") or ""))
+        base = slugify(str(monitor.get("name") or ""), fallback)
         candidate = base
         if candidate in taken:
             candidate = f"{base}-{monitor.get('id')}"
@@ -290,7 +296,7 @@ _LINE_BREAKS: Final = str.maketrans({"\n": "\\n", "\r": "\\r", "\x85": "\\x85",
                                      "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
-def _warning_comments(monitor: ExportedMonitor, prefix: str) -> list[str]:
+def _warning_comments(monitor: ExportedMonitor | Routing, prefix: str) -> list[str]:
     # A comment is one line: nothing in it (values are repr'd already) may end it early.
     return [f"{prefix}{line.translate(_LINE_BREAKS)}" for line in monitor.warnings()]
 
@@ -305,15 +311,21 @@ def _first_up(monitors: Sequence[ExportedMonitor]) -> str:
 
 
 def render_stack_config(monitors: Sequence[ExportedMonitor], *, project: str = DEFAULT_PROJECT,
-                        stack: str | None = None) -> str:
-    """``Pulumi.<stack>.yaml`` of the root project: ``<project>:monitors`` lists every monitor."""
+                        stack: str | None = None, routing: Routing | None = None) -> str:
+    """``Pulumi.<stack>.yaml`` of the root project: ``<project>:monitors`` lists every monitor
+    (and ``recipients`` and ``recipientGroups`` the routing, when there is any)."""
     check_project_name(project)
     entries = [
         {"resource_name": m.resource_name, ADOPT_MONITOR_ID: m.monitor_id,
          **{k: _yaml_value(v) for k, v in m.values.items()}}
         for m in monitors
     ]
-    body = yaml.dump({"config": {f"{project}:{MONITORS_KEY}": entries}}, Dumper=_Dumper,
+    config: dict[str, Any] = {f"{project}:{MONITORS_KEY}": entries}
+    if routing:
+        names = {m.monitor_id: m.resource_name for m in monitors}
+        for key, listed in routing.config_entries(names).items():
+            config[f"{project}:{key}"] = [{k: _yaml_value(v) for k, v in entry.items()} for entry in listed]
+    body = yaml.dump({"config": config}, Dumper=_Dumper,
                      sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
     file_name = f"Pulumi.{stack}.yaml" if stack else "Pulumi.<stack>.yaml"
     header = [
@@ -327,7 +339,11 @@ def render_stack_config(monitors: Sequence[ExportedMonitor], *, project: str = D
         "# The provider's own login: pulumi config set alertsite:username <email>;",
         "#   pulumi config set --secret alertsite:password <password> (or ALERTSITE_* variables).",
     ]
+    if routing:
+        header += ["#", *(f"# {line}" for line in routing.header())]
     warned = [line for m in monitors for line in _warning_comments(m, "#   ")]
+    if routing is not None:
+        warned += _warning_comments(routing, "#   ")
     if warned:
         header += ["#", "# Values the resource would refuse as AlertSite holds them: left out (AlertSite",
                    "# keeps them; set a valid value here to manage one), or replaced (the first `up`",
@@ -361,9 +377,14 @@ def python_literal(value: Any) -> str:
     raise TypeError(f"cannot write a {type(value).__name__} as a Python literal")
 
 
-def render_python(monitors: Sequence[ExportedMonitor], *, project: str = DEFAULT_PROJECT) -> str:
-    """A Pulumi program (``__main__.py``) declaring one EmailRoundTripMonitor per monitor."""
+def render_python(monitors: Sequence[ExportedMonitor], *, project: str = DEFAULT_PROJECT,
+                  routing: Routing | None = None) -> str:
+    """A Pulumi program (``__main__.py``) declaring one EmailRoundTripMonitor per monitor (and
+    an AlertRecipient per recipient and a RecipientGroup per group, when there are any)."""
     check_project_name(project)
+    referenced = routing.referenced_monitors() if routing else set()
+    variables = {m.monitor_id: f"monitor_{index}" for index, m in enumerate(monitors)
+                 if m.monitor_id in referenced}
     lines = [
         f'"""Pulumi program of project {project!r}, written by `alertsite-pulumi export`.',
         "",
@@ -373,6 +394,7 @@ def render_python(monitors: Sequence[ExportedMonitor], *, project: str = DEFAULT
         "Mailbox passwords (email_password) are write-only in AlertSite and are never exported.",
         "To manage one, run in the project directory:",
         f"    pulumi config set --secret --path '{PASSWORDS_KEY}.<resource_name>' '<password>'",
+        *(["", *routing.header()] if routing else []),
         '"""',
         "",
         "from __future__ import annotations",
@@ -381,17 +403,23 @@ def render_python(monitors: Sequence[ExportedMonitor], *, project: str = DEFAULT
         "",
         "import pulumi",
         "",
-        "from alertsite_pulumi import EmailRoundTripMonitor",
+        "from alertsite_pulumi import " + ("AlertRecipient, EmailRoundTripMonitor, RecipientGroup"
+                                          if routing else "EmailRoundTripMonitor"),
         "",
         "config = pulumi.Config()",
         "# A monitor without a password here keeps the one AlertSite has.",
         f"mailbox_passwords: dict[str, Any] = config.get_object({python_literal(PASSWORDS_KEY)}) or {{}}",
     ]
+    if routing:
+        lines += ["# A recipient without a password here keeps the one AlertSite has.",
+                  "recipient_passwords: dict[str, Any] = "
+                  f"config.get_object({python_literal(RECIPIENT_PASSWORDS_KEY)}) or {{}}"]
     for monitor in monitors:
         lines += ["", f"# AlertSite monitor {monitor.monitor_id}"]
         lines += _warning_comments(monitor, "# warning: ")
+        variable = variables.get(monitor.monitor_id)
         lines += [
-            "EmailRoundTripMonitor(",
+            f"{variable} = EmailRoundTripMonitor(" if variable else "EmailRoundTripMonitor(",
             f"    {python_literal(monitor.resource_name)},",
             f"    {ADOPT_MONITOR_ID}={python_literal(monitor.monitor_id)},",
             *(f"    {name}={python_literal(value)}," for name, value in monitor.values.items()),
@@ -399,15 +427,18 @@ def render_python(monitors: Sequence[ExportedMonitor], *, project: str = DEFAULT
               for secret in SECRET_FIELDS),
             ")",
         ]
+    if routing is not None:
+        lines += [line.translate(_LINE_BREAKS) if line.lstrip().startswith("#") else line
+                  for line in routing.python_lines(variables)]
     source = "\n".join(lines) + "\n"
     compile(source, "__main__.py", "exec")
     return source
 
 
 def render(monitors: Sequence[ExportedMonitor], fmt: str, *, project: str = DEFAULT_PROJECT,
-           stack: str | None = None) -> str:
+           stack: str | None = None, routing: Routing | None = None) -> str:
     if fmt == "stack-config":
-        return render_stack_config(monitors, project=project, stack=stack)
+        return render_stack_config(monitors, project=project, stack=stack, routing=routing)
     if fmt == "python":
-        return render_python(monitors, project=project)
+        return render_python(monitors, project=project, routing=routing)
     raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(FORMATS)}")

@@ -37,6 +37,13 @@ are idempotent, and `pulumi refresh` or the next `pulumi up` settles them.
 Both resources are settled: the dynamic one and the native plugin's. Recover lists the account
 of the stack config (``alertsite:*``), which the default providers use; a native monitor made
 through an explicit provider (another account, perhaps) is reported, never guessed at.
+
+Alert recipients and recipient groups (``AlertRecipient``, ``RecipientGroup``) are settled the
+same way (``RECOVERABLE``): a recipient matches by name, method and address (an e-mail address
+case-insensitively; ``routing_fields.recipient_identity``), a group by its name
+(``group_identity``), each against the objects of its own kind no resource of the stack
+references. They are settled in the order monitors, recipients, groups, so that an adopted
+group comes after what it refers to in the state.
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ import json
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -53,10 +60,11 @@ from typing import Any, Final
 from .client import AlertSiteClient
 from .errors import AlertSiteError
 from .identity import identity, mailbox_key
-from .monitor_kind import outputs
-from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPE as DYNAMIC_TYPE
+from .lifecycle import ACCOUNT_KEY
+from .resource_types import ALERT_RECIPIENT, EMAIL_ROUND_TRIP_MONITOR, RECIPIENT_GROUP, ResourceType
+from .routing_fields import group_identity, recipient_identity
+from .tokens import ALERT_RECIPIENT_TYPES, PROVIDER_KEY, RECIPIENT_GROUP_TYPES, SECRET_MASK, UNKNOWN_SENTINEL
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPES as MONITOR_TYPES
-from .tokens import PROVIDER_KEY, SECRET_MASK, UNKNOWN_SENTINEL
 
 ADOPT: Final = "adopt"
 #: Where a missing resource was learned from.
@@ -70,9 +78,48 @@ class RecoveryError(AlertSiteError):
     """Recovery cannot proceed safely; the message says why and what to do."""
 
 
+@dataclass(frozen=True, eq=False)
+class Recoverable:
+    """A type recover settles: its type tokens, and how its objects are listed and matched.
+    One instance per type (compared and hashed by identity: the CLI keys its listings by it)."""
+
+    kind: ResourceType
+    types: tuple[str, ...]
+    """The dynamic resource's type token and the native plugin's."""
+    identity: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    """What ties an object to the create that made it, read from inputs or a listed object."""
+
+    @property
+    def noun(self) -> str:
+        return self.kind.behaviour.noun
+
+    def list(self, client: AlertSiteClient) -> list[dict[str, Any]]:
+        """Every object of the type in the account (round-trip monitors: ``GET /monitors``)."""
+        endpoint = self.kind.behaviour.endpoint
+        return client.list_monitors() if endpoint is None else client.list_objects(endpoint)
+
+    def delete(self, client: AlertSiteClient, object_id: str) -> None:
+        """Delete it; already gone is success."""
+        self.kind.behaviour.delete(client, object_id)
+
+
+MONITORS: Final = Recoverable(EMAIL_ROUND_TRIP_MONITOR, MONITOR_TYPES, identity)
+RECIPIENTS: Final = Recoverable(ALERT_RECIPIENT, ALERT_RECIPIENT_TYPES, recipient_identity)
+GROUPS: Final = Recoverable(RECIPIENT_GROUP, RECIPIENT_GROUP_TYPES, group_identity)
+#: Every type recover settles, in the order it settles them (what a group refers to first).
+RECOVERABLE: Final = (MONITORS, RECIPIENTS, GROUPS)
+_BY_TYPE: Final = {token: kind for kind in RECOVERABLE for token in kind.types}
+_DYNAMIC_TYPES: Final = frozenset(kind.kind.dynamic_type for kind in RECOVERABLE)
+
+
+def recoverable(type_token: Any) -> Recoverable | None:
+    """The recoverable type of a resource type token, or None."""
+    return _BY_TYPE.get(str(type_token))
+
+
 @dataclass
 class PendingCreate:
-    """A monitor resource the state lacks, and the orphan monitors that may be its result."""
+    """A resource the state lacks, and the orphan objects that may be its result."""
 
     urn: str
     resource: dict[str, Any]
@@ -80,6 +127,10 @@ class PendingCreate:
     source: str = PENDING
     """``pending``: an interrupted create left in the state; ``program``: declared by the
     program (seen in `pulumi preview`) with no pending operation left to show for it."""
+
+    @property
+    def kind(self) -> Recoverable:
+        return recoverable(self.resource.get("type")) or MONITORS
 
     @property
     def name(self) -> str:
@@ -91,7 +142,7 @@ class PendingCreate:
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return identity(self.inputs)
+        return self.kind.identity(self.inputs)
 
 
 @dataclass
@@ -105,17 +156,25 @@ class Outcome:
     (nothing had been made), ``settled`` (the state already holds it) or ``duplicate``
     (the state holds it and its orphan was deleted)."""
     monitor_id: str | None = None
+    """The id of the object adopted or deleted (a monitor's, or a recipient's or group's)."""
+    noun: str = "monitor"
 
 
 def pending_creates(deployment: Mapping[str, Any]) -> list[PendingCreate]:
-    """The pending ``creating`` operations of EmailRoundTripMonitor resources, one per URN."""
+    """The pending ``creating`` operations of the recoverable types' resources, one per URN,
+    in the order they are settled (monitors, recipients, groups)."""
     found: dict[str, PendingCreate] = {}
     for op in deployment.get("pending_operations") or []:
         resource = op.get("resource") or {}
-        if op.get("type") == "creating" and resource.get("type") in MONITOR_TYPES:
+        if op.get("type") == "creating" and recoverable(resource.get("type")) is not None:
             urn = str(resource.get("urn"))
             found.setdefault(urn, PendingCreate(urn=urn, resource=dict(resource)))
-    return list(found.values())
+    return in_settling_order(found.values())
+
+
+def in_settling_order(creates: Iterable[PendingCreate]) -> list[PendingCreate]:
+    """Monitors, then recipients, then groups (each kind in the order given)."""
+    return sorted(creates, key=lambda c: RECOVERABLE.index(c.kind))
 
 
 def explicit_provider(resource: Mapping[str, Any]) -> str | None:
@@ -124,7 +183,7 @@ def explicit_provider(resource: Mapping[str, Any]) -> str | None:
     reference = str(resource.get("provider") or "")
     # "<provider urn>::<provider id>", the urn ending in "pulumi:providers:<package>::<name>".
     parts = reference.split("::")
-    if len(parts) < 3 or resource.get("type") == DYNAMIC_TYPE:
+    if len(parts) < 3 or resource.get("type") in _DYNAMIC_TYPES:
         return None
     name = parts[-2]
     return None if name == "default" or name.startswith("default_") else name
@@ -135,27 +194,33 @@ def monitor_urns(deployment: Mapping[str, Any]) -> set[str]:
     return {str(r.get("urn")) for r in deployment.get("resources") or [] if r.get("type") in MONITOR_TYPES}
 
 
-def referenced_ids(deployment: Mapping[str, Any]) -> set[str]:
-    """Monitor ids the state's resources hold."""
+def resource_urns(deployment: Mapping[str, Any]) -> set[str]:
+    """The resources of every recoverable type the state holds."""
+    return {str(r.get("urn")) for r in deployment.get("resources") or [] if recoverable(r.get("type"))}
+
+
+def referenced_ids(deployment: Mapping[str, Any], kind: Recoverable = MONITORS) -> set[str]:
+    """The ids of ``kind``'s objects (monitors by default) the state's resources hold."""
     return {str(r["id"]) for r in deployment.get("resources") or []
-            if r.get("type") in MONITOR_TYPES and r.get("id")}
+            if r.get("type") in kind.types and r.get("id")}
 
 
 def orphans(monitors: Iterable[Mapping[str, Any]], referenced: set[str]) -> list[dict[str, Any]]:
-    """The monitors no resource of the stack references (other stacks' monitors among them)."""
+    """The objects no resource of the stack references (other stacks' among them)."""
     return [dict(m) for m in monitors if str(m.get("id")) not in referenced]
 
 
 def match_orphans(creates: Sequence[PendingCreate], monitors: Iterable[Mapping[str, Any]],
                   referenced: set[str]) -> list[dict[str, Any]]:
-    """Fill each create's candidates: unreferenced monitors with its identity.
+    """Fill each create's candidates: unreferenced objects with its identity. ``monitors``
+    (and ``referenced``) are objects of one kind, matched against that kind's creates only.
 
-    Returns the unreferenced monitors that matched none of them.
+    Returns the unreferenced objects that matched none of them.
     """
     unreferenced = orphans(monitors, referenced)
     claimed: set[str] = set()
     for create in creates:
-        create.candidates = [m for m in unreferenced if identity(m) == create.key]
+        create.candidates = [m for m in unreferenced if create.kind.identity(m) == create.key]
         claimed.update(str(m.get("id")) for m in create.candidates)
     return [m for m in unreferenced if str(m.get("id")) not in claimed]
 
@@ -170,24 +235,25 @@ def check_unambiguous(creates: Sequence[PendingCreate], in_state: set[str] | Non
     for create in creates:
         if len(create.candidates) > 1 and create.urn not in (in_state or set()):
             ids = ", ".join(str(c.get("id")) for c in create.candidates)
-            problems.append(f"{create.urn}: {len(create.candidates)} unreferenced monitors match "
-                            f"(ids {ids})")
-    claimed: dict[str, str] = {}
+            problems.append(f"{create.urn}: {len(create.candidates)} unreferenced {create.kind.noun}s "
+                            f"match (ids {ids})")
+    claimed: dict[tuple[str, str], str] = {}
     for create in creates:
         for candidate in create.candidates:
-            other = claimed.setdefault(str(candidate.get("id")), create.urn)
+            other = claimed.setdefault((create.kind.noun, str(candidate.get("id"))), create.urn)
             if other != create.urn:
-                problems.append(f"monitor {candidate.get('id')} matches both {other} and {create.urn}")
+                problems.append(f"{create.kind.noun} {candidate.get('id')} matches both {other} and "
+                                f"{create.urn}")
     if problems:
         raise RecoveryError(
-            "Cannot tell which monitor each interrupted create made; nothing was changed.\n  "
+            "Cannot tell which object each interrupted create made; nothing was changed.\n  "
             + "\n  ".join(problems)
-            + "\nDelete the extra monitors (alertsite-pulumi monitors list shows them), then run "
-              "recover again.")
+            + "\nDelete the extra ones (alertsite-pulumi monitors list, recipients list and "
+              "recipient-groups list show them), then run recover again.")
 
 
 def planned_creates(preview: Mapping[str, Any], known: set[str]) -> list[PendingCreate]:
-    """The monitors `pulumi preview --json` plans to create that ``known`` does not cover.
+    """The resources `pulumi preview --json` plans to create that ``known`` does not cover.
 
     Values the preview hides (secrets, values not known yet) are left out of the inputs: the
     next `pulumi up` sees them as changed and writes them (a mailbox password is written
@@ -197,7 +263,7 @@ def planned_creates(preview: Mapping[str, Any], known: set[str]) -> list[Pending
     for step in preview.get("steps") or []:
         state = step.get("newState") or {}
         urn = str(step.get("urn") or state.get("urn"))
-        if step.get("op") != "create" or state.get("type") not in MONITOR_TYPES or urn in known:
+        if step.get("op") != "create" or recoverable(state.get("type")) is None or urn in known:
             continue
         inputs = {k: v for k, v in (state.get("inputs") or {}).items() if not _hides(v)}
         resource = {k: v for k, v in state.items() if k != "stackTrace"}
@@ -205,7 +271,7 @@ def planned_creates(preview: Mapping[str, Any], known: set[str]) -> list[Pending
         resource["propertyDependencies"] = {
             k: v for k, v in (state.get("propertyDependencies") or {}).items() if k in inputs}
         found.append(PendingCreate(urn=urn, resource=resource, source=PROGRAM))
-    return found
+    return in_settling_order(found)
 
 
 def _hides(value: Any) -> bool:
@@ -227,7 +293,7 @@ def mailbox_conflicts(creates: Sequence[PendingCreate], unmatched: Iterable[Mapp
         by_mailbox.setdefault(mailbox_key(str(monitor.get("email") or "")), []).append(monitor)
     problems = []
     for create in creates:
-        if create.candidates or create.urn in in_state:
+        if create.candidates or create.urn in in_state or create.kind is not MONITORS:
             continue
         email = str(create.inputs.get("email") or "")
         for monitor in by_mailbox.get(mailbox_key(email), []):
@@ -240,13 +306,17 @@ def mailbox_conflicts(creates: Sequence[PendingCreate], unmatched: Iterable[Mapp
 
 
 def adopted_resource(create: PendingCreate, monitor: Mapping[str, Any]) -> dict[str, Any]:
-    """The missing resource with the monitor's id, and outputs as a create would store them."""
+    """The missing resource with the object's id, and outputs as a create would store them."""
     resource = dict(create.resource)
     inputs = create.inputs
-    user_inputs = {k: v for k, v in inputs.items() if k != PROVIDER_KEY}
+    kind = create.kind.kind
+    user_inputs = kind.behaviour.normalize({k: v for k, v in inputs.items() if k != PROVIDER_KEY})
     resource["id"] = str(monitor["id"])
-    resource["outputs"] = outputs(monitor, user_inputs)
-    if resource.get("type") == DYNAMIC_TYPE:
+    resource["outputs"] = kind.behaviour.outputs(monitor, user_inputs, {})
+    if ACCOUNT_KEY in inputs:
+        # The account the check recorded: the stack config's, the one recover listed.
+        resource["outputs"][ACCOUNT_KEY] = inputs[ACCOUNT_KEY]
+    if resource.get("type") in _DYNAMIC_TYPES:
         # read() and diff() see outputs only: they need every field, and the provider's pickled
         # self (__provider) as the engine stores it after a create.
         resource["outputs"][PROVIDER_KEY] = inputs.get(PROVIDER_KEY)
@@ -257,30 +327,31 @@ def apply(deployment: dict[str, Any], creates: Sequence[PendingCreate], mode: st
           client: AlertSiteClient | None) -> list[Outcome]:
     """Settle every create (``deployment`` is edited in place); delete orphans when asked."""
     outcomes = []
-    in_state = monitor_urns(deployment)
+    in_state = resource_urns(deployment)
     settled: set[str] = set()
     resources = list(deployment.get("resources") or [])
-    for create in creates:
+    for create in in_settling_order(creates):
+        noun = create.kind.noun
         if create.source == PENDING:
             settled.add(create.urn)
         if create.urn in in_state:
             for duplicate in create.candidates:
-                _delete(client, duplicate)
-                outcomes.append(Outcome(create.name, create.urn, "duplicate", str(duplicate["id"])))
+                _delete(client, create, duplicate)
+                outcomes.append(Outcome(create.name, create.urn, "duplicate", str(duplicate["id"]), noun))
             if not create.candidates:
-                outcomes.append(Outcome(create.name, create.urn, "settled"))
+                outcomes.append(Outcome(create.name, create.urn, "settled", noun=noun))
             continue
         if not create.candidates:
             if create.source == PENDING:
-                outcomes.append(Outcome(create.name, create.urn, "dropped"))
+                outcomes.append(Outcome(create.name, create.urn, "dropped", noun=noun))
             continue
         monitor = create.candidates[0]
         if mode == ADOPT:
             resources.append(adopted_resource(create, monitor))
-            outcomes.append(Outcome(create.name, create.urn, "adopted", str(monitor["id"])))
+            outcomes.append(Outcome(create.name, create.urn, "adopted", str(monitor["id"]), noun))
         else:
-            _delete(client, monitor)
-            outcomes.append(Outcome(create.name, create.urn, "deleted", str(monitor["id"])))
+            _delete(client, create, monitor)
+            outcomes.append(Outcome(create.name, create.urn, "deleted", str(monitor["id"]), noun))
     deployment["resources"] = resources
     deployment["pending_operations"] = [
         op for op in deployment.get("pending_operations") or []
@@ -289,9 +360,9 @@ def apply(deployment: dict[str, Any], creates: Sequence[PendingCreate], mode: st
     return outcomes
 
 
-def _delete(client: AlertSiteClient | None, monitor: Mapping[str, Any]) -> None:
+def _delete(client: AlertSiteClient | None, create: PendingCreate, found: Mapping[str, Any]) -> None:
     if client is not None:
-        client.delete_monitor(str(monitor["id"]), missing_ok=True)
+        create.kind.delete(client, str(found["id"]))
 
 
 # --- the pulumi CLI ---------------------------------------------------------------------------
@@ -342,10 +413,15 @@ def stack_config(cwd: Path, stack: str) -> dict[str, Any]:
 
 __all__ = [
     "ADOPT",
+    "GROUPS",
+    "MONITORS",
     "PENDING",
     "PROGRAM",
+    "RECIPIENTS",
+    "RECOVERABLE",
     "Outcome",
     "PendingCreate",
+    "Recoverable",
     "RecoveryError",
     "adopted_resource",
     "apply",
@@ -354,6 +430,7 @@ __all__ = [
     "export_stack",
     "identity",
     "import_stack",
+    "in_settling_order",
     "mailbox_conflicts",
     "match_orphans",
     "monitor_urns",
@@ -361,6 +438,8 @@ __all__ = [
     "pending_creates",
     "planned_creates",
     "preview_stack",
+    "recoverable",
     "referenced_ids",
+    "resource_urns",
     "stack_config",
 ]

@@ -35,6 +35,12 @@ MONITORS_KEY: Final = "monitors"
 """The list of monitors."""
 PASSWORDS_KEY: Final = "mailboxPasswords"
 """The secret map of resource name -> mailbox password."""
+RECIPIENTS_KEY: Final = "recipients"
+"""The list of alert recipients."""
+GROUPS_KEY: Final = "recipientGroups"
+"""The list of recipient groups (their monitors and recipients name resources of the config)."""
+RECIPIENT_PASSWORDS_KEY: Final = "recipientPasswords"
+"""The secret map of resource name -> recipient password (webhook, Splunk, ServiceNow logins)."""
 
 #: How a secret is shown wherever a value must be shown (reprs, logs, previews, control answers).
 SECRET_MASK: Final = "[secret]"  # noqa: S105 - a mask, not a password

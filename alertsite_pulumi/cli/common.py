@@ -101,7 +101,7 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, base_url: str | None, username: str | None, password_stdin: bool,
         timeout: float | None) -> None:
-    """Work with the round-trip email monitors of an AlertSite account.
+    """Work with the round-trip email monitors of an AlertSite account, and where their alerts go.
 
     ALERTSITE_ACCESS_TOKEN may stand in for username and password.
     """

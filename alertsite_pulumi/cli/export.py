@@ -6,13 +6,17 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
 import click
 
+from ..client import AlertSiteClient
 from ..config import Settings
 from ..export import DEFAULT_PROJECT, FORMATS, check_project_name, fetch_monitors, prepare, render
+from ..export_routing import Routing, fetch_objects, prepare_routing
+from ..resource_types import ALERT_RECIPIENT, RECIPIENT_GROUP
 from .common import Options, client_for, pass_options
 
 #: A progress line every this many monitors when stderr is not a terminal.
@@ -117,15 +121,18 @@ class Progress:
 @click.option("--stack", metavar="NAME", help="Stack name (names the file Pulumi.<NAME>.yaml).")
 @click.option("--parallel", type=click.IntRange(1, 32), default=4, show_default=True,
               help="Monitors read at a time.")
+@click.option("--monitors-only", is_flag=True,
+              help="Leave out the alert recipients and recipient groups.")
 @pass_options
 def export(options: Options, fmt: str, output: Path | None, force: bool, project: str,
-           stack: str | None, parallel: int) -> None:
-    """Write every round-trip monitor of the account as Pulumi code that adopts it.
+           stack: str | None, parallel: int, monitors_only: bool) -> None:
+    """Write every round-trip monitor, alert recipient and recipient group of the account as
+    Pulumi code that adopts it.
 
     The values written are those AlertSite reports, so `pulumi up` of the result writes
     nothing. A value the resource would refuse is left out (AlertSite keeps it) or, for a name
-    or a server URL with a login, replaced; each is named in a warning on stderr. Mailbox
-    passwords are write-only in AlertSite and are never exported.
+    or a server URL with a login, replaced; each is named in a warning on stderr. Mailbox and
+    recipient passwords are write-only in AlertSite and are never exported.
     """
     try:
         check_project_name(project)
@@ -138,7 +145,7 @@ def export(options: Options, fmt: str, output: Path | None, force: bool, project
     settings = options.settings()
     pending = _PendingFile(target) if target is not None else None
     try:
-        text = _export_text(settings, fmt, project, stack, parallel)
+        text = _export_text(settings, fmt, project, stack, parallel, not monitors_only)
         if pending is None:
             click.echo(text, nl=False)
             return
@@ -149,8 +156,10 @@ def export(options: Options, fmt: str, output: Path | None, force: bool, project
     click.echo(f"wrote {target}", err=True)
 
 
-def _export_text(settings: Settings, fmt: str, project: str, stack: str | None, parallel: int) -> str:
-    """Every round-trip monitor of the account, rendered; progress and warnings on stderr."""
+def _export_text(settings: Settings, fmt: str, project: str, stack: str | None, parallel: int,
+                 with_routing: bool) -> str:
+    """Every round-trip monitor of the account (and its routing), rendered; progress and
+    warnings on stderr."""
     client = client_for(settings)
     progress: list[Progress] = []
     try:
@@ -163,7 +172,24 @@ def _export_text(settings: Settings, fmt: str, project: str, stack: str | None, 
         if progress:
             progress[0].close()
     exported = prepare(found)
+    routing = _routing(client, parallel) if with_routing else None
     for monitor in exported:
         for line in monitor.warnings():
             click.echo(f"warning: {line}", err=True)
-    return render(exported, fmt, project=project, stack=stack)
+    for line in routing.warnings() if routing is not None else []:
+        click.echo(f"warning: {line}", err=True)
+    return render(exported, fmt, project=project, stack=stack, routing=routing)
+
+
+def _routing(client: AlertSiteClient, parallel: int) -> Routing:
+    """The account's recipients and groups, read as the provider adopts them."""
+    def gone(noun: str) -> Callable[[str], None]:
+        return lambda i: click.echo(f"{noun} {i} was deleted during the export; skipped", err=True)
+
+    recipients = fetch_objects(client, ALERT_RECIPIENT, parallel=parallel, on_gone=gone("recipient"))
+    groups = fetch_objects(client, RECIPIENT_GROUP, parallel=parallel, on_gone=gone("recipient group"))
+    routing = prepare_routing(recipients, groups)
+    if recipients or groups:
+        click.echo(f"exported {len(routing.recipients)}/{len(recipients)} alert recipients, "
+                   f"{len(routing.groups)}/{len(groups)} recipient groups", err=True)
+    return routing

@@ -61,6 +61,13 @@ def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> s
     return "\n".join(lines)
 
 
+def json_listing(found: Sequence[Mapping[str, Any]]) -> str:
+    """A listing as JSON: JSON escapes what is below U+0020 itself, but not DEL, C1 or bidi
+    characters, escaped here so that they cannot drive the terminal."""
+    text = json.dumps(list(found), indent=2, ensure_ascii=False)
+    return _escaped(text, lambda ch: ch if ch == "\n" else json.dumps(ch)[1:-1])
+
+
 def _public(monitor: Mapping[str, Any]) -> dict[str, Any]:
     """The monitor without its secrets: no password, and no login inside a server URL."""
     return {k: redact_url_userinfo(v) if k in URL_FIELDS and isinstance(v, str) else v
@@ -98,9 +105,7 @@ def list_command(options: Options, fmt: str) -> None:
     found = sorted((_public(m) for m in client.iter_monitors()),
                    key=lambda m: id_order(str(m.get("id"))))
     if fmt == "json":
-        # JSON escapes what is below U+0020 itself, but not DEL, C1 or bidi characters.
-        text = json.dumps(found, indent=2, ensure_ascii=False)
-        click.echo(_escaped(text, lambda ch: ch if ch == "\n" else json.dumps(ch)[1:-1]))
+        click.echo(json_listing(found))
         return
     report = _report(client)
     rows = [{**m, "status": status_cell(m, report)} for m in found]

@@ -12,18 +12,18 @@ from ..config import resolve_settings
 from .common import Options, client_for, pass_options
 
 _SAID = {
-    "adopted": "adopted monitor {id} into the state",
-    "deleted": "deleted orphan monitor {id}; `pulumi up` creates it again",
+    "adopted": "adopted {noun} {id} into the state",
+    "deleted": "deleted orphan {noun} {id}; `pulumi up` creates it again",
     "dropped": "its interrupted create had made nothing; `pulumi up` creates it",
     "settled": "already in the state (a later `up` made it); dropped its interrupted create",
-    "duplicate": "already in the state; deleted monitor {id}, a duplicate its interrupted create had made",
+    "duplicate": "already in the state; deleted {noun} {id}, a duplicate its interrupted create had made",
 }
 _WOULD = {
-    "adopted": "would adopt monitor {id} into the state",
-    "deleted": "would delete orphan monitor {id}",
+    "adopted": "would adopt {noun} {id} into the state",
+    "deleted": "would delete orphan {noun} {id}",
     "dropped": "interrupted create had made nothing; would drop it",
     "settled": "already in the state; would drop its interrupted create",
-    "duplicate": "already in the state; would delete monitor {id}, a duplicate",
+    "duplicate": "already in the state; would delete {noun} {id}, a duplicate",
 }
 
 
@@ -39,13 +39,15 @@ def _by_account(creates: list[rec.PendingCreate]) -> tuple[list[rec.PendingCreat
 @click.option("--cwd", "-C", type=click.Path(file_okay=False, exists=True, path_type=Path), default=".",
               show_default=True, help="The Pulumi project directory.")
 @click.option("--adopt", "mode", flag_value="adopt", default=True,
-              help="Take the monitors the interrupted creates made into the state (default).")
+              help="Take the monitors, recipients and groups the interrupted creates made into the "
+                   "state (default).")
 @click.option("--delete", "mode", flag_value="delete",
               help="Delete them instead; the next `pulumi up` creates them again.")
 @click.option("--dry-run", is_flag=True, help="Show what would be done; change nothing.")
 @pass_options
 def recover(options: Options, stack: str, cwd: Path, mode: str, dry_run: bool) -> None:
-    """Settle what a killed `pulumi up` left behind, so that no monitor is orphaned or duplicated.
+    """Settle what a killed `pulumi up` left behind, so that no monitor, alert recipient or
+    recipient group is orphaned or duplicated.
 
     Works in every state a killed run and the commands after it leave (a plain `pulumi up`,
     `pulumi refresh --clear-pending-creates`); with nothing to settle it changes nothing, so
@@ -57,19 +59,24 @@ def recover(options: Options, stack: str, cwd: Path, mode: str, dry_run: bool) -
     settings = resolve_settings(explicit=options.explicit(), stack_config=rec.stack_config(cwd, stack),
                                 environ=os.environ)
     client = client_for(settings)
-    referenced = rec.referenced_ids(deployment)
-    in_state = rec.monitor_urns(deployment)
+    in_state = rec.resource_urns(deployment)
     creates, elsewhere = _by_account(rec.pending_creates(deployment))
-    unmatched = rec.match_orphans(creates, client.list_monitors(), referenced)
-    if unmatched:
-        # Monitors no pending create explains: their pending operations may have been cleared.
+    # Each kind's objects are matched against its own creates (ids of kinds may coincide).
+    unmatched = {kind: rec.match_orphans([c for c in creates if c.kind is kind], kind.list(client),
+                                         rec.referenced_ids(deployment, kind))
+                 for kind in rec.RECOVERABLE}
+    if any(unmatched.values()):
+        # Objects no pending create explains: their pending operations may have been cleared.
         # The program's planned creates say which resources the state lacks.
         known = in_state | {c.urn for c in creates} | {c.urn for c in elsewhere}
         planned, _ = _by_account(rec.planned_creates(rec.preview_stack(cwd, stack), known))
-        unmatched = rec.match_orphans(planned, unmatched, referenced)
-        creates += planned
+        for kind in rec.RECOVERABLE:
+            unmatched[kind] = rec.match_orphans([p for p in planned if p.kind is kind], unmatched[kind],
+                                                rec.referenced_ids(deployment, kind))
+        creates = rec.in_settling_order([*creates, *planned])
     rec.check_unambiguous(creates, in_state)
-    conflicts = [] if settings.allow_shared_mailbox else rec.mailbox_conflicts(creates, unmatched, in_state)
+    conflicts = [] if settings.allow_shared_mailbox else rec.mailbox_conflicts(
+        creates, unmatched[rec.MONITORS], in_state)
     # Deletes (--delete, duplicates) happen before the state is written: if the import then
     # fails, running recover again finds nothing left to delete and settles the rest.
     outcomes = rec.apply(deployment, creates, mode, None if dry_run else client)
@@ -77,7 +84,7 @@ def recover(options: Options, stack: str, cwd: Path, mode: str, dry_run: bool) -
         rec.import_stack(cwd, stack, exported)
     said = _WOULD if dry_run else _SAID
     for outcome in outcomes:
-        click.echo(f"{outcome.name}: {said[outcome.action].format(id=outcome.monitor_id)}")
+        click.echo(f"{outcome.name}: {said[outcome.action].format(id=outcome.monitor_id, noun=outcome.noun)}")
     for create in elsewhere:
         click.echo(f"{create.name}: not settled: its interrupted create went through the explicit "
                    f"provider '{rec.explicit_provider(create.resource)}', whose account recover "
@@ -85,13 +92,14 @@ def recover(options: Options, stack: str, cwd: Path, mode: str, dry_run: bool) -
     if elsewhere:
         raise rec.RecoveryError(
             "Interrupted creates through explicit providers are left as they were. `pulumi up` "
-            "refuses each one whose monitor exists, naming it: set adopt_monitor_id to that id "
-            "on the resource, or delete that monitor.")
+            "refuses each one whose object exists, naming it: set adopt_monitor_id (or "
+            "adopt_recipient_id, adopt_group_id) to that id on the resource, or delete that object.")
     if conflicts:
         raise rec.RecoveryError(
             "The next `pulumi up` would refuse to create these monitors (one mailbox per "
             "round-trip monitor):\n  " + "\n  ".join(conflicts))
     if not outcomes:
-        click.echo(f"stack {stack}: no interrupted create and no orphan monitor; nothing to do")
+        click.echo(f"stack {stack}: no interrupted create and no orphan monitor, recipient or group; "
+                   "nothing to do")
     elif not dry_run:
         click.echo(f"next: pulumi up --stack {stack}")

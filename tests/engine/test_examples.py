@@ -527,3 +527,63 @@ def test_policy_gated_passes_compliant_and_stops_plain_smtp(tmp_path: Path, engi
     project.destroy()
     assert monitor_states(project) == []
     assert emulator.monitors() == []
+
+
+def seed_routing(emulator: EmulatorControl, monitors: list[str]) -> tuple[list[str], list[str]]:
+    """Recipients (an e-mail list, a webhook with a login, one the API cannot create) and groups
+    routing the monitors to them, made outside Pulumi."""
+    recipients = [
+        emulator.seed_recipient({"name": "DevOps list", "method_id": 12, "recipient": "devops@example.com",
+                                 "notify_on_clear": True, "stop_threshold": 3}),
+        emulator.seed_recipient({"name": "Chat hook", "method_id": 16, "username": "bot",
+                                 "recipient": "https://hooks.example.com/services/T0/B0",
+                                 "password": "hook-password-3e1"}),
+        emulator.seed_recipient({"name": "On call", "method_id": 14, "recipient": "pd-key-1"}),
+    ]
+    groups = [
+        emulator.seed_recipient_group({"name": "Mail ops", "monitors": [int(i) for i in monitors],
+                                       "recipients": [int(recipients[0]), int(recipients[1])]}),
+        emulator.seed_recipient_group({"name": "Paging", "monitors": [int(monitors[0])],
+                                       "recipients": [int(recipients[1]), int(recipients[2])],
+                                       "errortypes": [1, 5]}),
+    ]
+    return recipients, groups
+
+
+@pytest.mark.parametrize("fmt", ["python", "stack-config"])
+def test_export_of_monitors_recipients_and_groups_adopts_the_whole_alerting_without_a_write(
+        tmp_path: Path, engine_bin: Path, emulator: EmulatorControl, fmt: str) -> None:
+    monitors = [seed(emulator, index) for index in range(3)]
+    recipients, groups = seed_routing(emulator, monitors)
+    if fmt == "python":
+        project, exported = export_program(tmp_path, engine_bin, emulator)
+    else:
+        # The root project as checked in: its program declares the routing from the stack config.
+        root = tmp_path / "root-project"
+        root.mkdir()
+        for file in ("Pulumi.yaml", "__main__.py"):
+            shutil.copy(REPO / file, root / file)
+        name = use_test_venv(root / "Pulumi.yaml")
+        exported = run_cli(emulator, "export", "--format", "stack-config", "--project", name,
+                           "--stack", "account", "-o", str(root))
+        project = init_stack(PulumiProject(root=root, bin_dir=engine_bin, name=name, stack="account"),
+                             emulator)
+    # The PagerDuty recipient stays AlertSite's: groups name it by id.
+    assert f"warning: recipient {recipients[2]} (on-call) is not exported" in exported.stderr
+    assert "hook-password-3e1" not in exported.stdout + exported.stderr
+    before = (emulator.monitors(), emulator.recipients(), emulator.recipient_groups())
+
+    emulator.reset_requests()
+    project.up()
+
+    assert method_writes(emulator) == {"PATCH": 0, "POST": 0, "DELETE": 0}
+    assert (emulator.monitors(), emulator.recipients(), emulator.recipient_groups()) == before
+    assert sorted(r["id"] for r in project.resources("pulumi-python:dynamic/alertsite:AlertRecipient")) == \
+        sorted(recipients[:2])
+    states = {s["id"]: s for s in project.resources("pulumi-python:dynamic/alertsite:RecipientGroup")}
+    assert sorted(states) == sorted(groups)
+    assert sorted(states[groups[0]]["outputs"]["monitors"]) == sorted(monitors)
+    assert sorted(states[groups[1]]["outputs"]["recipients"]) == sorted([recipients[1], recipients[2]])
+    # The webhook's password was never exported: AlertSite keeps the one it has.
+    assert emulator.recipient_password_matches(recipients[1], "hook-password-3e1")
+    project.preview("--expect-no-changes")
