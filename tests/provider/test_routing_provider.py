@@ -249,3 +249,26 @@ def test_a_deleted_monitor_leaves_its_group_for_the_next_up_to_mend(
     assert read.outs is not None and read.outs["monitors"] == []
     assert not no_change(groups, group_id, read.outs, {"name": "Mended", "monitors": [monitor_id],
                                                        "recipients": [first]})
+
+
+def test_a_recipient_moved_to_another_account_is_replaced_never_re_pointed(
+        recipients: AlertRecipientProvider, emulator: EmulatorControl) -> None:
+    from alertsite_pulumi.emulator import EmulatorServer
+    from alertsite_pulumi.lifecycle import ACCOUNT_KEY
+
+    recipient_id, outs = create(recipients, email())
+    with EmulatorServer(host="127.0.0.1", port=0) as other:   # another account, empty
+        elsewhere = configured(AlertRecipientProvider(), other.control)
+        news = elsewhere.check(outs, email()).inputs
+        diffed = elsewhere.diff(recipient_id, outs, news)
+        assert diffed.changes is True and diffed.replaces == [ACCOUNT_KEY]
+        # Its delete is never sent where the id may be another account's recipient.
+        elsewhere.delete(recipient_id, outs)
+        assert other.control.requests()["by_endpoint"].get("recipient_delete", 0) == 0
+        assert [str(r["id"]) for r in emulator.recipients()] == [recipient_id]
+    # Through a host name of the same API root, the same recipient is read: no replacement.
+    same = configured(AlertRecipientProvider(), emulator)
+    same.configure(ConfigureRequest(Config({
+        "alertsite:baseUrl": emulator.api_url.replace("127.0.0.1", "localhost"),
+        "alertsite:username": ADMIN[0], "alertsite:password": ADMIN[1]}, "alertsite")))
+    assert same.diff(recipient_id, outs, same.check(outs, email()).inputs).changes is False
