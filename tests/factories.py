@@ -1,7 +1,9 @@
-"""Test factories: valid round-trip monitors, and the emulator's default users.
+"""Test factories: valid inputs of every resource type, and the emulator's default users.
 
 ``valid_monitor()`` is a create body (the five required fields); ``full_monitor()`` also sets
-the usual optional fields. Both take overrides, so a test states only what it varies.
+the usual optional fields. ``email_recipient()`` and ``webhook_recipient()`` are recipients of
+the two methods the emulator delivers; ``valid_group()`` routes monitors to recipients. All
+take overrides, so a test states only what it varies.
 """
 
 from __future__ import annotations
@@ -44,3 +46,24 @@ def full_monitor(index: int | None = None, **overrides: Any) -> dict[str, Any]:
     })
     body.update(overrides)
     return body
+
+
+#: The password of ``webhook_recipient()`` (a test value, never shown by what is tested).
+WEBHOOK_PASSWORD = "hook-pass-7"
+
+
+def email_recipient(**overrides: Any) -> dict[str, Any]:
+    """An e-mail (HTML) recipient, told when an error clears."""
+    return {"name": "DevOps", "method": "email_html", "recipient": "DevOps@Example.com",
+            "notify_on_clear": True, **overrides}
+
+
+def webhook_recipient(**overrides: Any) -> dict[str, Any]:
+    """A JSON webhook recipient with HTTP Basic auth."""
+    return {"name": "Hook", "method_id": 16, "recipient": "https://hooks.example.com/alertsite",
+            "username": "hook", "password": WEBHOOK_PASSWORD, **overrides}
+
+
+def valid_group(monitors: list[str], recipients: list[str], **overrides: Any) -> dict[str, Any]:
+    """A recipient group routing ``monitors`` to ``recipients`` (ids)."""
+    return {"name": "On call", "monitors": monitors, "recipients": recipients, **overrides}

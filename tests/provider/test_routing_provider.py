@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from factories import ADMIN, valid_monitor
+from factories import ADMIN, WEBHOOK_PASSWORD, valid_monitor
+from factories import email_recipient as email
+from factories import webhook_recipient as webhook
 from pulumi.dynamic import Config, ConfigureRequest
 
 from alertsite_pulumi.emulator import EmulatorControl
@@ -23,8 +25,6 @@ from alertsite_pulumi.provider import (
 )
 from alertsite_pulumi.resource_types import ALERT_RECIPIENT
 from alertsite_pulumi.routing_kind import DuplicateError, IdentityRule
-
-WEBHOOK_PASSWORD = "hook-pass-7"
 
 
 def configured(provider: KernelProvider, emulator: EmulatorControl) -> Any:
@@ -56,16 +56,6 @@ def monitor_id(emulator: EmulatorControl, recipients: AlertRecipientProvider) ->
     monitors: EmailRoundTripMonitorProvider = configured(EmailRoundTripMonitorProvider(), emulator)
     made = monitors.create(monitors.check({}, valid_monitor()).inputs)
     return str(made.id)
-
-
-def email(**overrides: Any) -> dict[str, Any]:
-    return {"name": "DevOps", "method": "email_html", "recipient": "DevOps@Example.com",
-            "notify_on_clear": True, **overrides}
-
-
-def webhook(**overrides: Any) -> dict[str, Any]:
-    return {"name": "Hook", "method_id": 16, "recipient": "https://hooks.example.com/alertsite",
-            "username": "hook", "password": WEBHOOK_PASSWORD, **overrides}
 
 
 def create(provider: KernelProvider, news: dict[str, Any]) -> tuple[str, dict[str, Any]]:
