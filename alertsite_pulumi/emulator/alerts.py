@@ -59,27 +59,10 @@ from urllib.parse import urlsplit
 
 from ..mail import is_loopback_host, redact_url_userinfo
 from .model import EMAIL, EmulatorSettings, JsonObject, as_int
+from .routing import METHODS
 
 LogFunction = Callable[[str], None]
 
-#: The documented ``method_id`` values (§1.2) and what they mean.
-METHODS: Final[dict[int, str]] = {
-    1: "E-mail (text format)",
-    2: "Alphanumeric (text) pager",
-    3: "Numeric pager (pause after dial method)",
-    4: "E-mail to wireless device",
-    5: "Numeric pager (wait for quiet method)",
-    6: "SMS message",
-    8: "SNMP trap (snmpv1)",
-    9: "SNMP trap (snmpv2c)",
-    10: "POST request to web server",
-    11: "Telephone message (voip)",
-    12: "E-mail (HTML format)",
-    14: "PagerDuty",
-    15: "Splunk",
-    16: "POST JSON request to web server",
-    17: "ServiceNow",
-}
 EMAIL_METHODS: Final = frozenset({1, 4, 12})
 WEBHOOK_METHOD: Final = 16
 

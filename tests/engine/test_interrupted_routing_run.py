@@ -5,8 +5,6 @@ the state's recipients and groups, each once (measured from the emulator, not fr
 
 from __future__ import annotations
 
-import subprocess
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -15,10 +13,9 @@ from alertsite_pulumi.tokens import ALERT_RECIPIENT_TYPES, RECIPIENT_GROUP_TYPES
 
 from .harness import PulumiProject
 from .support import ADMIN_PASSWORD, ADMIN_USER, monitor_args
-from .test_interrupted_run import kill_session, pending_creates, recover, session_pids
+from .test_interrupted_run import interrupted_up, pending_creates, recover
 
 RECIPIENTS = 24
-KILL_AFTER = 10
 
 #: Recipients, and groups routing the seeded monitor to two recipients each.
 PROGRAM = f'''
@@ -44,28 +41,6 @@ def live_ids(emulator: EmulatorControl) -> tuple[set[str], set[str]]:
             {str(g["id"]) for g in emulator.recipient_groups()})
 
 
-def interrupted_up(project: PulumiProject, emulator: EmulatorControl) -> None:
-    """`pulumi up` with 200 ms per API call, SIGKILLed once KILL_AFTER recipients exist."""
-    emulator.set_faults([{"endpoint": "*", "kind": "latency", "latency_ms": 200}])
-    proc = subprocess.Popen(["pulumi", "up", "--yes", "--skip-preview", "--non-interactive"],
-                            cwd=project.root, env=project.base_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while len(emulator.recipients()) < KILL_AFTER:
-            assert proc.poll() is None, "pulumi up ended before it could be interrupted"
-            assert time.monotonic() < deadline, "no recipient was created in time"
-            time.sleep(0.02)
-    finally:
-        kill_session(proc.pid)
-        proc.wait(timeout=30)
-    deadline = time.monotonic() + 10
-    while session_pids(proc.pid):
-        assert time.monotonic() < deadline, "processes of the killed run survived"
-        time.sleep(0.05)
-    emulator.clear_faults()
-
-
 def assert_converged(project: PulumiProject, emulator: EmulatorControl) -> None:
     recipients, groups = live_ids(emulator)
     assert sorted(state_ids(project, ALERT_RECIPIENT_TYPES)) == sorted(recipients)
@@ -85,7 +60,7 @@ def test_killed_up_of_recipients_and_groups_converges_after_recover(
                          "monitorId": monitor_id},
                  secrets={"alertsite:password": ADMIN_PASSWORD})
 
-    interrupted_up(project, emulator)
+    interrupted_up(project, emulator, made=lambda: len(emulator.recipients()), what="recipient")
     recipients, groups = live_ids(emulator)
     orphans = (recipients - set(state_ids(project, ALERT_RECIPIENT_TYPES))) | (
         groups - set(state_ids(project, RECIPIENT_GROUP_TYPES)))

@@ -62,17 +62,20 @@ def kill_session(session: int) -> None:
             pass
 
 
-def interrupted_up(project: PulumiProject, emulator: EmulatorControl) -> None:
-    """Start `pulumi up` with 200 ms per API call; SIGKILL it once KILL_AFTER monitors exist."""
+def interrupted_up(project: PulumiProject, emulator: EmulatorControl, *,
+                   made: Callable[[], int] | None = None, what: str = "monitor") -> None:
+    """Start `pulumi up` with 200 ms per API call; SIGKILL it once KILL_AFTER objects exist
+    (``made`` counts them: the emulator's monitors unless told)."""
+    count = made or (lambda: len(emulator.monitors()))
     emulator.set_faults([{"endpoint": "*", "kind": "latency", "latency_ms": 200}])
     proc = subprocess.Popen(["pulumi", "up", "--yes", "--skip-preview", "--non-interactive"],
                             cwd=project.root, env=project.base_env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
-        while len(emulator.monitors()) < KILL_AFTER:
+        while count() < KILL_AFTER:
             assert proc.poll() is None, "pulumi up ended before it could be interrupted"
-            assert time.monotonic() < deadline, "no monitor was created in time"
+            assert time.monotonic() < deadline, f"no {what} was created in time"
             time.sleep(0.02)
     finally:
         # SIGKILL the CLI's whole session (a CI runner killing the job does the same).
