@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from .client import AlertSiteClient
 from .endpoints import Endpoint
+from .fields import Field
 from .validators import is_unknown
 
 
@@ -53,6 +54,22 @@ class _NoRule:
 
 
 NO_RULE = _NoRule()
+
+
+def field_outputs(fields: Mapping[str, Field], live: Mapping[str, Any], inputs: Mapping[str, Any],
+                  previous: Mapping[str, Any]) -> dict[str, Any]:
+    """Every field of a type as AlertSite reports it (``live``, read into the inputs' form);
+    a secret field, which AlertSite never reports in clear, from the inputs or the previous
+    state; a field AlertSite left out, from the inputs or the previous state too."""
+    out: dict[str, Any] = {}
+    for name, field in fields.items():
+        if field.secret:
+            value = inputs.get(name, previous.get(name))
+        else:
+            value = live.get(name, inputs.get(name, previous.get(name)))
+        if value is not None:
+            out[name] = value
+    return out
 
 
 class Behaviour:
@@ -167,4 +184,4 @@ class Behaviour:
         return None
 
 
-__all__ = ["NO_RULE", "Behaviour", "Claim", "UpdateGuard"]
+__all__ = ["NO_RULE", "Behaviour", "Claim", "UpdateGuard", "field_outputs"]

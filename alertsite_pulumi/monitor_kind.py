@@ -17,7 +17,7 @@ from .coercion import coerce_monitor, field_equal, loosely_equal, normalize_inpu
 from .errors import AdoptionError, NotFound
 from .export import exportable_values
 from .fields import ADOPT_BY_NAME, ADOPT_MONITOR_ID, EXTRA_FIELDS, FIELDS, SECRET_FIELDS, validate_inputs
-from .kind import Behaviour, Claim, UpdateGuard
+from .kind import Behaviour, Claim, UpdateGuard, field_outputs
 from .mailbox_guard import MailboxGuard, MailboxInUseError, mailbox_key
 from .validators import is_unknown
 
@@ -206,14 +206,7 @@ def outputs(live: Mapping[str, Any], inputs: Mapping[str, Any],
     """
     live = coerce_monitor(live)
     previous = previous or {}
-    out: dict[str, Any] = {}
-    for name, field_ in FIELDS.items():
-        if field_.secret:
-            value = inputs.get(name, previous.get(name))
-        else:
-            value = live.get(name, inputs.get(name, previous.get(name)))
-        if value is not None:
-            out[name] = value
+    out = field_outputs(FIELDS, live, inputs, previous)
     extra = inputs.get(EXTRA_FIELDS)
     if isinstance(extra, Mapping):
         out[EXTRA_FIELDS] = {k: live.get(k, v) for k, v in extra.items()}

@@ -22,7 +22,7 @@ from .client import AlertSiteClient
 from .endpoints import Endpoint
 from .errors import AdoptionError, AlertSiteError, NotFound
 from .fields import Field
-from .kind import Behaviour, Claim
+from .kind import Behaviour, Claim, field_outputs
 from .mailbox_guard import made_before
 from .routing_fields import (
     METHOD_INPUT,
@@ -165,14 +165,7 @@ class TableBehaviour(Behaviour):
         """Every field as AlertSite reports it; secrets (write-only) from the inputs or the
         previous state; the control inputs given; the computed outputs."""
         live = self._coerce(live)
-        out: dict[str, Any] = {}
-        for name, field in self._fields.items():
-            if field.secret:
-                value = inputs.get(name, previous.get(name))
-            else:
-                value = live.get(name, inputs.get(name, previous.get(name)))
-            if value is not None:
-                out[name] = value
+        out = field_outputs(self._fields, live, inputs, previous)
         for name in self._control_inputs:
             value = inputs.get(name, live.get(name))
             if value is not None:
