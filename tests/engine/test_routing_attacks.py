@@ -1,0 +1,106 @@
+# ruff: noqa: F811 (the fixtures are imported from the tests they extend)
+"""Attacks on alert recipients and recipient groups (dynamic) through the real pulumi CLI
+against the emulator: a password written as a plain string, a forced replacement, a `pulumi
+up` killed during a recipient's create and the recovery the refusal points to."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from alertsite_pulumi.emulator import EmulatorControl
+from alertsite_pulumi.tokens import ALERT_RECIPIENT_TYPE, RECIPIENT_GROUP_TYPE
+
+from .harness import VENV
+from .support import monitor_args
+from .test_alert_routing import RoutingProject, devops, group, hook, ids, routing  # noqa: F401
+from .test_interrupted_run import kill_session
+
+PLAIN_PASSWORD = "plain-text-pass-93ab"
+
+
+def test_a_password_written_as_a_plain_string_is_still_a_secret(
+        routing: RoutingProject, emulator: EmulatorControl) -> None:
+    plain = hook(with_password=False, password=PLAIN_PASSWORD)
+    routing.set_spec([monitor_args()], [devops(), plain], [group()])
+    routing.env["ALERTSITE_LOG_LEVEL"] = "DEBUG"
+    up = routing.up("--diff")
+    assert PLAIN_PASSWORD not in up.output
+    assert PLAIN_PASSWORD not in routing.state_text()
+    made = ids(routing)
+    assert emulator.recipient_password_matches(made["hook"], PLAIN_PASSWORD)
+    exported = routing.run("stack", "export")
+    assert PLAIN_PASSWORD not in exported.output
+    preview = routing.preview("--diff", "--expect-no-changes")
+    assert PLAIN_PASSWORD not in preview.output
+    refreshed = routing.refresh("--expect-no-changes")
+    assert PLAIN_PASSWORD not in refreshed.output
+
+
+def _urn(project: RoutingProject, type_token: str) -> str:
+    (resource,) = project.resources(type_token)
+    return str(resource["urn"])
+
+
+@pytest.mark.xfail(strict=True, reason="`pulumi up --replace` of a recipient (or group) creates "
+                   "the new one before deleting the old (the engine's default), and the identity "
+                   "rule refuses that create: 'Refusing to create recipient ... already exists as "
+                   "recipient <the old one>'; only deleteBeforeReplace works")
+@pytest.mark.parametrize("type_token", [ALERT_RECIPIENT_TYPE, RECIPIENT_GROUP_TYPE])
+def test_a_forced_replacement_goes_through(routing: RoutingProject, emulator: EmulatorControl,
+                                           type_token: str) -> None:
+    routing.set_spec([monitor_args()], [devops()], [group(recipients=["devops"])])
+    routing.up()
+    before = {str(r["id"]) for r in (emulator.recipients() if type_token == ALERT_RECIPIENT_TYPE
+                                     else emulator.recipient_groups())}
+    replaced = routing.up("--replace", _urn(routing, type_token), check=False)
+    assert replaced.returncode == 0, replaced.output[-3000:]
+    after = {str(r["id"]) for r in (emulator.recipients() if type_token == ALERT_RECIPIENT_TYPE
+                                    else emulator.recipient_groups())}
+    assert len(after) == 1 and after != before
+
+
+def _recover(project: RoutingProject) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(VENV / "bin" / "alertsite-pulumi"), "recover", "--stack", project.stack,
+                           "--cwd", str(project.root)],
+                          env=project.base_env(), capture_output=True, text=True, check=False, timeout=300)
+
+
+@pytest.mark.xfail(strict=True, reason="after a `pulumi up` killed during a recipient's create, "
+                   "the re-run is refused (DuplicateError) telling the user to run `alertsite-pulumi "
+                   "recover`, but recover settles only monitors (pending_creates filters on "
+                   "EMAIL_ROUND_TRIP_MONITOR_TYPES): it says nothing to do, and every later `up` "
+                   "is refused the same way")
+def test_a_killed_recipient_create_converges_after_the_advised_recover(
+        routing: RoutingProject, emulator: EmulatorControl, tmp_path: Path) -> None:
+    routing.set_spec([], [devops()], [])
+    emulator.set_faults([{"endpoint": "recipient_create", "kind": "latency", "latency_ms": 3000}])
+    proc = subprocess.Popen(["pulumi", "up", "--yes", "--skip-preview", "--non-interactive"],
+                            cwd=routing.root, env=routing.base_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while emulator.requests()["by_endpoint"].get("recipient_create", 0) < 1:
+            assert proc.poll() is None, "pulumi up ended before its create was sent"
+            assert time.monotonic() < deadline, "no recipient create was sent in time"
+            time.sleep(0.02)
+    finally:
+        kill_session(proc.pid)
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while not emulator.recipients():
+        assert time.monotonic() < deadline, "the killed create made no recipient"
+        time.sleep(0.1)
+    emulator.clear_faults()
+    assert routing.resources(ALERT_RECIPIENT_TYPE) == []
+    routing.run("cancel", "--yes")
+    refused = routing.up(check=False)
+    assert refused.returncode != 0 and "alertsite-pulumi recover" in refused.output
+    done = _recover(routing)
+    assert done.returncode == 0, done.stdout + done.stderr
+    converged = routing.up(check=False)
+    assert converged.returncode == 0, f"{done.stdout}\n{converged.output[-3000:]}"
+    assert len(emulator.recipients()) == 1

@@ -1,0 +1,142 @@
+# ruff: noqa: F811 (the fixtures are imported from the tests they extend)
+"""Attacks on alert recipients and recipient groups through their dynamic providers, against
+the emulator over real HTTP: what a hostile or unlucky user can do to the README's promises
+(a webhook URL never repeated in a message, an imported object that passes its own preview,
+faults around a create that never duplicate, a refusal that names its field)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from alertsite_pulumi.emulator import EmulatorControl
+from alertsite_pulumi.errors import AlertSiteError
+from alertsite_pulumi.provider import AlertRecipientProvider, KernelProvider, RecipientGroupProvider
+
+from .test_routing_provider import create, email, groups, monitor_id, recipients  # noqa: F401
+
+SECRET_PATH = "T0KEN-in-the-path-1f2e"
+
+
+def imported(provider: KernelProvider, object_id: str, resource_name: str) -> tuple[dict[str, Any], Any]:
+    """What `pulumi import` does with a live object: read it (no state), take the inputs the
+    provider says a program would write, and check them as that program's preview would."""
+    read = provider.read(object_id, {})
+    assert read.outs is not None
+    inputs = provider._lifecycle().import_inputs(read.outs, resource_name)
+    return read.outs, provider.check({}, inputs)
+
+
+def test_a_webhook_url_alertsite_would_refuse_is_refused_at_check_never_repeated(
+        recipients: AlertRecipientProvider, emulator: EmulatorControl) -> None:
+    # A port of 6 digits (000443) passed check; AlertSite refused it at `up`, and its refusal,
+    # passed on verbatim by the client, repeated the whole URL, its secret path included.
+    url = f"https://hooks.example.com:000443/services/{SECRET_PATH}"
+    emulator.reset_requests()
+    checked = recipients.check({}, {"name": "Hook", "method_id": 16, "recipient": url})
+    reasons = [f.reason for f in checked.failures]
+    assert any(r.startswith("recipient: ") and "port" in r for r in reasons), reasons
+    assert all(SECRET_PATH not in r for r in reasons)
+    assert emulator.requests()["total"] == 0
+
+
+@pytest.mark.xfail(strict=True, reason="import_inputs of a PagerDuty recipient drops method_id "
+                   "(refused: 14) and the imported program's check then says only 'method_id: is "
+                   "required', never that PagerDuty recipients cannot be managed here")
+def test_an_imported_pagerduty_recipient_says_why_it_cannot_pass(
+        recipients: AlertRecipientProvider, emulator: EmulatorControl) -> None:
+    seeded = emulator.seed_recipient({"name": "PD", "method_id": 14, "recipient": "0123456789abcdef"})
+    _outs, checked = imported(recipients, str(seeded), "pd")
+    reasons = [f.reason for f in checked.failures]
+    assert reasons, "an imported PagerDuty recipient cannot be managed: its check must say so"
+    assert any("PagerDuty" in r for r in reasons), reasons
+
+
+@pytest.mark.xfail(strict=True, reason="import_inputs of a recipient whose name is over 128 "
+                   "characters drops the name; the native check then names it after its resource "
+                   "name (as `pulumi import` does), so its first `up` silently renames the live "
+                   "recipient, with no warning")
+def test_an_imported_recipient_with_a_long_name_is_not_silently_renamed(
+        recipients: AlertRecipientProvider, emulator: EmulatorControl) -> None:
+    long_name = "N" * 140
+    seeded = emulator.seed_recipient({"name": long_name, "method_id": 12, "recipient": "ops@example.com"})
+    lifecycle = recipients._lifecycle()
+    _found, outs = lifecycle.read(str(seeded), {})
+    inputs = lifecycle.import_inputs(outs, "ops")
+    # The native front-end's check: the name defaults to the resource name of the URN.
+    checked = lifecycle.check(inputs, resource_name="ops")
+    if checked.failures:
+        assert any(name == "name" for name, _why in checked.failures)
+        return
+    diffed = lifecycle.diff(str(seeded), outs, checked.inputs)
+    assert "name" not in diffed.changed, "the first up would rename the recipient to 'ops'"
+
+
+def test_an_imported_email_recipient_passes_its_own_preview_with_no_diff(
+        recipients: AlertRecipientProvider, emulator: EmulatorControl) -> None:
+    seeded = emulator.seed_recipient({"name": "Ünïcødé ops ✓", "method_id": 1,
+                                      "recipient": "Ops@Example.com", "stop_threshold": 7})
+    outs, checked = imported(recipients, str(seeded), "ops")
+    assert checked.failures == []
+    assert recipients.diff(str(seeded), outs, checked.inputs).changes is False
+
+
+def test_a_group_patch_alertsite_refuses_names_the_field(
+        groups: RecipientGroupProvider, recipients: AlertRecipientProvider, monitor_id: str,
+        emulator: EmulatorControl) -> None:
+    first, _ = create(recipients, email())
+    group_id, outs = create(groups, {"name": "G", "monitors": [monitor_id], "recipients": [first]})
+    news = groups.check(outs, {"name": "G", "monitors": [monitor_id, "987654"], "recipients": [first]}).inputs
+    with pytest.raises(AlertSiteError) as refused:
+        groups.update(group_id, outs, news)
+    assert "monitors" in str(refused.value)
+    assert emulator.recipient_group(group_id)["monitors"] == [int(monitor_id)]
+
+
+@pytest.mark.parametrize("fault", [
+    {"kind": "commit_then_drop"}, {"kind": "commit_then_garble"},
+    {"kind": "status", "status": 504}, {"kind": "status", "status": 500}])
+def test_a_group_create_fault_never_duplicates(
+        groups: RecipientGroupProvider, recipients: AlertRecipientProvider, monitor_id: str,
+        emulator: EmulatorControl, fault: dict[str, Any]) -> None:
+    first, _ = create(recipients, email())
+    emulator.set_faults([{"endpoint": "group_create", "count": 1, **fault}])
+    checked = groups.check({}, {"name": "Faulty", "monitors": [monitor_id], "recipients": [first]})
+    try:
+        made = groups.create(checked.inputs)
+    except AlertSiteError as failed:
+        # A failure is fine only when it is true: nothing left behind, or it says so.
+        assert len(emulator.recipient_groups()) <= 1
+        assert emulator.recipient_groups() == [] or "unknown" in str(failed)
+        return
+    (only,) = emulator.recipient_groups()
+    assert str(only["id"]) == str(made.id)
+
+
+@pytest.mark.parametrize("fault", [
+    {"kind": "commit_then_garble"}, {"kind": "status", "status": 504}, {"kind": "status", "status": 500}])
+def test_a_recipient_create_fault_never_duplicates(
+        recipients: AlertRecipientProvider, emulator: EmulatorControl, fault: dict[str, Any]) -> None:
+    emulator.set_faults([{"endpoint": "recipient_create", "count": 1, **fault}])
+    checked = recipients.check({}, email())
+    try:
+        made = recipients.create(checked.inputs)
+    except AlertSiteError:
+        assert len(emulator.recipients()) <= 1
+        return
+    (only,) = emulator.recipients()
+    assert str(only["id"]) == str(made.id)
+
+
+def test_a_group_update_survives_two_token_expiries(
+        groups: RecipientGroupProvider, recipients: AlertRecipientProvider, monitor_id: str,
+        emulator: EmulatorControl) -> None:
+    first, _ = create(recipients, email())
+    second, _ = create(recipients, email(name="Second", recipient="second@example.com"))
+    group_id, outs = create(groups, {"name": "G", "monitors": [monitor_id], "recipients": [first]})
+    emulator.expire_tokens()
+    emulator.set_faults([{"endpoint": "group_update", "kind": "status", "status": 401, "count": 2}])
+    news = groups.check(outs, {"name": "G", "monitors": [monitor_id], "recipients": [first, second]}).inputs
+    updated = groups.update(group_id, outs, news).outs
+    assert updated is not None and updated["recipients"] == sorted([first, second], key=int)
