@@ -6,6 +6,7 @@ faults around a create that never duplicate, a refusal that names its field)."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from alertsite_pulumi.emulator import EmulatorControl, EmulatorServer
 from alertsite_pulumi.errors import AlertSiteError
 from alertsite_pulumi.lifecycle import ACCOUNT_KEY
 from alertsite_pulumi.provider import AlertRecipientProvider, KernelProvider, RecipientGroupProvider
+from alertsite_pulumi.routing_kind import DuplicateError
 
 from .test_routing_provider import create, email, groups, monitor_id, recipients  # noqa: F401
 
@@ -238,3 +240,31 @@ def test_a_look_up_by_an_id_that_is_no_id_is_refused_before_any_call(
         with pytest.raises(LookUpError, match="id"):
             get_recipient(id=odd, settings=settings)
         assert emulator.requests()["total"] == 0
+
+
+def test_two_pipelines_at_once_leave_one_group(
+        groups: RecipientGroupProvider, recipients: AlertRecipientProvider, monitor_id: str,
+        emulator: EmulatorControl) -> None:
+    first, _ = create(recipients, email())
+    others = [groups, RecipientGroupProvider()]
+    others[1].configure(ConfigureRequest(Config({
+        "alertsite:baseUrl": emulator.api_url, "alertsite:username": ADMIN[0],
+        "alertsite:password": ADMIN[1]}, "alertsite")))
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2, timeout=30)
+
+    def run(provider: RecipientGroupProvider) -> None:
+        checked = provider.check({}, {"name": "Raced", "monitors": [monitor_id], "recipients": [first]})
+        barrier.wait()
+        try:
+            provider.create(checked.inputs)
+        except AlertSiteError as failed:
+            errors.append(failed)
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in others]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(emulator.recipient_groups()) == 1
+    assert len(errors) == 1 and isinstance(errors[0], DuplicateError), errors
