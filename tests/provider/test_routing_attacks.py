@@ -268,3 +268,15 @@ def test_two_pipelines_at_once_leave_one_group(
         thread.join(timeout=60)
     assert len(emulator.recipient_groups()) == 1
     assert len(errors) == 1 and isinstance(errors[0], DuplicateError), errors
+
+
+@pytest.mark.parametrize("list_count", ["total", "page"])
+def test_a_duplicate_past_the_first_pages_is_still_refused(
+        recipients: AlertRecipientProvider, emulator: EmulatorControl, list_count: str) -> None:
+    emulator.update_settings(list_count=list_count)
+    for index in range(230):
+        emulator.seed_recipient({"name": f"R{index}", "method_id": 12, "recipient": f"r{index}@example.com"})
+    twin = emulator.seed_recipient({"name": "DevOps", "method_id": 12, "recipient": "devops@example.com"})
+    with pytest.raises(DuplicateError, match=f"recipient {twin}"):
+        create(recipients, email())
+    assert len(emulator.recipients()) == 231
