@@ -25,6 +25,7 @@ numbers):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -460,7 +461,7 @@ def _recipient_cross_problems(values: Mapping[str, Any], bad: set[str]) -> list[
         if method_id in EMAIL_METHODS:
             problem = validate_email(recipient)
         elif method_id in URL_METHODS:
-            problem = validate_http_url(recipient)
+            problem = validate_http_url(recipient) or _port_problem(recipient)
         elif method_id in PHONE_METHODS:
             problem = validate_phone(recipient)
         if problem:
@@ -476,6 +477,21 @@ def _recipient_cross_problems(values: Mapping[str, Any], bad: set[str]) -> list[
             out.append((name, f"is required for method {label}: AlertSite needs a username and "
                               f"password for {_methods_text(LOGIN_REQUIRED_METHODS)}"))
     return out
+
+
+#: A port as AlertSite reads one: at most 5 digits ("000443" is refused, repeating the URL).
+_PORT_DIGITS_MAX: Final = 5
+
+
+def _port_problem(url: str) -> str | None:
+    """What AlertSite refuses in the port of a URL ``validate_http_url`` accepted, or None; like
+    it, never repeats the URL (its path may be its secret)."""
+    authority = re.split(r"[/?#]", url.partition("://")[2], maxsplit=1)[0]
+    port = "" if authority.endswith("]") else authority.rpartition(":")[2] if ":" in authority else ""
+    if len(port) > _PORT_DIGITS_MAX:
+        return (f"the URL has a port of {len(port)} digits; AlertSite reads at most "
+                f"{_PORT_DIGITS_MAX} (write it without leading zeros)")
+    return None
 
 
 def coerce_recipient(live: Mapping[str, Any]) -> dict[str, Any]:

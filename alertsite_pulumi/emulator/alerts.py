@@ -288,13 +288,15 @@ class _Failed(Exception):
 
 
 @contextmanager
-def _deadline(sock: socket.socket | None, seconds: float) -> Iterator[None]:
-    """Shut ``sock`` down after ``seconds``: a server that trickles its answer one byte per
-    socket timeout cannot hold a delivery longer than that (which then fails, saying so)."""
+def _deadline(sock_of: Callable[[], socket.socket | None], seconds: float) -> Iterator[None]:
+    """Shut the socket ``sock_of`` gives down after ``seconds``: a server that trickles its
+    greeting or its answer one byte per socket timeout cannot hold a delivery longer than that
+    (which then fails, saying so). The socket is asked for when the time is up, so that the
+    deadline covers the connection's own opening (an SMTP greeting is read in ``connect``)."""
     fired = threading.Event()
-    timer = threading.Timer(seconds, _shut, args=(sock, fired))
-    timer.daemon = True
-    timer.start()
+    ended = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(sock_of, seconds, fired, ended), daemon=True)
+    watcher.start()
     try:
         yield
     except (OSError, smtplib.SMTPException, http.client.HTTPException):
@@ -302,18 +304,32 @@ def _deadline(sock: socket.socket | None, seconds: float) -> Iterator[None]:
             raise _Failed(f"no answer within the delivery's deadline of {seconds:g} s") from None
         raise
     finally:
-        timer.cancel()
+        ended.set()
+        watcher.join(timeout=1.0)
     if fired.is_set():  # an answer cut short at the deadline can still parse (headers end at EOF)
         raise _Failed(f"no answer within the delivery's deadline of {seconds:g} s")
 
 
-def _shut(sock: socket.socket | None, fired: threading.Event) -> None:
+#: How often a fired deadline looks again for a socket still being opened.
+_SHUT_POLL_S = 0.05
+
+
+def _watch(sock_of: Callable[[], socket.socket | None], seconds: float, fired: threading.Event,
+           ended: threading.Event) -> None:
+    if ended.wait(seconds):
+        return
     fired.set()
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # closed already: the delivery ended by itself
+    shut: set[int] = set()
+    while True:
+        sock = sock_of()
+        if sock is not None and id(sock) not in shut:
+            shut.add(id(sock))
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # closed already: the delivery ended by itself
+        if ended.wait(_SHUT_POLL_S):
+            return
 
 
 def _why(exc: BaseException) -> str:
@@ -389,9 +405,11 @@ class Delivery:
         assert self.smtp_relay is not None
         host, port = self.smtp_relay
         message = self._message(alert)
-        smtp = smtplib.SMTP(host, port, timeout=self.timeout_s)
+        # Connected inside the deadline: the greeting is read in connect().
+        smtp = smtplib.SMTP(timeout=self.timeout_s)
         try:
-            with _deadline(smtp.sock, self.timeout_s):
+            with _deadline(lambda: smtp.sock, self.timeout_s):
+                smtp.connect(host, port)
                 refused = smtp.send_message(message, from_addr=_address(self.mail_from),
                                             to_addrs=[alert.target])
                 smtp.quit()
@@ -419,7 +437,7 @@ class Delivery:
             conn = http.client.HTTPConnection(url.hostname, url.port, timeout=self.timeout_s)
         try:
             conn.connect()
-            with _deadline(conn.sock, self.timeout_s):
+            with _deadline(lambda: conn.sock, self.timeout_s):
                 conn.request("POST", target, body=body, headers=headers)
                 answer = conn.getresponse()
                 answer.read(MAX_ANSWER_BYTES)
