@@ -22,7 +22,7 @@ from .client import AlertSiteClient
 from .endpoints import Endpoint
 from .errors import AdoptionError, AlertSiteError, NotFound
 from .fields import Field
-from .kind import Behaviour, Claim, field_outputs
+from .kind import NO_RULE, Behaviour, Claim, UpdateGuard, field_outputs
 from .mailbox_guard import made_before
 from .routing_fields import (
     METHOD_INPUT,
@@ -177,17 +177,44 @@ class TableBehaviour(Behaviour):
         return out
 
     def import_inputs(self, outputs: Mapping[str, Any], resource_name: str) -> dict[str, Any]:
-        """The fields read, but secrets (never reported) and values the check refuses (which
-        AlertSite keeps), so that the imported program passes its own preview."""
+        """The fields read, but secrets (never reported) and optional values the check refuses
+        (which AlertSite keeps), so that the imported program passes its own preview. A
+        required value the check refuses (a PagerDuty method, a name over the limit) is kept:
+        left out, the program would fail for another reason, or quietly rename the object;
+        kept, its preview says what cannot be managed here."""
         values = {name: outputs[name] for name, field in self._fields.items()
                   if not field.secret and outputs.get(name) is not None}
         for _ in range(len(self._fields) + 1):
-            refused = {name for name, _why in self._validate(values) if name in values}
+            refused = {name for name, _why in self._validate(values)
+                       if name in values and not self._fields[name].required}
             if not refused:
                 break
             for name in refused:
                 values.pop(name)
         return values
+
+    def guard_update(self, state: Any, client: AlertSiteClient, object_id: str,
+                     olds: Mapping[str, Any], inputs: Mapping[str, Any],
+                     changed: list[str]) -> UpdateGuard:
+        """One object per identity holds for updates too: a change onto another object's
+        identity (a rename onto a taken name) is refused before the PATCH."""
+        endpoint = self.at()
+        if endpoint.identity(olds) != endpoint.identity(inputs):
+            taken = [str(found.get("id")) for found in client.list_objects(endpoint)
+                     if endpoint.identity(found) == endpoint.identity(inputs)
+                     and str(found.get("id")) != object_id]
+            if taken:
+                raise DuplicateError(
+                    f"Refusing to change {self.noun} {object_id} ({olds.get('name')!r}): "
+                    f"{self.noun} {taken[0]} already has the {self.identity_words} it would "
+                    f"get ({inputs.get('name')!r}), and one {self.noun} per identity keeps "
+                    "creates from ever duplicating one. Nothing was changed.")
+        return NO_RULE
+
+
+#: A recipient's login: taken out of the program, it is cleared in AlertSite (else AlertSite
+#: would go on sending the old one).
+_LOGIN: Final = ("username", "password")
 
 
 class RecipientBehaviour(TableBehaviour):
@@ -195,21 +222,56 @@ class RecipientBehaviour(TableBehaviour):
                 news: Mapping[str, Any]) -> list[str]:
         # An e-mail address compares without regard to case: the method says which it is.
         method_id = news.get("method_id", olds.get("method_id"))
-        return [name for name, wanted in news.items()
-                if name in fields and wanted is not None
-                and (is_unknown(wanted)
-                     or not recipient_equal(name, olds.get(name), wanted, method_id=method_id))]
+        out = [name for name, wanted in news.items()
+               if name in fields and wanted is not None
+               and (is_unknown(wanted)
+                    or not recipient_equal(name, olds.get(name), wanted, method_id=method_id))]
+        return out + [name for name in _LOGIN if news.get(name) is None and olds.get(name)]
+
+    def update_body(self, inputs: Mapping[str, Any], changed: list[str]) -> dict[str, Any]:
+        body = super().update_body(inputs, changed)
+        # A login taken out is sent empty, as AlertSite's own example writes "no login".
+        body.update({name: "" for name in _LOGIN if name in changed and inputs.get(name) is None})
+        return body
 
     def same(self, live: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
-        # The same method and address (the name may have been edited in the UI).
-        return recipient_identity(live)[1:] == recipient_identity(stored)[1:]
+        # The same identity: name, method and address (a recipient renamed in the UI is taken
+        # for another one, and replaced, rather than another account's taken for this one).
+        return recipient_identity(live) == recipient_identity(stored)
 
 
 class GroupBehaviour(TableBehaviour):
     def same(self, live: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
-        # The same name, or (renamed in the UI) the same monitors and recipients.
-        return (str(live.get("name")) == str(stored.get("name"))
-                or all(group_equal(k, live.get(k), stored.get(k)) for k in ("monitors", "recipients")))
+        # The same identity, its name: ids of monitors and recipients may coincide across
+        # accounts, so they tell nothing.
+        return group_identity(live) == group_identity(stored)
+
+    def claim(self, state: Any, client: AlertSiteClient, inputs: Mapping[str, Any]) -> Claim:
+        if inputs.get("is_default") is True:
+            _refuse_a_second_default(client, None, inputs)
+        return super().claim(state, client, inputs)
+
+    def guard_update(self, state: Any, client: AlertSiteClient, object_id: str,
+                     olds: Mapping[str, Any], inputs: Mapping[str, Any],
+                     changed: list[str]) -> UpdateGuard:
+        if "is_default" in changed and inputs.get("is_default") is True:
+            _refuse_a_second_default(client, object_id, inputs)
+        return super().guard_update(state, client, object_id, olds, inputs, changed)
+
+
+def _refuse_a_second_default(client: AlertSiteClient, object_id: str | None,
+                             inputs: Mapping[str, Any]) -> None:
+    """AlertSite keeps one default group: making this one the default would take it, silently,
+    from the one that is (another stack's, maybe, whose next `up` would take it back)."""
+    others = [g for g in client.list_objects(RECIPIENT_GROUPS)
+              if g.get("is_default") is True and str(g.get("id")) != object_id]
+    if others:
+        holder = others[0]
+        raise DuplicateError(
+            f"is_default: refusing to make recipient group {inputs.get('name')!r} the account's "
+            f"default: group {holder.get('id')} ({holder.get('name')!r}) is, and AlertSite keeps one "
+            "default, so this one would take it silently. Set is_default to false on that group "
+            "first (in its own stack), or leave it out here. Nothing was changed.")
 
 
 #: The inputs that take over an existing object instead of creating one.

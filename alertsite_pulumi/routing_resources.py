@@ -24,6 +24,15 @@ from .resource_types import ALERT_RECIPIENT, RECIPIENT_GROUP, ResourceType
 from .routing_fields import coerce_group, coerce_recipient
 from .routing_kind import RECIPIENT_GROUPS, RECIPIENTS
 
+#: One object per identity: a replacement (`up --replace`) deletes the old one before it
+#: creates the new one, or the identity rule would refuse the new one.
+_ONE_AT_A_TIME = pulumi.ResourceOptions(delete_before_replace=True)
+
+
+def _options(declared: pulumi.ResourceOptions,
+             given: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions.merge(pulumi.ResourceOptions.merge(declared, _ONE_AT_A_TIME), given)
+
 
 class AlertRecipientArgs:
     """The arguments of an AlertRecipient, named as AlertSite names its fields."""
@@ -87,7 +96,7 @@ class AlertRecipient(dynamic.Resource, module="alertsite", name="AlertRecipient"
                  opts: pulumi.ResourceOptions | None = None, **kwargs: Any) -> None:
         props, options = declared_props(ALERT_RECIPIENT, resource_name, args, AlertRecipientArgs, kwargs)
         super().__init__(AlertRecipientProvider(), resource_name, props,
-                         pulumi.ResourceOptions.merge(options, opts))
+                         _options(options, opts))
 
 
 class RecipientGroupArgs:
@@ -133,7 +142,7 @@ class RecipientGroup(dynamic.Resource, module="alertsite", name="RecipientGroup"
                  opts: pulumi.ResourceOptions | None = None, **kwargs: Any) -> None:
         props, options = declared_props(RECIPIENT_GROUP, resource_name, args, RecipientGroupArgs, kwargs)
         super().__init__(RecipientGroupProvider(), resource_name, props,
-                         pulumi.ResourceOptions.merge(options, opts))
+                         _options(options, opts))
 
 
 # --- look-ups for programs -------------------------------------------------------------
@@ -147,6 +156,8 @@ def _look_up(kind: ResourceType, call: str, *, name: str | None, object_id: str 
              settings: Settings | None) -> dict[str, Any]:
     if (name is None) == (object_id is None):
         raise LookUpError(f"{call}: give exactly one of name= and id=")
+    if object_id is not None and not (str(object_id).isascii() and str(object_id).isdigit()):
+        raise LookUpError(f"{call}: id {str(object_id)[:40]!r} is not a {kind.behaviour.noun} id (digits)")
     endpoint = RECIPIENTS if kind is ALERT_RECIPIENT else RECIPIENT_GROUPS
     coerce = coerce_recipient if kind is ALERT_RECIPIENT else coerce_group
     what = kind.behaviour.noun

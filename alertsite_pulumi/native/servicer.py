@@ -245,8 +245,10 @@ class AlertSiteProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         detailed = {k: provider_pb2.PropertyDiff(kind=_UPDATE_REPLACE if k in replaces
                                                  else _UPDATE if k in olds.values else _ADD)
                     for k in changed}
+        # A replacement deletes first: each type keeps one object per mailbox or identity, so
+        # the new one's create would be refused while the old one exists.
         return _DIFF(changes=_DIFF.DIFF_SOME if diffed.changes else _DIFF.DIFF_NONE,
-                     diffs=changed, replaces=replaces, deleteBeforeReplace=False,
+                     diffs=changed, replaces=replaces, deleteBeforeReplace=True,
                      detailedDiff=detailed, hasDetailedDiff=True)
 
     @_rpc
