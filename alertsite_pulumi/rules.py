@@ -69,3 +69,13 @@ ERRORTYPE_MAX: Final = 999
 #: Items of one group list (monitors, recipients, error types, templates): no documented
 #: bound; the provider's, far above any real group, so that a request stays small.
 GROUP_LIST_MAX: Final = 1000
+
+
+# -- Blackouts (docs: /blackouts) --------------------------------------------------------------
+
+#: A blackout's note: "up to 255 characters" (documented).
+BLACKOUT_NOTE_MAX: Final = 255
+#: What a blackout silences: no monitoring, no availability alerts, or one recipient's alerts.
+BLACKOUT_TYPES: Final = ("Monitor", "Alert", "Notifier")
+#: The days of a recurring blackout, as AlertSite numbers them (Sunday = 1).
+BLACKOUT_DAYS: Final = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
