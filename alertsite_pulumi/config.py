@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigurationError
 from .tokens import SECRET_MASK
@@ -124,6 +125,20 @@ def _boolean(setting: Setting, raw: Any) -> bool:
         f"{setting.config_key} / {setting.env} must be true or false, not {raw!r}")
 
 
+def _time_zone(setting: Setting, raw: Any) -> str:
+    """An IANA time zone name (``Europe/Berlin``, ``UTC``) that this machine's zone data knows."""
+    rule = 'an IANA time zone name such as "UTC" or "Europe/Berlin"'
+    if not isinstance(raw, str) or not raw.strip():
+        raise _refused(setting, rule, raw)
+    name = _no_control_characters(setting, raw).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        # ValueError: a name that is no file name (an absolute path, "..").
+        raise _refused(setting, rule, raw) from None
+    return name
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: its Settings attribute, where it comes from, and how its raw value is read."""
@@ -166,6 +181,9 @@ SETTINGS: Final = (
             doc="Create a monitor even when another round-trip monitor watches the same mailbox."),
     Setting("max_concurrency", "alertsite:maxConcurrency", "ALERTSITE_MAX_CONCURRENCY",
             parse=_concurrency, doc="API calls the plugin serves at once."),
+    Setting("time_zone", "alertsite:timeZone", "ALERTSITE_TIME_ZONE", parse=_time_zone,
+            doc="The account's time zone (an IANA name), in which blackout dates are written: "
+                "AlertSite's carry no zone."),
 )
 _SECRET_ATTRS: Final = frozenset(s.attr for s in SETTINGS if s.secret)
 
@@ -194,6 +212,8 @@ class Settings:
     """Create a monitor even when another round-trip monitor watches the same mailbox."""
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
     """Calls the native plugin serves at once (the dynamic provider's host is fixed at 4)."""
+    time_zone: str = "UTC"
+    """The account's time zone (IANA name): blackout dates are written and read in it."""
 
     def __repr__(self) -> str:
         shown = []

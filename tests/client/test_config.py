@@ -167,3 +167,16 @@ def test_max_concurrency_is_1_to_256() -> None:
             resolve_settings(environ={"ALERTSITE_MAX_CONCURRENCY": raw})
         assert "alertsite:maxConcurrency / ALERTSITE_MAX_CONCURRENCY" in str(info.value)
         assert "1 to 256" in str(info.value)
+
+
+def test_time_zone_is_an_iana_name_defaulting_to_utc() -> None:
+    assert resolve_settings(environ={}).time_zone == "UTC"
+    assert resolve_settings(environ={"ALERTSITE_TIME_ZONE": " Europe/Berlin "}).time_zone == "Europe/Berlin"
+    chosen = resolve_settings(stack_config={"alertsite:timeZone": "America/New_York"},
+                              environ={"ALERTSITE_TIME_ZONE": "Asia/Tokyo"})
+    assert chosen.time_zone == "America/New_York"
+    bad = ("Mars/Olympus", "CEST+2", "../../etc/passwd", "/usr/share/zoneinfo/UTC", "Europe/Ber\nlin", 2)
+    for raw in bad:
+        with pytest.raises(ConfigurationError) as info:
+            resolve_settings(explicit={"time_zone": raw}, environ={})
+        assert "alertsite:timeZone / ALERTSITE_TIME_ZONE" in str(info.value)

@@ -100,3 +100,10 @@ def test_unicode_line_breaks_and_c1_controls_in_the_username_or_base_url_are_ref
         resolve_settings(environ={"ALERTSITE_USERNAME": "admin\u2028@example.com"})
     # Other non-ASCII text stays allowed.
     assert check_provider_args({"username": "jörg@example.com"}) == []
+
+
+def test_the_time_zone_is_a_provider_input_checked_at_preview() -> None:
+    settings = provider_settings({"timeZone": "Europe/Berlin"}, default_provider=False, environ={})
+    assert settings.time_zone == "Europe/Berlin"
+    problems = dict(check_provider_args({"timeZone": "Europe/Nowhere"}))
+    assert set(problems) == {"timeZone"} and "ALERTSITE_TIME_ZONE" in problems["timeZone"]
