@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from .blackout_fields import BLACKOUT_COMPUTED, BLACKOUT_FIELDS, ONE_TIME_FIELDS
+from .blackout_kind import ADOPT_BLACKOUT_ID, blackout_behaviour
 from .fields import ADOPT_BY_NAME, ADOPT_MONITOR_ID, EXTRA_FIELDS, FIELDS, Field
 from .kind import Behaviour
 from .monitor_kind import MonitorBehaviour
@@ -29,8 +31,10 @@ from .routing_fields import (
 from .routing_kind import ADOPT_GROUP_ID, ADOPT_RECIPIENT_ID, group_behaviour, recipient_behaviour
 from .tokens import (
     ALERT_RECIPIENT_TYPE,
+    BLACKOUT_TYPE,
     EMAIL_ROUND_TRIP_MONITOR_TYPE,
     NATIVE_ALERT_RECIPIENT_TYPE,
+    NATIVE_BLACKOUT_TYPE,
     NATIVE_EMAIL_ROUND_TRIP_MONITOR_TYPE,
     NATIVE_RECIPIENT_GROUP_TYPE,
     RECIPIENT_GROUP_TYPE,
@@ -139,8 +143,33 @@ RECIPIENT_GROUP: Final = ResourceType(
     dynamic_type=RECIPIENT_GROUP_TYPE,
 )
 
+_BLACKOUT_COMPUTED_KEYS: Final = {"blackout_id": "id", "persistent": "persistent"}
+
+#: Declared, but not yet in ``RESOURCE_TYPES``: the front-ends (the dynamic resource, the
+#: native schema) are wired separately.
+BLACKOUT: Final = ResourceType(
+    name="Blackout",
+    native_token=NATIVE_BLACKOUT_TYPE,
+    doc="An AlertSite blackout: a quiet window of one monitor (no monitoring, or no availability "
+        "alerts) or one recipient, once (`from_date` .. `thru_date`) or every week (`start_day` "
+        "`start_time` .. `end_day` `end_time`). AlertSite changes only recurring blackouts in "
+        "place: any change of a one-time one is a replacement. A one-time blackout that has "
+        "ended cannot be deleted: its destroy succeeds and says so.",
+    fields=BLACKOUT_FIELDS,
+    control_inputs={ADOPT_BLACKOUT_ID: Extra("str", "Take over this existing blackout instead of "
+                                                    "creating one.")},
+    computed={name: Extra(kind, doc) for name, (kind, doc) in BLACKOUT_COMPUTED.items()},
+    id_output="blackout_id",
+    behaviour=blackout_behaviour(BLACKOUT_FIELDS, _BLACKOUT_COMPUTED_KEYS),
+    identity_text="another monitor or recipient, type or window",
+    dynamic_type=BLACKOUT_TYPE,
+    # A one-time window cannot be PATCHed; a new start or end day/time of a recurring window
+    # can. A change of kind sets or drops from_date and thru_date, so it is listed too.
+    replace_on_change=ONE_TIME_FIELDS,
+)
+
 #: Every declared type, in the order the schema lists them.
 RESOURCE_TYPES: Final = (EMAIL_ROUND_TRIP_MONITOR, ALERT_RECIPIENT, RECIPIENT_GROUP)
 
-__all__ = ["ALERT_RECIPIENT", "EMAIL_ROUND_TRIP_MONITOR", "RECIPIENT_GROUP", "RESOURCE_TYPES",
+__all__ = ["ALERT_RECIPIENT", "BLACKOUT", "EMAIL_ROUND_TRIP_MONITOR", "RECIPIENT_GROUP", "RESOURCE_TYPES",
            "Extra", "ResourceType"]

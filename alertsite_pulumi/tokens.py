@@ -23,6 +23,10 @@ ALERT_RECIPIENT_TYPES: Final = (ALERT_RECIPIENT_TYPE, NATIVE_ALERT_RECIPIENT_TYP
 RECIPIENT_GROUP_TYPE: Final = "pulumi-python:dynamic/alertsite:RecipientGroup"
 NATIVE_RECIPIENT_GROUP_TYPE: Final = "alertsite:index:RecipientGroup"
 RECIPIENT_GROUP_TYPES: Final = (RECIPIENT_GROUP_TYPE, NATIVE_RECIPIENT_GROUP_TYPE)
+#: Blackouts (quiet windows of a monitor or a recipient), dynamic and native.
+BLACKOUT_TYPE: Final = "pulumi-python:dynamic/alertsite:Blackout"
+NATIVE_BLACKOUT_TYPE: Final = "alertsite:index:Blackout"
+BLACKOUT_TYPES: Final = (BLACKOUT_TYPE, NATIVE_BLACKOUT_TYPE)
 #: The native plugin's functions (invokes): look-ups of shared objects by name or id.
 NATIVE_GET_RECIPIENT_FUNCTION: Final = "alertsite:index:getRecipient"
 NATIVE_GET_RECIPIENT_GROUP_FUNCTION: Final = "alertsite:index:getRecipientGroup"
