@@ -18,7 +18,7 @@ outside the stack. So a create is refused before its POST when an identical blac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, Final
 
@@ -197,11 +197,17 @@ class BlackoutBehaviour(TableBehaviour):
             return
         try:
             client.delete_object(BLACKOUTS, object_id, missing_ok=True)
-        except (InvalidRequest, PermissionDenied):
+        except InvalidRequest as refused:
+            # A DELETE carries no body, so AlertSite's 400 for a one-time blackout is its rule:
+            # only future ones are deleted, by its clock (which may run ahead of this one).
+            if is_recurring(live):
+                raise
+            _tell_user(past_delete_message(object_id, live, running=True, said=refused.messages))
+        except PermissionDenied:
+            # A 403 is the user's role, unless this clock too says the window has begun.
             if is_recurring(live) or not window_started(live, self.clock()):
                 raise
-            # Running now (or ended meanwhile): AlertSite deletes only future one-time windows.
-            _tell_user(past_delete_message(object_id, live, running=not window_ended(live, self.clock())))
+            _tell_user(past_delete_message(object_id, live, running=True))
 
     # -- the rules ----------------------------------------------------------------------------
 
@@ -250,12 +256,17 @@ class BlackoutBehaviour(TableBehaviour):
         return NO_RULE
 
 
-def past_delete_message(object_id: str, live: Mapping[str, Any], *, running: bool = False) -> str:
-    """Why a one-time blackout's destroy succeeded without deleting it in AlertSite."""
+def past_delete_message(object_id: str, live: Mapping[str, Any], *, running: bool = False,
+                        said: Sequence[str] = ()) -> str:
+    """Why a one-time blackout's destroy succeeded without deleting it in AlertSite:
+    ``running`` when AlertSite refused the DELETE (its window has begun, by AlertSite's clock),
+    with what it ``said``."""
     if running:
-        return (f"Blackout {object_id} ({describe(live)}) is running, and AlertSite deletes only "
-                "future one-time blackouts: it was NOT deleted and stays in force until "
-                f"{live.get('thru_date')}; it is no longer in the stack.")
+        answer = f" (AlertSite said: {'; '.join(said)})" if said else ""
+        return (f"AlertSite refused to delete blackout {object_id} ({describe(live)}){answer}: it "
+                "deletes only future one-time blackouts, and this one has begun. It was NOT "
+                f"deleted and stays in force until {live.get('thru_date')}; it is no longer in "
+                "the stack.")
     return (f"Blackout {object_id} ({describe(live)}) has ended, and AlertSite cannot delete a "
             "past one-time blackout (it stays in the account's history): it was not deleted, and "
             "is no longer in the stack.")

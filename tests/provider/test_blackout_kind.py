@@ -143,8 +143,9 @@ def test_the_past_delete_message_says_why_and_what_is_left() -> None:
     live = {**stored(ONCE), "id": "77"}
     ended = past_delete_message("77", live)
     assert "has ended" in ended and "cannot delete a past one-time blackout" in ended and "77" in ended
-    running = past_delete_message("77", live, running=True)
+    running = past_delete_message("77", live, running=True, said=["Record is in the past"])
     assert "NOT deleted" in running and ONCE["thru_date"] in running
+    assert "AlertSite said: Record is in the past" in running
     assert describe(normalize_blackout_inputs(WEEKLY)) == (
         "Notifier blackout of 145632, friday 18:00 .. monday 07:00 weekly")
 
