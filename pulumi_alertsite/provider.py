@@ -28,6 +28,7 @@ class ProviderArgs:
                  password: pulumi.Input[Optional[_builtins.str]] = None,
                  request_timeout: pulumi.Input[Optional[_builtins.float]] = None,
                  retry_budget: pulumi.Input[Optional[_builtins.float]] = None,
+                 time_zone: pulumi.Input[Optional[_builtins.str]] = None,
                  username: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
@@ -41,6 +42,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] password: AlertSite login password. Stack config `alertsite:password`, environment `ALERTSITE_PASSWORD`.
         :param pulumi.Input[_builtins.float] request_timeout: Seconds per request (default 30). Stack config `alertsite:requestTimeout`, environment `ALERTSITE_REQUEST_TIMEOUT`.
         :param pulumi.Input[_builtins.float] retry_budget: Seconds all retries of one call may take (default 120). Stack config `alertsite:retryBudget`, environment `ALERTSITE_RETRY_BUDGET`.
+        :param pulumi.Input[_builtins.str] time_zone: The account's time zone (an IANA name), in which blackout dates are written: AlertSite's carry no zone (default UTC). Stack config `alertsite:timeZone`, environment `ALERTSITE_TIME_ZONE`.
         :param pulumi.Input[_builtins.str] username: AlertSite login email. Stack config `alertsite:username`, environment `ALERTSITE_USERNAME`.
         """
         if access_token is not None:
@@ -61,6 +63,8 @@ class ProviderArgs:
             pulumi.set(__self__, "request_timeout", request_timeout)
         if retry_budget is not None:
             pulumi.set(__self__, "retry_budget", retry_budget)
+        if time_zone is not None:
+            pulumi.set(__self__, "time_zone", time_zone)
         if username is not None:
             pulumi.set(__self__, "username", username)
 
@@ -173,6 +177,18 @@ class ProviderArgs:
         pulumi.set(self, "retry_budget", value)
 
     @_builtins.property
+    @pulumi.getter(name="timeZone")
+    def time_zone(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The account's time zone (an IANA name), in which blackout dates are written: AlertSite's carry no zone (default UTC). Stack config `alertsite:timeZone`, environment `ALERTSITE_TIME_ZONE`.
+        """
+        return pulumi.get(self, "time_zone")
+
+    @time_zone.setter
+    def time_zone(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "time_zone", value)
+
+    @_builtins.property
     @pulumi.getter
     def username(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -200,6 +216,7 @@ class Provider(pulumi.ProviderResource):
                  password: pulumi.Input[Optional[_builtins.str]] = None,
                  request_timeout: pulumi.Input[Optional[_builtins.float]] = None,
                  retry_budget: pulumi.Input[Optional[_builtins.float]] = None,
+                 time_zone: pulumi.Input[Optional[_builtins.str]] = None,
                  username: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
@@ -216,6 +233,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] password: AlertSite login password. Stack config `alertsite:password`, environment `ALERTSITE_PASSWORD`.
         :param pulumi.Input[_builtins.float] request_timeout: Seconds per request (default 30). Stack config `alertsite:requestTimeout`, environment `ALERTSITE_REQUEST_TIMEOUT`.
         :param pulumi.Input[_builtins.float] retry_budget: Seconds all retries of one call may take (default 120). Stack config `alertsite:retryBudget`, environment `ALERTSITE_RETRY_BUDGET`.
+        :param pulumi.Input[_builtins.str] time_zone: The account's time zone (an IANA name), in which blackout dates are written: AlertSite's carry no zone (default UTC). Stack config `alertsite:timeZone`, environment `ALERTSITE_TIME_ZONE`.
         :param pulumi.Input[_builtins.str] username: AlertSite login email. Stack config `alertsite:username`, environment `ALERTSITE_USERNAME`.
         """
         ...
@@ -251,6 +269,7 @@ class Provider(pulumi.ProviderResource):
                  password: pulumi.Input[Optional[_builtins.str]] = None,
                  request_timeout: pulumi.Input[Optional[_builtins.float]] = None,
                  retry_budget: pulumi.Input[Optional[_builtins.float]] = None,
+                 time_zone: pulumi.Input[Optional[_builtins.str]] = None,
                  username: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -270,6 +289,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["password"] = None if password is None else pulumi.Output.secret(password)
             __props__.__dict__["request_timeout"] = pulumi.Output.from_input(request_timeout).apply(pulumi.runtime.to_json) if request_timeout is not None else None
             __props__.__dict__["retry_budget"] = pulumi.Output.from_input(retry_budget).apply(pulumi.runtime.to_json) if retry_budget is not None else None
+            __props__.__dict__["time_zone"] = time_zone
             __props__.__dict__["username"] = username
         super(Provider, __self__).__init__(
             'alertsite',
@@ -284,6 +304,14 @@ class Provider(pulumi.ProviderResource):
         API root; plain http:// only for loopback hosts (default https://api.alertsite.com/api/v3). Stack config `alertsite:baseUrl`, environment `ALERTSITE_BASE_URL`.
         """
         return pulumi.get(self, "base_url")
+
+    @_builtins.property
+    @pulumi.getter(name="timeZone")
+    def time_zone(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The account's time zone (an IANA name), in which blackout dates are written: AlertSite's carry no zone (default UTC). Stack config `alertsite:timeZone`, environment `ALERTSITE_TIME_ZONE`.
+        """
+        return pulumi.get(self, "time_zone")
 
     @_builtins.property
     @pulumi.getter

@@ -59,6 +59,11 @@ retryBudget: Optional[float]
 Seconds all retries of one call may take (default 120). Stack config `alertsite:retryBudget`, environment `ALERTSITE_RETRY_BUDGET`.
 """
 
+timeZone: Optional[str]
+"""
+The account's time zone (an IANA name), in which blackout dates are written: AlertSite's carry no zone (default UTC). Stack config `alertsite:timeZone`, environment `ALERTSITE_TIME_ZONE`.
+"""
+
 username: Optional[str]
 """
 AlertSite login email. Stack config `alertsite:username`, environment `ALERTSITE_USERNAME`.

@@ -84,6 +84,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get_float('retryBudget')
 
     @_builtins.property
+    def time_zone(self) -> Optional[str]:
+        """
+        The account's time zone (an IANA name), in which blackout dates are written: AlertSite's carry no zone (default UTC). Stack config `alertsite:timeZone`, environment `ALERTSITE_TIME_ZONE`.
+        """
+        return __config__.get('timeZone')
+
+    @_builtins.property
     def username(self) -> Optional[str]:
         """
         AlertSite login email. Stack config `alertsite:username`, environment `ALERTSITE_USERNAME`.
