@@ -213,3 +213,41 @@ def test_a_test_notification_needs_method_and_recipient_and_says_why_it_was_not_
     assert answer.status_code == 200 and answer.json()["status"] == "not sent"
     assert "--alert-smtp" in answer.json()["reason"]
     assert [a["test"] for a in emulator.alerts()] == [True]
+
+
+def test_a_test_that_outlives_its_timeout_fails_with_code_2_and_at_most_16_run_at_once(
+        api: Api, emulator: EmulatorControl, emulator_server: EmulatorServer) -> None:
+    release = threading.Event()
+    calls: list[str] = []
+
+    def stuck_probe(record: dict[str, Any]) -> dict[str, Any]:
+        calls.append(str(record["id"]))
+        release.wait(10)  # bounded: the test releases it, or it ends by itself
+        return {"code": "0", "description": "late"}
+
+    emulator_server.store.on_demand.probe = stuck_probe
+    try:
+        monitor_id = api.create_id()
+        emulator.edit_monitor(monitor_id, timeout=1)  # out of band: below the API's minimum
+        began = time.monotonic()
+        first = started_id(api, monitor_id)
+        assert time.monotonic() - began < 1  # the start never waits for the trip
+        ids = [started_id(api, monitor_id) for _ in range(15)]
+        refused = start(api, monitor_id)
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == "5"
+        done = poll_until_done(api, first, seconds=5)
+        assert done["progress"] == 3 and done["status"] == 2, done
+        assert time.monotonic() - began < 5
+    finally:
+        release.set()
+        emulator_server.store.on_demand.probe = None
+    # The late outcome of an abandoned test is dropped: it stays a timeout.
+    assert api.request("GET", f"/tests/{first}").json()["status"] == 2
+    assert len(calls) == 16 and len(ids) == 15
+
+
+def test_bad_test_on_demand_settings_are_refused(emulator: EmulatorControl) -> None:
+    for change in ({"tod_outcome": "maybe"}, {"tod_latency_s": -1}, {"tod_pollable": "yes"},
+                   {"tod_start_shape": "url"}):
+        refused = requests.patch(f"{emulator.base_url}/_emulator/settings", json=change, timeout=10)
+        assert refused.status_code == 400 and next(iter(change)) in refused.text
