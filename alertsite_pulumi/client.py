@@ -24,7 +24,7 @@ from .auth import SharedClients, TokenManager, read_login_answer, shared_token_m
 from .coercion import coerce_monitor
 from .config import Settings
 from .endpoints import Endpoint, quote_segment
-from .errors import AlertSiteError, NotFound, TransportError
+from .errors import AlertSiteError, NotFound, TransportError, UnconfirmedTestStart
 from .safe_create import SafeCreate
 from .site_status import SiteStatus, read_row
 from .transport import (
@@ -439,6 +439,57 @@ class AlertSiteClient:
                 return False
             raise
         return True
+
+    # -- tests on demand and test notifications (§4, §1.6) ---------------------------------
+
+    def start_test(self, monitor_id: str, location_id: int | None = None) -> dict[str, Any]:
+        """``GET /tests?monitor_id=...``: start a test on demand and return AlertSite's answer
+        (``{"id": ..., "result_url": ...}`` as the emulator assumes it).
+
+        A GET that starts work: it is never sent again once it may have reached AlertSite (a
+        lost answer or a 5xx), which would start a second test; a 429 is waited out as usual.
+
+        Raises:
+            UnconfirmedTestStart: the answer was lost or was a 5xx: a test may be running.
+            NotFound: there is no monitor ``monitor_id``.
+            ConfigurationError, AuthenticationError, PermissionDenied, RateLimited,
+            TransportError, AlertSiteError: as for any call (see the class).
+        """
+        params: dict[str, Any] = {"monitor_id": str(monitor_id)}
+        if location_id is not None:
+            params["location_id"] = str(location_id)
+        try:
+            response = self._request("GET", "/tests", params=params, replay_safe=False)
+        except LostAnswer as lost:
+            raise UnconfirmedTestStart(
+                f"the start of a test on demand of monitor {monitor_id} got no clear answer; "
+                "the test may have started", method="GET", path="/tests",
+                status=lost.failure.status) from None
+        return self._object_answer(response, "GET", "/tests", "a started test")
+
+    def poll_test(self, test_id: str) -> dict[str, Any]:
+        """``GET /tests/{id}``: the test's ``progress`` (0 not found, 1 in progress, 2
+        successful, 3 failed), ``status`` and their texts; idempotent, retried as usual."""
+        path = f"/tests/{quote_segment(test_id)}"
+        return self._object_answer(self._request("GET", path), "GET", path, "a test's progress")
+
+    def send_test_notification(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``POST /test-notifiers``: send one test alert (``method_id`` and ``recipient``
+        required); a POST, so never sent twice (a lost answer raises ``TransportError`` or
+        ``ServerError``: the alert may have been sent)."""
+        try:
+            response = self._request("POST", "/test-notifiers", json=dict(body), replay_safe=False)
+        except LostAnswer as lost:
+            raise lost.error from None
+        return self._object_answer(response, "POST", "/test-notifiers", "a test notification's result")
+
+    def _object_answer(self, response: requests.Response, method: str, path: str,
+                       what: str) -> dict[str, Any]:
+        body = read_json(response)
+        if not isinstance(body, Mapping):
+            raise AlertSiteError(f"AlertSite answered with something that is not {what}",
+                                 method=method, path=path, status=response.status_code)
+        return dict(body)
 
 
 _SHARED_CLIENTS: Final = SharedClients(AlertSiteClient)

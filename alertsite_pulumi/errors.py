@@ -146,6 +146,14 @@ class UnfinishedCreateError(AlertSiteError):
                          f"recover --stack STACK` takes a {noun} left this way into the stack.")
 
 
+class UnconfirmedTestStart(AlertSiteError):
+    """``GET /tests`` got no clear answer (a lost answer or a 5xx): the test on demand may be
+    running, and its id is unknown. It is never sent again by itself (each GET starts a test)."""
+
+    hint = ("The test on demand may have started; its result is unknown. Start it again only if "
+            "a second test of the monitor does no harm.")
+
+
 class ConfigurationError(AlertSiteError):
     """A setting is missing or wrong; the message names the config key and environment variable."""
 

@@ -136,6 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     server.start()
     runner = None
     notifier = None
+    # Test notifications go out whether or not the monitors run (POST /test-notifiers).
+    server.store.on_demand.delivery = Delivery(smtp_relay=args.alert_smtp, mail_from=args.alert_from,
+                                               allow_remote=args.run_monitors_anywhere)
     if args.run_monitors:
         notifier = AlertNotifier(
             directory_of(server.store),
@@ -153,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             log=None if args.quiet else _stderr_line,
             observer=notifier,
         ).start()
+        server.store.on_demand.probe = runner.test_once
     try:
         print(server.api_url, flush=True)
         while not stop.wait(0.5):

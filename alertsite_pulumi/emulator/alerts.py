@@ -188,6 +188,8 @@ class Alert:
     password: str | None = field(default=None, repr=False)
     outcome: Outcome | None = None
     reason: str | None = None
+    test: bool = False
+    """A test notification (``POST /test-notifiers``), not an alert of a monitor's run."""
 
     @property
     def subject(self) -> str:
@@ -229,6 +231,8 @@ class Alert:
         }
         if self.method_id in EMAIL_METHODS:
             entry["subject"] = self.subject
+        if self.test:
+            entry["test"] = True
         return entry
 
     def payload(self, custid: str, company: str) -> dict[str, str]:

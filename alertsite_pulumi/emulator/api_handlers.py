@@ -10,7 +10,7 @@ assumed: ``docs/alertsite-api.md``).
 
 from __future__ import annotations
 
-from .model import ApiError, User, as_int
+from .model import ApiError, FieldError, JsonObject, User, as_int
 from .routes import Request, Response, Route, ok, route
 from .routing import RECIPIENT_TYPES
 from .store import Store
@@ -155,6 +155,59 @@ def delete_group(store: Store, req: Request, params: dict[str, str]) -> Response
     return Response(204)
 
 
+# --- tests on demand and test notifications (on_demand.py) ------------------------------
+
+
+def _monitor_location(record: JsonObject) -> int | None:
+    locations = record.get("locations")
+    if isinstance(locations, list) and locations and isinstance(locations[0], dict):
+        return as_int(locations[0].get("id"))
+    return None
+
+
+def start_test(store: Store, req: Request, params: dict[str, str]) -> Response:
+    """``GET /tests?monitor_id=ID[&location_id=L]``: a GET that starts a test (§4.1); an
+    unknown monitor is 404 ``Record not found``, as every lookup by id (*assumption*)."""
+    _writer(store, req, "tests on demand")
+    monitor_id = req.query_one("monitor_id")
+    if not monitor_id:
+        raise FieldError([("monitor_id", "required and is empty")])
+    record = store.raw_monitor(monitor_id)
+    settings = store.settings
+    names = settings.location_names()
+    location_id = _monitor_location(record) or settings.default_locations[0]
+    raw_location = req.query_one("location_id")
+    if raw_location:
+        given = as_int(raw_location)
+        if given is None or given not in names:
+            raise FieldError([("location_id", "must be the id of a known location")])
+        location_id = given
+    test_id = store.on_demand.start(record, location_id, outcome=settings.tod_outcome,
+                                    latency_s=float(settings.tod_latency_s),
+                                    pollable=settings.tod_pollable)
+    host = req.headers.get("Host") or "localhost"
+    result_url = f"http://{host}{req.path.rstrip('/')}/{test_id}"
+    if settings.tod_start_shape == "test_id":
+        return ok({"test_id": test_id, "result_url": result_url})
+    return ok({"id": int(test_id) if settings.tod_start_shape == "id-integer" else test_id,
+               "result_url": result_url})
+
+
+def poll_test(store: Store, req: Request, params: dict[str, str]) -> Response:
+    """``GET /tests/{id}``: always 200; an unknown id is progress 0 "Test Not Found" (§4.2)."""
+    store.authenticate(req.bearer_token())
+    return ok(store.on_demand.poll(params["id"]))
+
+
+def send_test_notification(store: Store, req: Request, params: dict[str, str]) -> Response:
+    """``POST /test-notifiers`` (§1.6): one test alert, delivered before the answer (its body
+    ``{"status": "sent"|"failed"|"not sent"[, "reason": ...]}`` is assumed)."""
+    _writer(store, req, "recipients")
+    settings = store.settings
+    return ok(store.on_demand.notify(req.json_object(), settings.location_names(),
+                                     settings.default_locations[0]))
+
+
 ALERTSITE_ROUTES: tuple[Route[Store], ...] = (
     route("POST", "/access-tokens", "login", login),
     route("POST", "/monitors/email-round-trip", "create", create_monitor),
@@ -173,4 +226,7 @@ ALERTSITE_ROUTES: tuple[Route[Store], ...] = (
     route("GET", "/notifier-groups/{id}", "group_get", get_group),
     route("PATCH", "/notifier-groups/{id}", "group_update", update_group),
     route("DELETE", "/notifier-groups/{id}", "group_delete", delete_group),
+    route("GET", "/tests", "tod_start", start_test),
+    route("GET", "/tests/{id}", "tod_poll", poll_test),
+    route("POST", "/test-notifiers", "test_notifier", send_test_notification),
 )

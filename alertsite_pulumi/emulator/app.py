@@ -46,6 +46,7 @@ class EmulatorApp:
         self._lock = threading.Lock()
         self.alerts = AlertLog()
         """The alerts the runner's notifier sent or tried (``GET /_emulator/alerts``)."""
+        store.on_demand.alerts = self.alerts
 
     def reset(self) -> None:
         self.store.reset()

@@ -19,6 +19,7 @@ API_ENDPOINTS = (
     "login", "create", "update", "get", "list", "delete", "report",
     "recipient_create", "recipient_update", "recipient_get", "recipient_list", "recipient_delete",
     "group_create", "group_update", "group_get", "group_list", "group_delete",
+    "tod_start", "tod_poll", "test_notifier",
 )
 
 ROLES = ("admin", "co-admin", "power-user", "read-only")
@@ -167,6 +168,20 @@ class EmulatorSettings:
     emptied_group: str = "keep"
     """A group whose last monitor or last recipient is deleted: ``"keep"`` (it stays, with an
     empty array, as the delete-recipient tip implies) or ``"delete"`` (it goes too)."""
+    tod_outcome: str = "real"
+    """A test on demand's outcome: ``"real"`` (the probe's trip with ``--run-monitors``; without
+    it, as ``"ok"``), or forced: ``"ok"``, ``"fail"`` (9104), ``"timeout"`` (2), ``"never-ends"``
+    (in progress for ever)."""
+    tod_latency_s: float = 0.0
+    """How long a forced outcome is in progress before it is known."""
+    tod_pollable: bool = True
+    """A round-trip monitor's test can be polled (undocumented: polling is documented for
+    browser tests); false: ``GET /tests`` still answers an id, which polls as "Test Not Found"
+    and runs nothing."""
+    tod_start_shape: str = "id"
+    """The answer of ``GET /tests`` (cut off in the docs): ``"id"`` (``{"id": "700001",
+    "result_url": ...}``), ``"id-integer"`` (the id a JSON integer) or ``"test_id"``
+    (``{"test_id": "700001", "result_url": ...}``)."""
 
     def to_dict(self) -> JsonObject:
         return copy.deepcopy(asdict(self))
@@ -237,6 +252,15 @@ def _settings_errors(s: Mapping[str, Any]) -> list[str]:
                          ("emptied_group", ("keep", "delete"))):
         if s[key] not in allowed:
             errors.append(f"{key}: must be {' or '.join(repr(a) for a in allowed)}")
+    if s["tod_outcome"] not in ("real", "ok", "fail", "timeout", "never-ends"):
+        errors.append("tod_outcome: must be 'real', 'ok', 'fail', 'timeout' or 'never-ends'")
+    latency = s["tod_latency_s"]
+    if isinstance(latency, bool) or not isinstance(latency, (int, float)) or not 0 <= latency <= 3600:
+        errors.append("tod_latency_s: must be a number of seconds from 0 to 3600")
+    if not isinstance(s["tod_pollable"], bool):
+        errors.append("tod_pollable: must be true or false")
+    if s["tod_start_shape"] not in ("id", "id-integer", "test_id"):
+        errors.append("tod_start_shape: must be 'id', 'id-integer' or 'test_id'")
     for key in ("default_limit", "max_limit"):
         if not is_int(s[key]) or s[key] < 1:
             errors.append(f"{key}: must be an integer of at least 1")

@@ -419,6 +419,30 @@ class MonitorRunner:
             return None  # stopped with the emulator: no outcome to record
         return status_of(result)
 
+    def test_once(self, record: JsonObject) -> JsonObject:
+        """One trip of ``record`` for a test on demand (:mod:`.on_demand`), with the same probe
+        as the runs: its outcome is returned, never recorded as the monitor's status nor shown
+        to the observer (a test on demand sends no alert)."""
+        username = record.get("email_username")
+        password = record.get("email_password")
+        if not username or not password:
+            return _config_status("the monitor has no email_username or email_password to log in with")
+        try:
+            mailbox = Mailbox.from_urls(
+                str(record.get("smtp_hostname")), str(record.get("pop3_hostname")),
+                str(record.get("email")), str(username), str(password),
+            )
+            hosts = [parse_server(str(record.get(f"{k}_hostname")), k) for k in ("smtp", "pop3")]
+        except ValueError as exc:
+            return _config_status(_without_secrets(str(exc), record))
+        if not self.allow_remote and not all(h.is_loopback for h in hosts):
+            return {"code": str(CODES["connect"]), "description": f"{KIND_TITLES['connect']}: not "
+                    "tested, its mail servers are not on loopback (--run-monitors-anywhere allows it)"}
+        timeout = as_int(record.get("timeout")) or 300
+        result = run_trip(mailbox, ProbeOptions(timeout=float(timeout), context=self._context,
+                                                cancel=self._stop))
+        return status_of(result)
+
     def _may_run(self, monitor_id: str, record: JsonObject) -> bool:
         if self.allow_remote:
             return True

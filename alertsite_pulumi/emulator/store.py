@@ -40,6 +40,7 @@ from .model import (
     new_user,
 )
 from .monitor import MONITOR_TYPE, build_monitor, monitor_defaults, render_monitor, select_fields
+from .on_demand import OnDemand
 from .persistence import SqliteFile
 
 ENDPOINTS = (*API_ENDPOINTS, "other")
@@ -116,6 +117,8 @@ class Store:
         self._counts: Counter[str] = Counter()
         self._by_token: Counter[str] = Counter()
         self._by_method_path: Counter[str] = Counter()
+        self.on_demand = OnDemand()
+        """The tests on demand and test notifications (``GET /tests``, ``POST /test-notifiers``)."""
 
     def close(self) -> None:
         with self._lock:
@@ -133,6 +136,7 @@ class Store:
             self._tokens.clear()
             self._expiry_every = None
             self._reset_counts()
+            self.on_demand.clear()
             if self._file:
                 self._file.replace_all(self._users.values(), self._monitors)
 
