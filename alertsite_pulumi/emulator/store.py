@@ -10,9 +10,13 @@ Alert recipients and recipient groups (:mod:`.routing`) live here too, under the
 and drawing ids from the same counter as monitors; a group refers to monitors and recipients
 by id, and deleting either takes it out of every group.
 
-With a database path, users, monitors, recipients, groups and the id counter are written
-through to SQLite (:mod:`.persistence`) and loaded again at start; tokens, counters, faults
-and settings live in memory only.
+With a database path, users, monitors, recipients, groups, blackouts and the id counter are
+written through to SQLite (:mod:`.persistence`) and loaded again at start; tokens, counters,
+faults, settings and the clock's offset live in memory only.
+
+Blackouts (:mod:`.blackouts`) belong to a monitor or a recipient and are read against the
+emulator's clock (:meth:`Store.wall_now`: the real time plus what the control surface moved it
+by) in the account time zone; token lifetimes keep the monotonic ``clock`` given here.
 """
 
 from __future__ import annotations

@@ -355,6 +355,23 @@ def test_bulk_edit_appends_and_replaces_monitor_blackouts(emulator: EmulatorCont
     assert len(_list(api, assoc_id=first)) == 2 and len(_list(api, assoc_id=second)) == 2
 
 
+def test_bulk_update_keeps_the_one_time_blackouts_that_have_begun(
+    emulator: EmulatorControl, api: Api
+) -> None:
+    monitor_id = int(api.create_id())
+    begun = _create(api, _one_time(emulator, monitor_id, start_h=1))
+    future = _create(api, _one_time(emulator, monitor_id, start_h=5))
+    emulator.advance_clock(1.5 * HOUR)
+    begin, end = _window(emulator, 10)
+    response = api.request("POST", "/blackouts/bulk-edit", json={
+        "monitors": [monitor_id], "update_one_time": True, "update_one_time_action": "update",
+        "one_time_blackouts": [{"from_date": begin, "thru_date": end, "type": "Alert"}]})
+    assert response.status_code == 200, response.text
+    (created,) = response.json()["ids"]
+    assert [b["id"] for b in _list(api)] == [begun, int(created)]
+    assert api.request("GET", f"/blackouts/{future}").status_code == 404
+
+
 def test_bulk_edit_is_403_and_changes_nothing_when_a_monitor_is_unknown(
     emulator: EmulatorControl, api: Api
 ) -> None:
