@@ -16,6 +16,12 @@ Who is alerted (``/work/shared/alertsite-api-more.md`` §1.3, §2.3), see :func:
 - each recipient once, and only those with ``availability_alert`` (performance alerts are not
   modelled: a round trip has no performance threshold here).
 
+Blackouts (§3, when the directory keeps them: :class:`BlackoutSource`), on the emulator's
+clock: an ``Alert`` blackout of the monitor sends nothing, neither alert nor clear (failed runs
+still count, and who was alerted is kept: the first run after it alerts or clears as usual); a
+``Notifier`` blackout silences that recipient only (not counted towards its thresholds, and no
+clear for an error it was alerted of). ``Monitor`` blackouts are the runner's: no run at all.
+
 When, per (monitor, recipient), see :class:`AlertNotifier`: an alert once the monitor has failed
 ``start_threshold`` runs in a row, then one per further failed run until ``stop_threshold`` alerts
 were sent for this error; when the monitor is green again, one clear to each recipient that was
@@ -101,6 +107,28 @@ class AlertDirectory(Protocol):
     def raw_recipients(self) -> list[dict[str, Any]]: ...
 
     def raw_recipient_groups(self) -> list[dict[str, Any]]: ...
+
+
+@runtime_checkable
+class BlackoutSource(Protocol):
+    """A directory that also keeps blackouts (the emulator's store): those covering now, each
+    with ``type`` (``Alert``: the monitor's availability alerts; ``Notifier``: the recipient)
+    and ``assoc_id``."""
+
+    def active_blackouts(self) -> list[dict[str, Any]]: ...
+
+
+def _silenced(directory: AlertDirectory) -> tuple[set[int], set[int]]:
+    """(monitors whose alerts an ``Alert`` blackout stops, recipients a ``Notifier`` blackout
+    silences), now; nothing for a directory without blackouts."""
+    if not isinstance(directory, BlackoutSource):
+        return set(), set()
+    active = directory.active_blackouts()
+    monitors = {i for b in active if b.get("type") == "Alert"
+                and (i := as_int(b.get("assoc_id"))) is not None}
+    recipients = {i for b in active if b.get("type") == "Notifier"
+                  and (i := as_int(b.get("assoc_id"))) is not None}
+    return monitors, recipients
 
 
 class NoRecipients:
@@ -535,14 +563,23 @@ class AlertNotifier:
         code = as_int(status.get("code"))
         if key is None:
             return []
+        quiet_monitors, quiet_recipients = _silenced(self.directory)
         with self._lock:
+            if key in quiet_monitors:
+                # An Alert blackout: no alert and no clear. Failed runs still count, and who was
+                # alerted is kept, so the first run after the blackout alerts (or clears) as usual.
+                if code != 0:
+                    self._errors[monitor_id] = self._errors.get(monitor_id, 0) + 1
+                return []
             if code == 0:
-                return self._clear(monitor, status)
+                return self._clear(monitor, status, quiet_recipients)
             errcount = self._errors.get(monitor_id, 0) + 1
             self._errors[monitor_id] = errcount
             alerts = []
             for recipient in route(key, code if code is not None else -1, self.directory):
                 rid = int(recipient["id"])
+                if rid in quiet_recipients:
+                    continue  # a Notifier blackout: this recipient only is silent (and not counted)
                 sent = self._sent.get((monitor_id, rid), 0)
                 start = max(1, as_int(recipient.get("start_threshold")) or 1)
                 stop = max(1, as_int(recipient.get("stop_threshold")) or 1)
@@ -551,12 +588,14 @@ class AlertNotifier:
                     alerts.append(self._alert("error", monitor, status, errcount, recipient))
             return alerts
 
-    def _clear(self, monitor: Mapping[str, Any], status: Mapping[str, Any]) -> list[Alert]:
+    def _clear(self, monitor: Mapping[str, Any], status: Mapping[str, Any],
+               quiet: set[int] | None = None) -> list[Alert]:
         monitor_id = str(monitor.get("id"))
         errcount = self._errors.pop(monitor_id, 0)
         alerted = {rid for (mid, rid) in self._sent if mid == monitor_id}
         for rid in alerted:
             del self._sent[(monitor_id, rid)]
+        alerted -= quiet or set()  # a silenced recipient gets no clear either (and none later)
         if not alerted:
             return []
         return [

@@ -1,5 +1,5 @@
-"""The AlertSite API handlers (login, the round-trip monitor endpoints, alert recipients and
-recipient groups) and their routes.
+"""The AlertSite API handlers (login, the round-trip monitor endpoints, alert recipients,
+recipient groups and blackouts) and their routes.
 
 Paths are relative to the API prefix (``/api/v3`` by default). Each handler serves the
 store: it checks the bearer token and role, then asks the store; the endpoint names
@@ -10,7 +10,10 @@ assumed: ``docs/alertsite-api.md``).
 
 from __future__ import annotations
 
+from .blackouts import TYPES as BLACKOUT_TYPES
+from .blackouts import canonical_type
 from .model import ApiError, FieldError, JsonObject, User, as_int
+from .monitor import select_fields
 from .routes import Request, Response, Route, ok, route
 from .routing import RECIPIENT_TYPES
 from .store import Store
@@ -206,6 +209,61 @@ def send_test_notification(store: Store, req: Request, params: dict[str, str]) -
     settings = store.settings
     return ok(store.on_demand.notify(req.json_object(), settings.location_names(),
                                      settings.default_locations[0]))
+# --- blackouts ---------------------------------------------------------------------------
+
+
+def _blackout_type(store: Store, req: Request) -> str | None:
+    raw = req.query_one("type") or None
+    kind = canonical_type(raw, store.settings) if raw is not None else None
+    if raw is not None and kind is None:
+        raise ApiError(400, f"type: {raw!r} is not one of {', '.join(BLACKOUT_TYPES)}")
+    return kind
+
+
+def _query_bool(req: Request, name: str) -> bool:
+    raw = (req.query_one(name) or "").strip().lower()
+    if raw in ("", "false", "0"):
+        return False
+    if raw in ("true", "1"):
+        return True
+    raise ApiError(400, f"{name}: {raw!r} must be true or false")
+
+
+def create_blackout(store: Store, req: Request, params: dict[str, str]) -> Response:
+    user = _writer(store, req, "blackouts")
+    return ok({"id": store.create_blackout(req.json_object(), user.email)})
+
+
+def update_blackout(store: Store, req: Request, params: dict[str, str]) -> Response:
+    _writer(store, req, "blackouts")
+    return ok({"id": store.update_blackout(params["id"], req.json_object())})
+
+
+def get_blackout(store: Store, req: Request, params: dict[str, str]) -> Response:
+    store.authenticate(req.bearer_token())
+    return ok(select_fields(store.get_blackout(params["id"]), req.query_one("select")))
+
+
+def list_blackouts(store: Store, req: Request, params: dict[str, str]) -> Response:
+    """``GET /blackouts``: ``persistent=true`` only the recurring ones, ``false`` (the default)
+    one-time and recurring (B-GETS)."""
+    store.authenticate(req.bearer_token())
+    return ok(store.list_blackouts(
+        _blackout_type(store, req), _query_int(req, "assoc_id", 0), _query_bool(req, "persistent"),
+        _query_int(req, "limit", 1), _query_int(req, "offset", 0), req.query_one("select"),
+    ))
+
+
+def delete_blackout(store: Store, req: Request, params: dict[str, str]) -> Response:
+    _writer(store, req, "blackouts")
+    store.delete_blackout(params["id"])
+    return Response(204)
+
+
+def bulk_edit_blackouts(store: Store, req: Request, params: dict[str, str]) -> Response:
+    """``POST /blackouts/bulk-edit``: its answer is not documented; the ids created (assumed)."""
+    user = _writer(store, req, "blackouts")
+    return ok({"ids": store.bulk_edit_blackouts(req.json_object(), user.email)})
 
 
 ALERTSITE_ROUTES: tuple[Route[Store], ...] = (
@@ -229,4 +287,10 @@ ALERTSITE_ROUTES: tuple[Route[Store], ...] = (
     route("GET", "/tests", "tod_start", start_test),
     route("GET", "/tests/{id}", "tod_poll", poll_test),
     route("POST", "/test-notifiers", "test_notifier", send_test_notification),
+    route("POST", "/blackouts", "blackout_create", create_blackout),
+    route("GET", "/blackouts", "blackout_list", list_blackouts),
+    route("POST", "/blackouts/bulk-edit", "blackout_bulk", bulk_edit_blackouts),
+    route("GET", "/blackouts/{id}", "blackout_get", get_blackout),
+    route("PATCH", "/blackouts/{id}", "blackout_update", update_blackout),
+    route("DELETE", "/blackouts/{id}", "blackout_delete", delete_blackout),
 )

@@ -170,6 +170,22 @@ class EmulatorControl:
         """``POST /_emulator/recipient-groups``: store a group as given; returns its id."""
         return str(self._call("POST", "/recipient-groups", dict(group))["id"])
 
+    def clock(self) -> JsonObject:
+        """``GET /_emulator/clock``: the emulator's clock (``now`` UTC, ``offset_seconds``,
+        ``time_zone`` and ``local_now`` as blackout times are read)."""
+        result: JsonObject = self._call("GET", "/clock")
+        return result
+
+    def advance_clock(self, seconds: float) -> JsonObject:
+        """``POST /_emulator/clock``: move the emulator's clock forward (not the tokens')."""
+        result: JsonObject = self._call("POST", "/clock", {"advance_seconds": seconds})
+        return result
+
+    def blackouts(self) -> JsonObject:
+        """``GET /_emulator/blackouts``: every stored blackout, and those active now."""
+        result: JsonObject = self._call("GET", "/blackouts")
+        return result
+
     def requests(self) -> JsonObject:
         """``GET /_emulator/requests``: counts of AlertSite calls since the last reset."""
         result: JsonObject = self._call("GET", "/requests")

@@ -177,6 +177,23 @@ def control_delete_group(app: Controlled, req: Request, params: dict[str, str]) 
     return ok({"deleted": params["id"]})
 
 
+def control_get_clock(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    return ok(app.store.clock_state())
+
+
+def control_advance_clock(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    """``{"advance_seconds": N}``: move the emulator's clock (blackouts, the runner's and the
+    notifier's "now") forward; tokens keep their own clock."""
+    seconds: Any = req.json_object().get("advance_seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < 1e10:
+        raise ApiError(400, "advance_seconds: give a number of seconds of at least 0")
+    return ok(app.store.advance_clock(float(seconds)))
+
+
+def control_list_blackouts(app: Controlled, req: Request, params: dict[str, str]) -> Response:
+    return ok({"blackouts": app.store.raw_blackouts(), "active": app.store.active_blackouts()})
+
+
 def control_requests(app: Controlled, req: Request, params: dict[str, str]) -> Response:
     return ok(app.store.request_counts())
 
@@ -235,6 +252,9 @@ CONTROL_ROUTES: tuple[Route[Controlled], ...] = (
     route("GET", "/recipient-groups/{id}", "control", control_get_group),
     route("PATCH", "/recipient-groups/{id}", "control", control_edit_group),
     route("DELETE", "/recipient-groups/{id}", "control", control_delete_group),
+    route("GET", "/clock", "control", control_get_clock),
+    route("POST", "/clock", "control", control_advance_clock),
+    route("GET", "/blackouts", "control", control_list_blackouts),
     route("GET", "/requests", "control", control_requests),
     route("DELETE", "/requests", "control", control_reset_requests),
     route("GET", "/users", "control", control_users),

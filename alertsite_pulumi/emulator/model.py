@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -20,6 +21,8 @@ API_ENDPOINTS = (
     "recipient_create", "recipient_update", "recipient_get", "recipient_list", "recipient_delete",
     "group_create", "group_update", "group_get", "group_list", "group_delete",
     "tod_start", "tod_poll", "test_notifier",
+    "blackout_create", "blackout_update", "blackout_get", "blackout_list", "blackout_delete",
+    "blackout_bulk",
 )
 
 ROLES = ("admin", "co-admin", "power-user", "read-only")
@@ -182,6 +185,24 @@ class EmulatorSettings:
     """The answer of ``GET /tests`` (cut off in the docs): ``"id"`` (``{"id": "700001",
     "result_url": ...}``), ``"id-integer"`` (the id a JSON integer) or ``"test_id"``
     (``{"test_id": "700001", "result_url": ...}``)."""
+    account_time_zone: str = "UTC"
+    """The IANA zone blackout times (which carry none) are read in: the account's time zone
+    (the UI shows blackout hours in the user's preferred zone; the API says nothing)."""
+    blackout_week_wrap: bool = True
+    """A recurring blackout may end on an earlier day than it starts (Friday 18:00 through
+    Monday 07:00), wrapping the week; false refuses it (400)."""
+    blackout_recipient_alias: bool = True
+    """``type: "Recipient"`` (the spelling of one documented example) is taken as
+    ``Notifier``; false refuses it (400)."""
+    blackout_time_aliases: bool = True
+    """A blackout create or PATCH may send ``from_time``/``thru_time`` (the PATCH example's
+    names) for ``start_time``/``end_time``; false ignores them."""
+    blackout_patch_one_time: str = "refuse"
+    """PATCH of a one-time blackout: ``"refuse"`` (400, as "only recurring blackouts can be
+    modified" says; the status is assumed) or ``"allow"`` (validated like a create)."""
+    blackout_cascade: str = "delete"
+    """Deleting a monitor or recipient: ``"delete"`` its blackouts too (assumed) or ``"keep"``
+    them (dangling, as a test may want)."""
 
     def to_dict(self) -> JsonObject:
         return copy.deepcopy(asdict(self))
@@ -249,7 +270,9 @@ def _settings_errors(s: Mapping[str, Any]) -> list[str]:
     for key, allowed in (("recipient_method_id", ("default", "required")),
                          ("list_count", ("total", "page")),
                          ("group_list_offset", ("null", "string")),
-                         ("emptied_group", ("keep", "delete"))):
+                         ("emptied_group", ("keep", "delete")),
+                         ("blackout_patch_one_time", ("refuse", "allow")),
+                         ("blackout_cascade", ("delete", "keep"))):
         if s[key] not in allowed:
             errors.append(f"{key}: must be {' or '.join(repr(a) for a in allowed)}")
     if s["tod_outcome"] not in ("real", "ok", "fail", "timeout", "never-ends"):
@@ -261,10 +284,25 @@ def _settings_errors(s: Mapping[str, Any]) -> list[str]:
         errors.append("tod_pollable: must be true or false")
     if s["tod_start_shape"] not in ("id", "id-integer", "test_id"):
         errors.append("tod_start_shape: must be 'id', 'id-integer' or 'test_id'")
+    for key in ("blackout_week_wrap", "blackout_recipient_alias", "blackout_time_aliases"):
+        if not isinstance(s[key], bool):
+            errors.append(f"{key}: must be true or false")
+    if not _is_zone(s["account_time_zone"]):
+        errors.append("account_time_zone: must be an IANA time zone name such as 'UTC' or 'Europe/Berlin'")
     for key in ("default_limit", "max_limit"):
         if not is_int(s[key]) or s[key] < 1:
             errors.append(f"{key}: must be an integer of at least 1")
     return errors
+
+
+def _is_zone(name: object) -> bool:
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def as_int(value: object) -> int | None:

@@ -1,5 +1,5 @@
 """The emulator's SQLite file: a write-through copy of users, monitors, recipients,
-recipient groups and the id counter.
+recipient groups, blackouts and the id counter.
 
 Only :class:`~.store.Store` uses it, under the store's lock; tokens, counters, faults and
 settings are never written here.
@@ -15,7 +15,7 @@ from typing import Final
 from .model import JsonObject, User
 
 #: The tables of id-keyed JSON records besides ``monitors`` (same layout).
-RECORD_TABLES: Final = ("recipients", "notifier_groups")
+RECORD_TABLES: Final = ("recipients", "notifier_groups", "blackouts")
 
 
 class SqliteFile:
@@ -33,6 +33,7 @@ class SqliteFile:
             CREATE TABLE IF NOT EXISTS monitors (id INTEGER PRIMARY KEY, record TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS recipients (id INTEGER PRIMARY KEY, record TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS notifier_groups (id INTEGER PRIMARY KEY, record TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS blackouts (id INTEGER PRIMARY KEY, record TEXT NOT NULL);
             """
         )
 

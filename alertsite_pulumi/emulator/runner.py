@@ -31,6 +31,10 @@ waiting 300 s).
 Monitors whose last run was abandoned take at most half the runs in flight, so that a server
 that hangs every connection past its deadline never keeps the others waiting for a thread.
 
+A monitor that a ``Monitor`` blackout covers (:meth:`.store.Store.active_blackouts`, on the
+emulator's clock) is not run: nothing is recorded, its last status stays, and it is due again
+(at once) when the blackout ends. (``Alert`` and ``Notifier`` blackouts are the notifier's.)
+
 An outcome is kept only while the monitor still has the servers, login and timeout the run
 used: a run that ends after its monitor was edited, or deleted, leaves no status (an edited
 monitor runs again at once).
@@ -69,6 +73,11 @@ from .model import ApiError, JsonObject, as_int
 from .store import Store
 
 LogFunction = Callable[[str], None]
+
+
+def monitor_blackouts(store: Store) -> set[int]:
+    """The monitors a ``Monitor`` blackout covers now (the emulator's clock): not run."""
+    return {b["assoc_id"] for b in store.active_blackouts() if b.get("type") == "Monitor"}
 
 
 class RunObserver(Protocol):
@@ -250,6 +259,7 @@ class MonitorRunner:
         """Start a run of every monitor that is due and has no run alive."""
         now = time.monotonic()
         monitors = {m["id"]: m for m in self.store.raw_monitors()}
+        blacked_out = monitor_blackouts(self.store)
         with self._lock:
             for gone in set(self._next) - set(monitors):
                 del self._next[gone]
@@ -263,6 +273,8 @@ class MonitorRunner:
                 record = monitors[monitor_id]
                 if record.get("enabled") is False or monitor_id in self._running:
                     continue
+                if as_int(monitor_id) in blacked_out:
+                    continue  # a Monitor blackout: no run, nothing recorded; due again when it ends
                 if _trip_settings(record) in stuck.get(monitor_id, ()):
                     continue  # stuck as it is: not run again until that run ends or it is edited
                 if self._hung_slots_taken(monitor_id):

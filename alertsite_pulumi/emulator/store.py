@@ -10,9 +10,13 @@ Alert recipients and recipient groups (:mod:`.routing`) live here too, under the
 and drawing ids from the same counter as monitors; a group refers to monitors and recipients
 by id, and deleting either takes it out of every group.
 
-With a database path, users, monitors, recipients, groups and the id counter are written
-through to SQLite (:mod:`.persistence`) and loaded again at start; tokens, counters, faults
-and settings live in memory only.
+With a database path, users, monitors, recipients, groups, blackouts and the id counter are
+written through to SQLite (:mod:`.persistence`) and loaded again at start; tokens, counters,
+faults, settings and the clock's offset live in memory only.
+
+Blackouts (:mod:`.blackouts`) belong to a monitor or a recipient and are read against the
+emulator's clock (:meth:`Store.wall_now`: the real time plus what the control surface moved it
+by) in the account time zone; token lifetimes keep the monotonic ``clock`` given here.
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from . import routing
+from . import blackouts, routing
 from .model import (
     API_ENDPOINTS,
     DEFAULT_USERS,
@@ -37,6 +42,7 @@ from .model import (
     FieldError,
     JsonObject,
     User,
+    is_int,
     new_user,
 )
 from .monitor import MONITOR_TYPE, build_monitor, monitor_defaults, render_monitor, select_fields
@@ -46,6 +52,7 @@ from .persistence import SqliteFile
 ENDPOINTS = (*API_ENDPOINTS, "other")
 RECIPIENTS = "recipients"
 GROUPS = "notifier_groups"
+BLACKOUTS = "blackouts"
 FIRST_MONITOR_ID = 100001
 MAX_ID_DIGITS = 18
 
@@ -88,18 +95,21 @@ class Store:
         self._monitors: dict[int, JsonObject] = {}
         self._recipients: dict[int, JsonObject] = {}
         self._groups: dict[int, JsonObject] = {}
+        self._blackouts: dict[int, JsonObject] = {}
+        self._clock_offset_s = 0.0
         self._next_id = FIRST_MONITOR_ID
         stored_users: list[User] = []
         if self._file:
             stored_users, self._monitors, next_id = self._file.load()
             self._recipients = self._file.load_records(RECIPIENTS)
             self._groups = self._file.load_records(GROUPS)
+            self._blackouts = self._file.load_records(BLACKOUTS)
             for record in self._monitors.values():
                 if _is_placeholder(record.get("last_status")):
                     record["last_status"] = None
             if next_id is not None:
                 self._next_id = next_id
-            for table in (self._monitors, self._recipients, self._groups):
+            for table in (self._monitors, self._recipients, self._groups, self._blackouts):
                 if table:
                     self._next_id = max(self._next_id, max(table) + 1)
         merged = {u.email: u for u in stored_users}
@@ -133,6 +143,8 @@ class Store:
             self._monitors = {}
             self._recipients = {}
             self._groups = {}
+            self._blackouts = {}
+            self._clock_offset_s = 0.0
             self._tokens.clear()
             self._expiry_every = None
             self._reset_counts()
@@ -316,10 +328,10 @@ class Store:
     def _with_routing(self, monitor_id: int, rendered: JsonObject,
                       holders: Mapping[int, list[int]] | None = None) -> JsonObject:
         """The monitor's read-only back-references (S-OBJ): the groups holding it, as string
-        ids (null when none), and its blackouts (none are emulated yet: null)."""
+        ids (null when none), and its monitor and alert blackouts (string ids, null when none)."""
         groups = (holders if holders is not None else self._groups_by_monitor()).get(monitor_id, [])
         rendered["notifier_groups"] = [str(g) for g in groups] or None
-        rendered["blackout_ids"] = None
+        rendered["blackout_ids"] = self._blackout_ids(blackouts.MONITOR_TYPES, monitor_id)
         return rendered
 
     def delete_monitor(self, monitor_id: str) -> None:
@@ -327,7 +339,8 @@ class Store:
         with self._lock:
             key = self._lookup(monitor_id)
             del self._monitors[key]
-            self._cascade({"monitors": [key]}, monitor_id=key)
+            self._cascade({"monitors": [key], **self._drop_blackouts(blackouts.MONITOR_TYPES, key)},
+                          monitor_id=key)
 
     def _cascade(self, deleted: Mapping[str, Iterable[int]], monitor_id: int | None = None,
                  recipient_id: int | None = None) -> None:
@@ -377,7 +390,9 @@ class Store:
 
     def _render_recipient(self, key: int) -> JsonObject:
         groups = [g for g, r in self._groups.items() if key in routing.group_recipient_ids(r)]
-        return routing.render_recipient(key, self._recipients[key], groups)
+        rendered = routing.render_recipient(key, self._recipients[key], groups)
+        rendered["blackout_ids"] = self._blackout_ids({"Notifier"}, key)
+        return rendered
 
     def list_recipients(self, kind: str | None = None, method_id: int | None = None,
                         limit: int | None = None, offset: int | None = None) -> JsonObject:
@@ -392,7 +407,8 @@ class Store:
         with self._lock:
             key = _key(recipient_id, self._recipients)
             del self._recipients[key]
-            self._cascade({RECIPIENTS: [key]}, recipient_id=key)
+            self._cascade({RECIPIENTS: [key], **self._drop_blackouts({"Notifier"}, key)},
+                          recipient_id=key)
 
     # recipient groups ---------------------------------------------------------------------------
 
@@ -456,6 +472,201 @@ class Store:
             key = _key(group_id, self._groups)
             del self._groups[key]
             self._write({}, {GROUPS: [key]})
+
+    # the clock ---------------------------------------------------------------------------
+
+    def wall_now(self) -> datetime:
+        """The emulator's clock (UTC): the real time plus what the control surface moved it by.
+
+        Blackouts, their ``date_added`` and the runner's and notifier's "now" read it; token
+        lifetimes do not (they run on the monotonic clock given at construction, so that moving
+        the clock forward does not log every client out).
+        """
+        return datetime.now(timezone.utc) + timedelta(seconds=self._clock_offset_s)
+
+    def local_now(self, now: datetime | None = None) -> datetime:
+        """``now`` (default: the emulator's clock) in the account time zone, without zone: what
+        a blackout's zone-less times are compared with."""
+        when = now if now is not None else self.wall_now()
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return when.astimezone(ZoneInfo(self._settings.account_time_zone)).replace(tzinfo=None)
+
+    def advance_clock(self, seconds: float) -> JsonObject:
+        """Move the emulator's clock forward by ``seconds`` (never back: a past window stays past)."""
+        with self._lock:
+            self._clock_offset_s += seconds
+            return self.clock_state()
+
+    def clock_state(self) -> JsonObject:
+        with self._lock:
+            now = self.wall_now()
+            return {
+                "now": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "offset_seconds": self._clock_offset_s,
+                "time_zone": self._settings.account_time_zone,
+                "local_now": self.local_now(now).strftime(blackouts.DATE_FORMAT),
+            }
+
+    # blackouts ---------------------------------------------------------------------------
+
+    def _blackout_ids(self, types: Iterable[str], assoc_id: int) -> list[str] | None:
+        wanted = set(types)
+        return [str(k) for k, r in self._blackouts.items()
+                if r.get("type") in wanted and r.get("assoc_id") == assoc_id] or None
+
+    def _drop_blackouts(self, types: Iterable[str], assoc_id: int) -> dict[str, list[int]]:
+        """Forget the blackouts of a deleted monitor or recipient (switch ``blackout_cascade``);
+        the ids to delete from the file, for the caller's one write."""
+        if self._settings.blackout_cascade == "keep":
+            return {}
+        wanted = set(types)
+        gone = [k for k, r in self._blackouts.items()
+                if r.get("type") in wanted and r.get("assoc_id") == assoc_id]
+        for key in gone:
+            del self._blackouts[key]
+        return {BLACKOUTS: gone}
+
+    def _build_blackout(self, body: Mapping[str, Any], current: Mapping[str, Any] | None = None,
+                        where: str = "") -> tuple[JsonObject, list[tuple[str, str]]]:
+        return blackouts.build_blackout(
+            body, self._settings, self.local_now(), self._monitors.__contains__,
+            self._recipients.__contains__, current, where,
+        )
+
+    def create_blackout(self, body: Mapping[str, Any], login: str | None) -> str:
+        """``POST /blackouts``: one blackout; ``login`` is the creating user's email."""
+        with self._lock:
+            record, problems = self._build_blackout(body)
+            if problems:
+                raise FieldError(problems)
+            key = self._put_new_blackout(record, login)
+            self._write({BLACKOUTS: {key: self._blackouts[key]}})
+            return str(key)
+
+    def _put_new_blackout(self, record: JsonObject, login: str | None) -> int:
+        record["date_added"] = self.wall_now().strftime("%Y-%m-%dT%H:%M:%SZ")
+        record["login"] = login
+        key = self._take_id()
+        self._blackouts[key] = record
+        return key
+
+    def update_blackout(self, blackout_id: str, patch: Mapping[str, Any]) -> str:
+        """``PATCH /blackouts/{id}``: recurring blackouts only (switch ``blackout_patch_one_time``)."""
+        with self._lock:
+            key = _key(blackout_id, self._blackouts)
+            current = self._blackouts[key]
+            if current.get("persistent") is not True and self._settings.blackout_patch_one_time == "refuse":
+                raise ApiError(400, "Only recurring (persistent) blackouts can be modified; to modify a "
+                               "one-time blackout, delete it and create a new one.")
+            record, problems = self._build_blackout(patch, current)
+            if problems:
+                raise FieldError(problems)
+            record["date_added"] = current.get("date_added")
+            record["login"] = current.get("login")
+            self._blackouts[key] = record
+            self._write({BLACKOUTS: {key: record}})
+            return str(key)
+
+    def get_blackout(self, blackout_id: str) -> JsonObject:
+        with self._lock:
+            key = _key(blackout_id, self._blackouts)
+            return blackouts.render_blackout(key, self._blackouts[key])
+
+    def list_blackouts(self, kind: str | None = None, assoc_id: int | None = None,
+                       only_recurring: bool = False, limit: int | None = None,
+                       offset: int | None = None, select: str | None = None) -> JsonObject:
+        """``GET /blackouts``: past and future ones; ``persistent=true`` only the recurring."""
+        with self._lock:
+            rows = [select_fields(blackouts.render_blackout(k, r), select)
+                    for k, r in self._blackouts.items()
+                    if blackouts.matches(r, kind, assoc_id, only_recurring)]
+            return routing.list_envelope(rows, limit, offset, self._settings, "0")
+
+    def delete_blackout(self, blackout_id: str) -> None:
+        """``DELETE /blackouts/{id}``: recurring ones and one-time ones not yet begun (B-DEL)."""
+        with self._lock:
+            key = _key(blackout_id, self._blackouts)
+            if blackouts.has_started(self._blackouts[key], self.local_now()):
+                raise ApiError(400, "A one-time blackout that has begun (running or past) cannot be "
+                               "deleted; only recurring and future one-time blackouts can.")
+            del self._blackouts[key]
+            self._write({}, {BLACKOUTS: [key]})
+
+    def bulk_edit_blackouts(self, body: Mapping[str, Any], login: str | None) -> list[str]:
+        """``POST /blackouts/bulk-edit``: monitor blackouts for many monitors at once, all or
+        nothing; 403 when a monitor id is not one of this account's (B-BULK). ``update``
+        replaces the monitors' blackouts of that kind (but not one-time ones that have begun:
+        they cannot be deleted either); ``append`` adds. The ids created, as strings."""
+        with self._lock:
+            monitors = body.get("monitors")
+            if not isinstance(monitors, list) or not monitors or not all(is_int(m) for m in monitors):
+                raise FieldError([("monitors", "must be a non-empty list of monitor ids")])
+            unknown = [m for m in monitors if m not in self._monitors]
+            if unknown:
+                raise ApiError(403, f"Forbidden - not a monitor of this account: "
+                               f"{', '.join(str(m) for m in unknown)}; no blackout was changed.")
+            now = self.local_now()
+            problems: list[tuple[str, str]] = []
+            plans: list[tuple[bool, str, list[JsonObject]]] = []
+            for persistent, flag, array in ((False, "update_one_time", "one_time_blackouts"),
+                                            (True, "update_persistent", "persistent_blackouts")):
+                wanted = body.get(flag, False)
+                action = body.get(f"{flag}_action", "append")
+                items = body.get(array, [])
+                if not isinstance(wanted, bool):
+                    problems.append((flag, "must be true or false"))
+                    continue
+                if action not in ("append", "update"):
+                    problems.append((f"{flag}_action", "must be 'append' or 'update'"))
+                    continue
+                if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                    problems.append((array, "must be a list of blackout objects"))
+                    continue
+                if not wanted:
+                    continue
+                built: list[JsonObject] = []
+                for index, item in enumerate(items):
+                    kind = item.get("type", "Monitor")
+                    if kind not in blackouts.MONITOR_TYPES:
+                        problems.append((f"{array}[{index}].type", "must be Monitor or Alert"))
+                        continue
+                    for monitor_id in monitors:
+                        record, found = self._build_blackout(
+                            {**item, "type": kind, "assoc_id": monitor_id, "persistent": persistent},
+                            where=f"{array}[{index}].")
+                        problems.extend(p for p in found if p not in problems)
+                        built.append(record)
+                plans.append((persistent, action, built))
+            if problems:
+                raise FieldError(problems)
+            dropped: list[int] = []
+            created: dict[int, JsonObject] = {}
+            for persistent, action, built in plans:
+                if action == "update":
+                    dropped += [k for k, r in self._blackouts.items()
+                                if r.get("type") in blackouts.MONITOR_TYPES and r.get("assoc_id") in monitors
+                                and r.get("persistent") is persistent and not blackouts.has_started(r, now)]
+                    for key in dropped:
+                        self._blackouts.pop(key, None)
+                for record in built:
+                    key = self._put_new_blackout(record, login)
+                    created[key] = record
+            self._write({BLACKOUTS: created}, {BLACKOUTS: dropped})
+            return [str(k) for k in created]
+
+    def active_blackouts(self, now: datetime | None = None) -> list[JsonObject]:
+        """The blackouts covering ``now`` (default: the emulator's clock), each as a GET shows
+        it: what the monitor runner (``Monitor``) and the notifier (``Alert``, ``Notifier``) honour."""
+        with self._lock:
+            local = self.local_now(now)
+            return [blackouts.render_blackout(k, r) for k, r in self._blackouts.items()
+                    if blackouts.is_active(r, local)]
+
+    def raw_blackouts(self) -> list[JsonObject]:
+        """Every stored blackout, as a GET shows it (for the control surface)."""
+        with self._lock:
+            return [blackouts.render_blackout(k, r) for k, r in self._blackouts.items()]
 
     # control surface ----------------------------------------------------------------------
 

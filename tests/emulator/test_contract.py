@@ -69,8 +69,12 @@ def test_answers_conform_to_the_served_openapi(emulator: EmulatorControl, mode: 
     assert group.status_code == 200, group.text
     test = api.request("GET", "/tests", params={"monitor_id": monitor_id})
     assert test.status_code == 200, test.text
+    blackout = api.request("POST", "/blackouts", json={
+        "assoc_id": int(monitor_id), "type": "Monitor", "start_day": 2, "start_time": "01:00",
+        "end_day": 2, "end_time": "02:00"})
+    assert blackout.status_code == 200, blackout.text
     ids = {"/monitors": monitor_id, "/recipients": recipient_id, "/notifier-groups": group.json()["id"],
-           "/tests": test.json()["id"]}
+           "/tests": test.json()["id"], "/blackouts": blackout.json()["id"]}
     assert api.token is not None
     schema = schemathesis.openapi.from_url(f"{emulator.base_url}/_emulator/openapi.json")
     session = requests.Session()
@@ -78,7 +82,7 @@ def test_answers_conform_to_the_served_openapi(emulator: EmulatorControl, mode: 
     statuses: list[int] = []
     results: list[Any] = list(schema.get_all_operations())
     operations = [result.ok() for result in results]
-    assert len(operations) == 20
+    assert len(operations) == 26
     for operation in operations:
         _run(operation.as_strategy(generation_mode=mode), emulator.api_url, session, statuses)
         if mode == GenerationMode.POSITIVE and "{id}" in operation.path:
