@@ -32,9 +32,10 @@ from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from .coercion import as_bool, as_int
+from .coercion import as_bool
 from .fields import Field
-from .rules import BLACKOUT_DAYS, BLACKOUT_NOTE_MAX, BLACKOUT_TYPES, MAX_EXACT_INTEGER
+from .routing_fields import id_text, whole_number
+from .rules import BLACKOUT_DAYS, BLACKOUT_NOTE_MAX, BLACKOUT_TYPES
 from .validators import contains_unknown, is_unknown, shown, unsendable, validate_string
 
 ONE_TIME_FIELDS: Final = ("from_date", "thru_date")
@@ -49,11 +50,10 @@ TYPE_ALIASES: Final = {"recipient": "Notifier"}
 _TYPES_BY_FOLD: Final = {t.casefold(): t for t in BLACKOUT_TYPES}
 _TIME_RE: Final = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 _API_DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}")
-_DIGITS_MAX: Final = 32
 
 
 def _validate_assoc_id(value: Any) -> str | None:
-    if _id_text(value) is None:
+    if id_text(value) is None:
         return (f"{shown(value)} is not a monitor or recipient id (digits, e.g. the `id` output "
                 "of the monitor or recipient, \"123456\")")
     return None
@@ -123,26 +123,11 @@ BLACKOUT_COMPUTED: Final[dict[str, tuple[str, str]]] = {
 # -- Reading single values ---------------------------------------------------------------------
 
 
-def _whole(value: Any) -> int | None:
-    if isinstance(value, str) and (not value.isascii() or len(value) > _DIGITS_MAX):
-        return None
-    number = as_int(value)
-    return number if number is not None and abs(number) <= MAX_EXACT_INTEGER else None
-
-
-def _id_text(value: Any) -> str | None:
-    """``123``, ``123.0``, ``"123"`` -> ``"123"``; else None."""
-    if isinstance(value, str) and (not value.isascii() or not value.isdigit()):
-        return None
-    number = _whole(value)
-    return str(number) if number is not None and number > 0 else None
-
-
 def day_name(value: Any) -> str | None:
     """``1`` / ``1.0`` / ``"1"`` / ``"Sunday"`` -> ``"sunday"``; else None."""
     if isinstance(value, str) and value.strip().casefold() in BLACKOUT_DAYS:
         return value.strip().casefold()
-    number = _whole(value)
+    number = whole_number(value)
     return BLACKOUT_DAYS[number - 1] if number is not None and 1 <= number <= 7 else None
 
 
@@ -252,7 +237,7 @@ def normalize_blackout_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
         if value is not None and not is_unknown(value) and (fixed := read(value)) is not None:
             out[name] = fixed
 
-    fix("assoc_id", _id_text)
+    fix("assoc_id", id_text)
     fix("type", _type_name)
     for name in DAY_FIELDS:
         fix(name, day_name)
@@ -384,7 +369,7 @@ def coerce_blackout(live: Mapping[str, Any], tz: ZoneInfo | None = None) -> dict
     out = dict(live)
     if out.get("id") is not None:
         out["id"] = str(out["id"])
-    if (assoc := _id_text(out.get("assoc_id"))) is not None:
+    if (assoc := id_text(out.get("assoc_id"))) is not None:
         out["assoc_id"] = assoc
     if (kind := _type_name(out.get("type"))) is not None:
         out["type"] = kind

@@ -44,8 +44,7 @@ from .endpoints import Endpoint
 from .errors import AdoptionError, InvalidRequest, NotFound, PermissionDenied
 from .fields import Field
 from .kind import NO_RULE, Claim, UpdateGuard
-from .mailbox_guard import made_before
-from .routing_kind import DuplicateError, TableBehaviour
+from .routing_kind import DuplicateError, OnePerIdentity, TableBehaviour
 
 BLACKOUTS: Final = Endpoint("blackout", "/blackouts", blackout_identity)
 #: The input that takes over an existing blackout instead of creating one.
@@ -68,28 +67,16 @@ def describe(values: Mapping[str, Any]) -> str:
     return f"{values.get('type')} blackout of {values.get('assoc_id')}, {window}"
 
 
-class OneBlackoutPerWindow:
+class OneBlackoutPerWindow(OnePerIdentity):
     """The identity rule around one create (see the module docstring): checked before the POST,
     and after it the older of two racing creates stays."""
 
     def __init__(self, client: AlertSiteClient, body: Mapping[str, Any]) -> None:
-        self._body, self._wanted = dict(body), blackout_identity(body)
-        if holders := self._holders(client):
-            raise DuplicateError(self._refusal(holders, made=None))
+        self._body = dict(body)
+        super().__init__(BLACKOUTS, client, blackout_identity(body))
 
-    def _holders(self, client: AlertSiteClient, but: str | None = None) -> list[str]:
-        found = client.list_objects(BLACKOUTS, assoc_id=str(self._body.get("assoc_id")))
-        ids = [str(b.get("id")) for b in found
-               if blackout_identity(b) == self._wanted and str(b.get("id")) != but]
-        return sorted(ids, key=lambda i: (not i.isdigit(), int(i) if i.isdigit() else 0, i))
-
-    def made(self, object_id: str, /) -> None:
-        return None
-
-    def confirm(self, client: AlertSiteClient, object_id: str, /) -> None:
-        older = [other for other in self._holders(client, but=object_id) if made_before(other, object_id)]
-        if older:
-            raise DuplicateError(self._refusal(older, made=object_id))
+    def _candidates(self, client: AlertSiteClient) -> list[dict[str, Any]]:
+        return client.list_objects(BLACKOUTS, assoc_id=str(self._body.get("assoc_id")))
 
     def _refusal(self, holders: list[str], *, made: str | None) -> str:
         what = f"the {describe(coerce_blackout(self._body))} already exists as blackout {holders[0]}"

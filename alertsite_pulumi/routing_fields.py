@@ -225,7 +225,7 @@ def _validate_id_list(what: str, *, at_least_one: str | None = None) -> Validato
     empty list is refused (None: an empty list is allowed)."""
 
     def check(value: Any) -> str | None:
-        return _list_problem(value, what, _id_text, f"a {what} id (digits, e.g. \"123456\")",
+        return _list_problem(value, what, id_text, f"a {what} id (digits, e.g. \"123456\")",
                              at_least_one)
 
     return check
@@ -308,7 +308,7 @@ SCHEMA_TYPES: Final[dict[str, dict[str, Any]]] = {
 _DIGITS_MAX: Final = 32
 
 
-def _whole(value: Any) -> int | None:
+def whole_number(value: Any) -> int | None:
     """An int from ``12``, ``12.0`` (Pulumi's numbers) or ``"12"``; else None (bools too)."""
     if isinstance(value, str) and (not value.isascii() or len(value) > _DIGITS_MAX):
         # int() reads other scripts' digits ("١٢"), which AlertSite does not, and refuses
@@ -318,16 +318,16 @@ def _whole(value: Any) -> int | None:
     return number if number is not None and abs(number) <= MAX_EXACT_INTEGER else None
 
 
-def _id_text(value: Any) -> str | None:
+def id_text(value: Any) -> str | None:
     """The canonical text of a positive id: ``123``, ``123.0``, ``"123"``, ``"0123"`` -> ``"123"``."""
     if isinstance(value, str) and (not value.isascii() or not value.isdigit()):
         return None
-    number = _whole(value)
+    number = whole_number(value)
     return str(number) if number is not None and number > 0 else None
 
 
 def _positive_int(value: Any) -> int | None:
-    number = _whole(value)
+    number = whole_number(value)
     if number is None or number <= 0 or (isinstance(value, str) and not value.isdigit()):
         return None
     return number
@@ -339,7 +339,7 @@ def _errortype(value: Any) -> int | None:
 
 
 def _id_sort_key(value: Any) -> tuple[int, int, str]:
-    text = _id_text(value)
+    text = id_text(value)
     return (0, int(text), "") if text is not None else (1, 0, repr(value))
 
 
@@ -392,10 +392,10 @@ def normalize_recipient_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
         out["method_id"] = METHOD_IDS_BY_NAME[method]
     for name in _RECIPIENT_INT_FIELDS:
         value = out.get(name)
-        if value is not None and not is_unknown(value) and (number := _whole(value)) is not None:
+        if value is not None and not is_unknown(value) and (number := whole_number(value)) is not None:
             out[name] = number
     alert_type = out.get("performance_alert_type")
-    if isinstance(alert_type, int | float) and (code := _whole(alert_type)) is not None and code >= 0:
+    if isinstance(alert_type, int | float) and (code := whole_number(alert_type)) is not None and code >= 0:
         out["performance_alert_type"] = str(code)
     return out
 
@@ -516,7 +516,7 @@ def coerce_recipient(live: Mapping[str, Any]) -> dict[str, Any]:
         out["performance_alert_type"] = str(alert_type)
     for name in _READ_ONLY_ID_LISTS:
         if name in out:
-            out[name] = _as_set(_sub_ids(out[name]), _id_text)
+            out[name] = _as_set(_sub_ids(out[name]), id_text)
     method_id = out.get("method_id")
     if is_int(method_id) and method_id in METHODS:
         out[METHOD_INPUT] = METHODS[method_id].name
@@ -546,7 +546,7 @@ def recipient_equal(field: str, a: Any, b: Any, *, method_id: Any = None) -> boo
     id lists compare as sets.
     """
     if field in _RECIPIENT_INT_FIELDS or field == "performance_alert_type":
-        x, y = _whole(a), _whole(b)
+        x, y = whole_number(a), whole_number(b)
         if x is not None and y is not None:
             return x == y
         return bool(a == b)
@@ -555,9 +555,9 @@ def recipient_equal(field: str, a: Any, b: Any, *, method_id: Any = None) -> boo
     if field in _LOGIN_FIELDS:
         return (a or None) == (b or None)
     if field in _READ_ONLY_ID_LISTS:
-        return _set_equal(_sub_ids(a), _sub_ids(b), _id_text)
+        return _set_equal(_sub_ids(a), _sub_ids(b), id_text)
     if field == "recipient" and isinstance(a, str) and isinstance(b, str):
-        method = _whole(method_id)
+        method = whole_number(method_id)
         email = method in EMAIL_METHODS if method is not None else _is_email_like(a) and _is_email_like(b)
         return a.casefold() == b.casefold() if email else a == b
     return bool(a == b)
@@ -568,7 +568,7 @@ def recipient_identity(values: Mapping[str, Any]) -> tuple[str, int | None, str]
     an e-mail recipient case-folded. Takes inputs (``method`` or ``method_id``) or a live
     recipient alike."""
     normal = normalize_recipient_inputs(values)
-    method_id = _whole(normal.get("method_id"))
+    method_id = whole_number(normal.get("method_id"))
     recipient = str(normal.get("recipient") or "")
     if method_id in EMAIL_METHODS or (method_id is None and _is_email_like(recipient)):
         recipient = recipient.casefold()
@@ -585,7 +585,7 @@ def normalize_group_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(inputs)
     for name in _ID_LIST_FIELDS:
         if out.get(name) is not None and not is_unknown(out[name]):
-            out[name] = _as_set(out[name], _id_text)
+            out[name] = _as_set(out[name], id_text)
     for name, read in (("errortypes", _errortype), ("templates", _positive_int)):
         if out.get(name) is not None and not is_unknown(out[name]):
             out[name] = _as_set(out[name], read)
@@ -629,10 +629,10 @@ def coerce_group(live: Mapping[str, Any]) -> dict[str, Any]:
         out["id"] = str(out["id"])
     for name in _ID_LIST_FIELDS:
         if name in out:
-            out[name] = _as_set(_sub_ids(out[name]), _id_text)
+            out[name] = _as_set(_sub_ids(out[name]), id_text)
     for name in _CODE_LIST_FIELDS:
         if name in out:
-            out[name] = _as_set(_sub_ids(out[name]), _whole)
+            out[name] = _as_set(_sub_ids(out[name]), whole_number)
     if out.get("is_default") is not None and (flag := as_bool(out["is_default"])) is not None:
         out["is_default"] = flag
     return out
@@ -664,9 +664,9 @@ def group_equal(field: str, a: Any, b: Any) -> bool:
     repeats ignored, ``12`` equals ``"12"``, a missing list equals an empty one), a missing
     ``is_default`` equals false."""
     if field in _ID_LIST_FIELDS:
-        return _set_equal(_sub_ids(a), _sub_ids(b), _id_text)
+        return _set_equal(_sub_ids(a), _sub_ids(b), id_text)
     if field in _CODE_LIST_FIELDS:
-        return _set_equal(_sub_ids(a), _sub_ids(b), _whole)
+        return _set_equal(_sub_ids(a), _sub_ids(b), whole_number)
     if field == "is_default":
         return as_bool(False if a is None else a) == as_bool(False if b is None else b)
     return bool(a == b)
@@ -704,6 +704,7 @@ __all__ = [
     "group_equal",
     "group_identity",
     "group_to_api",
+    "id_text",
     "method_named",
     "normalize_group_inputs",
     "normalize_recipient_inputs",
@@ -712,4 +713,5 @@ __all__ = [
     "recipient_to_api",
     "validate_group_inputs",
     "validate_recipient_inputs",
+    "whole_number",
 ]

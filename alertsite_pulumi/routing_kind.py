@@ -51,20 +51,22 @@ class DuplicateError(AlertSiteError):
     hint = ""  # the message itself says what to do
 
 
-class IdentityRule:
-    """One object per identity, around one create (see the module docstring)."""
+class OnePerIdentity:
+    """One object per identity, around one create: checked before the POST (refused when an
+    object with the identity exists), and after it the older of two racing creates stays.
+    ``wanted`` is the identity, ``_candidates`` lists what may hold it, ``_refusal`` says why."""
 
-    def __init__(self, behaviour: TableBehaviour, client: AlertSiteClient,
-                 inputs: Mapping[str, Any]) -> None:
-        self._rules, self._endpoint = behaviour, behaviour.at()
-        self._wanted = self._endpoint.identity(inputs)
-        self._name = inputs.get("name")
+    def __init__(self, endpoint: Endpoint, client: AlertSiteClient, wanted: tuple[Any, ...]) -> None:
+        self._endpoint, self._wanted = endpoint, wanted
         holders = self._holders(client)
         if holders:
             raise DuplicateError(self._refusal(holders, made=None))
 
+    def _candidates(self, client: AlertSiteClient) -> list[dict[str, Any]]:
+        return client.list_objects(self._endpoint)
+
     def _holders(self, client: AlertSiteClient, but: str | None = None) -> list[str]:
-        return sorted((str(found.get("id")) for found in client.list_objects(self._endpoint)
+        return sorted((str(found.get("id")) for found in self._candidates(client)
                        if self._endpoint.identity(found) == self._wanted and str(found.get("id")) != but),
                       key=lambda i: (not i.isdigit(), int(i) if i.isdigit() else 0, i))
 
@@ -76,6 +78,20 @@ class IdentityRule:
         older = [other for other in self._holders(client, but=object_id) if made_before(other, object_id)]
         if older:
             raise DuplicateError(self._refusal(older, made=object_id))
+
+    def _refusal(self, holders: list[str], *, made: str | None) -> str:
+        raise NotImplementedError
+
+
+class IdentityRule(OnePerIdentity):
+    """The rule of recipients and groups (see the module docstring)."""
+
+    def __init__(self, behaviour: TableBehaviour, client: AlertSiteClient,
+                 inputs: Mapping[str, Any]) -> None:
+        self._rules = behaviour
+        self._name = inputs.get("name")
+        endpoint = behaviour.at()
+        super().__init__(endpoint, client, endpoint.identity(inputs))
 
     def _refusal(self, holders: list[str], *, made: str | None) -> str:
         noun, adopt = self._endpoint.noun, self._rules.adopt_input
@@ -305,6 +321,7 @@ __all__ = [
     "DuplicateError",
     "GroupBehaviour",
     "IdentityRule",
+    "OnePerIdentity",
     "RecipientBehaviour",
     "TableBehaviour",
     "group_behaviour",

@@ -110,6 +110,22 @@ def status_of(result: TripResult) -> JsonObject:
     }
 
 
+def _mailbox_of(record: JsonObject) -> Mailbox | JsonObject:
+    """The mailbox a monitor's trip goes to, or the status saying why it cannot be made (no
+    login, a URL or address the probe cannot read), never with a secret."""
+    username = record.get("email_username")
+    password = record.get("email_password")
+    if not username or not password:
+        return _config_status("the monitor has no email_username or email_password to log in with")
+    try:
+        return Mailbox.from_urls(
+            str(record.get("smtp_hostname")), str(record.get("pop3_hostname")),
+            str(record.get("email")), str(username), str(password),
+        )
+    except ValueError as exc:
+        return _config_status(_without_secrets(str(exc), record))
+
+
 def _config_status(cause: str) -> JsonObject:
     return {
         "code": str(CODES["pop3-login"]),
@@ -412,17 +428,9 @@ class MonitorRunner:
                       f"({status['response_time_ms']} ms)")
 
     def _trip(self, run: _Run, record: JsonObject) -> JsonObject | None:
-        username = record.get("email_username")
-        password = record.get("email_password")
-        if not username or not password:
-            return _config_status("the monitor has no email_username or email_password to log in with")
-        try:
-            mailbox = Mailbox.from_urls(
-                str(record.get("smtp_hostname")), str(record.get("pop3_hostname")),
-                str(record.get("email")), str(username), str(password),
-            )
-        except ValueError as exc:
-            return _config_status(_without_secrets(str(exc), record))
+        mailbox = _mailbox_of(record)
+        if not isinstance(mailbox, Mailbox):
+            return mailbox
         timeout = as_int(record.get("timeout")) or 300
         options = ProbeOptions(timeout=float(timeout), context=self._context, cancel=self._stop,
                                on_outcome=lambda result: self._outcome(run, result))
@@ -435,15 +443,10 @@ class MonitorRunner:
         """One trip of ``record`` for a test on demand (:mod:`.on_demand`), with the same probe
         as the runs: its outcome is returned, never recorded as the monitor's status nor shown
         to the observer (a test on demand sends no alert)."""
-        username = record.get("email_username")
-        password = record.get("email_password")
-        if not username or not password:
-            return _config_status("the monitor has no email_username or email_password to log in with")
+        mailbox = _mailbox_of(record)
+        if not isinstance(mailbox, Mailbox):
+            return mailbox
         try:
-            mailbox = Mailbox.from_urls(
-                str(record.get("smtp_hostname")), str(record.get("pop3_hostname")),
-                str(record.get("email")), str(username), str(password),
-            )
             hosts = [parse_server(str(record.get(f"{k}_hostname")), k) for k in ("smtp", "pop3")]
         except ValueError as exc:
             return _config_status(_without_secrets(str(exc), record))
