@@ -62,7 +62,9 @@ def _exportable(kind: ResourceType, live: Mapping[str, Any], resource_name: str)
     object_id = str(coerced.get("id"))
     values = behaviour.import_inputs(coerced, resource_name)
     why = dict(behaviour.validate({k: v for k, v in coerced.items() if k in kind.fields}))
-    missing = [name for name in kind.required if name not in values]
+    # A required value the resource refuses (a PagerDuty method) cannot be declared: the
+    # import inputs keep it, so that a native import's preview says why; export leaves it out.
+    missing = [name for name in kind.required if name not in values or name in why]
     if missing:
         reasons = "; ".join(f"{name} {why.get(name, 'is missing')}" for name in missing)
         return (f"{behaviour.noun} {object_id} ({resource_name}) is not exported: {reasons}; "
