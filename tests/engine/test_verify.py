@@ -3,8 +3,12 @@ demand (its ``tod_*`` switches stand in for AlertSite's answers; tests/mail runs
 
 from __future__ import annotations
 
+import base64
 import json
+import threading
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +17,8 @@ from click.testing import CliRunner, Result
 from alertsite_pulumi.cli import cli
 from alertsite_pulumi.emulator import EmulatorControl
 
-from .support import ADMIN_PASSWORD, MAILBOX_PASSWORD, SpecProject, monitor_args
+from .support import ADMIN_PASSWORD, ADMIN_USER, MAILBOX_PASSWORD, SpecProject, monitor_args
+from .test_alert_routing import HOOK_PASSWORD, ROUTING_PROGRAM, RoutingProject, hook
 
 
 def verify(project: SpecProject, *args: str) -> Result:
@@ -80,7 +85,8 @@ def test_a_test_still_running_at_the_deadline_is_timed_out(stack: SpecProject,
     assert "0 passed" in done.stdout
 
 
-def test_an_unpollable_test_is_unconfirmed_never_passed(stack: SpecProject, emulator: EmulatorControl) -> None:
+def test_an_unpollable_test_is_unconfirmed_never_passed(stack: SpecProject,
+                                                        emulator: EmulatorControl) -> None:
     emulator.update_settings(tod_outcome="ok", tod_pollable=False)
     done = verify(stack, "--poll-interval", "0.1")
     assert done.exit_code == 1
@@ -125,3 +131,41 @@ def test_changed_tests_only_what_the_last_up_created_or_changed(stack: SpecProje
     done = verify(stack, "--changed", "--json", "--poll-interval", "0.1")
     assert done.exit_code == 0, done.output
     assert sorted(t["monitor_id"] for t in document(done)["monitors"]) == sorted([*new, changed_one])
+
+
+def test_alerts_sends_a_test_alert_that_reaches_the_webhook_with_its_credentials(
+        tmp_path: Path, engine_bin: Path, emulator: EmulatorControl) -> None:
+    received: list[tuple[str, str]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            received.append((self.headers.get("Authorization") or "", self.rfile.read(length).decode()))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/alertsite"
+        project = RoutingProject(root=tmp_path / "alerts", bin_dir=engine_bin, name="verify-alerts")
+        project.write(ROUTING_PROGRAM)
+        project.set_spec([monitor_args()], [hook(recipient=url)], [])
+        project.init(config={"alertsite:baseUrl": emulator.api_url, "alertsite:username": ADMIN_USER},
+                     secrets={"alertsite:password": ADMIN_PASSWORD, "mailboxPassword": MAILBOX_PASSWORD,
+                              "hookPassword": HOOK_PASSWORD})
+        project.up()
+        emulator.update_settings(tod_outcome="ok")
+        done = verify(project, "--alerts", "--poll-interval", "0.1")
+        assert HOOK_PASSWORD not in done.output and HOOK_PASSWORD not in done.stderr
+        assert done.exit_code == 0, done.output
+        assert "ACCEPTED" in done.output
+        assert len(received) == 1
+        expected = base64.b64encode(f"alertsite:{HOOK_PASSWORD}".encode()).decode()
+        assert received[0][0] == f"Basic {expected}"
+    finally:
+        server.shutdown()
+        server.server_close()
