@@ -185,6 +185,23 @@ def pipeline_commands() -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("pipeline", ["github", "gitlab"])
+def test_the_pipelines_verify_with_alertsite_after_the_up(pipeline: str) -> None:
+    """As the README's recipe says: recover, then up, then verify (what the up changed, and the
+    alert path), in that order, on the same stack."""
+    if pipeline == "github":
+        workflow: dict[str, Any] = yaml.safe_load(WORKFLOW.read_text())
+        chunks = [step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step]
+    else:
+        chunks = list(gitlab_shell(GITLAB_CI).values())
+    lines = [line.strip() for chunk in chunks for line in chunk.splitlines() if line.strip()]
+    recover = next(i for i, line in enumerate(lines) if "alertsite-pulumi recover" in line)
+    up = next(i for i, line in enumerate(lines) if line.startswith("pulumi up"))
+    (verify,) = [i for i, line in enumerate(lines) if "alertsite-pulumi verify" in line]
+    assert recover < up < verify
+    assert all(flag in lines[verify] for flag in ('--stack "$STACK"', "--changed", "--alerts"))
+
+
+@pytest.mark.parametrize("pipeline", ["github", "gitlab"])
 def test_the_pipelines_gate_preview_and_up_with_the_checkout_pack(pipeline: str) -> None:
     """As the README says: the same pack gates the preview and the up, and the up keeps its
     preview (stack rules judge after the changes under --skip-preview)."""
