@@ -232,19 +232,25 @@ def _nothing_made(error: AlertSiteError, noun: str) -> AlertSiteError:
     return error
 
 
-def _parse_time(value: Any) -> float | None:
+def parse_instant(value: Any) -> datetime | None:
+    """An ISO 8601 time (``Z`` or an offset; none is UTC) as an aware datetime; None for
+    anything else."""
     if not isinstance(value, str) or not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _parse_time(value: Any) -> float | None:
+    parsed = parse_instant(value)
+    return None if parsed is None else parsed.timestamp()
 
 
 __all__ = [
     "CREATE_CLOCK_SLACK",
     "SafeCreate",
+    "parse_instant",
 ]

@@ -38,6 +38,7 @@ from typing import Any, Final
 from .client import AlertSiteClient
 from .errors import AlertSiteError, NotFound, UnconfirmedTestStart
 from .mail.result import CODES
+from .safe_create import parse_instant
 from .tokens import ALERT_RECIPIENT_TYPES
 from .tokens import EMAIL_ROUND_TRIP_MONITOR_TYPES as MONITOR_TYPES
 
@@ -161,13 +162,7 @@ def changed_since(deployment: Mapping[str, Any], since: datetime) -> list[Target
 def _when(value: Any) -> datetime | None:
     if isinstance(value, (int, float)):  # older CLIs: seconds since the epoch
         return datetime.fromtimestamp(value, timezone.utc)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parse_instant(value)
 
 
 @dataclass(frozen=True)
